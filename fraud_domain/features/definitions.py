@@ -1,0 +1,178 @@
+"""THE feature definitions: declared once, computed offline (Spark) and online (scorer) from these.
+
+Three kinds of declaration, all keyword-only and frozen:
+
+* ``RowFeature``    - a pure function of one transaction (amount, weekend, night).
+* ``WindowFeature`` - an aggregate over one entity's transactions in the half-open time window
+  ``(t - delay - window, t - delay]``. With ``delay == 0`` the window includes the current transaction,
+  as the handbook's rolling sums do; terminal windows are shifted back by the label delay so that their
+  fraud ratio only uses labels that are known at ``t``.
+* ``StreamFeature`` - the rules' real-time signals about the customer's recent activity.
+
+``FEATURE_NAMES`` is the model's input vector, in the handbook's order; ``RULE_FEATURE_NAMES`` follow it in
+``ALL_FEATURE_NAMES``. A backend reads ``entity_column``, ``window_seconds``, ``delay_seconds`` and
+``aggregate`` and must match ``features.reference`` (the parity tests check the online one).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+Entity = Literal["customer", "terminal"]
+Aggregate = Literal["count", "mean_amount", "fraud_ratio"]
+RowKind = Literal["amount", "weekend", "night"]
+StreamKind = Literal["count", "distance_prev_km", "speed_prev_kmh", "amount_ratio_prev_mean"]
+
+ENTITY_COLUMNS: dict[str, str] = {"customer": "customer_id", "terminal": "terminal_id"}
+# Column names as in the event schema and the `fraud.transactions` / `fraud.labels` tables.
+TIME_COLUMN, AMOUNT_COLUMN, LAT_COLUMN, LON_COLUMN = "event_time", "amount", "terminal_lat", "terminal_lon"
+LABEL_COLUMN, KNOWN_AT_COLUMN = "is_fraud", "reported_at"  # a label counts from reported_at on
+LABEL_DELAY = timedelta(days=7)  # the handbook's chargeback delay: labels are usable a week later
+NIGHT_LAST_HOUR = 6  # TX_DURING_NIGHT: hour (UTC) <= 6
+MIN_SPEED_INTERVAL = timedelta(seconds=1)  # speed = km / max(dt, 1 s): no division by zero, no inf
+
+
+class TxLike(Protocol):
+    """What feature code reads from a transaction; ``TransactionEvent`` satisfies it."""
+
+    @property
+    def transaction_id(self) -> str: ...
+    @property
+    def event_time(self) -> datetime: ...
+    @property
+    def customer_id(self) -> int: ...
+    @property
+    def terminal_id(self) -> int: ...
+    @property
+    def amount(self) -> float: ...
+    @property
+    def terminal_lat(self) -> float: ...
+    @property
+    def terminal_lon(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RowFeature:
+    """A function of the transaction alone."""
+
+    name: str
+    kind: RowKind
+    handbook_name: str = ""
+    dtype: str = "double"
+
+    def compute(self, event_time: datetime, amount: float) -> float:
+        """The value for one transaction (``event_time`` in UTC)."""
+        if self.kind == "amount":
+            return float(amount)
+        if self.kind == "weekend":
+            return 1.0 if event_time.weekday() >= 5 else 0.0
+        return 1.0 if event_time.hour <= NIGHT_LAST_HOUR else 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WindowFeature:
+    """``aggregate`` over the entity's transactions with time in ``(t - delay - window, t - delay]``.
+
+    ``count`` counts them; ``mean_amount`` averages their amounts (0 when empty); ``fraud_ratio`` is the
+    share whose fraud label is known (``reported_at <= t``) and positive (0 when empty).
+    """
+
+    name: str
+    entity: Entity
+    window: timedelta
+    aggregate: Aggregate
+    delay: timedelta = timedelta(0)
+    handbook_name: str = ""
+    dtype: str = "double"
+
+    @property
+    def entity_column(self) -> str:
+        return ENTITY_COLUMNS[self.entity]
+
+    @property
+    def window_seconds(self) -> int:
+        return int(self.window.total_seconds())
+
+    @property
+    def delay_seconds(self) -> int:
+        return int(self.delay.total_seconds())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamFeature:
+    """A real-time signal over the customer's transactions within ``window`` before ``t``.
+
+    * ``count``: transactions in ``(t - window, t]``, the current one included (velocity).
+    * ``distance_prev_km``: haversine km from the previous transaction's terminal to this one's; the
+      previous transaction is the latest earlier-processed one with time in ``(t - window, t]``; 0 if none.
+    * ``speed_prev_kmh``: that distance / ``max(t - t_prev, MIN_SPEED_INTERVAL)`` in km/h; 0 if none.
+    * ``amount_ratio_prev_mean``: amount / mean amount of the earlier transactions in ``(t - window, t]``
+      (the current one excluded, so a spike cannot dilute its own baseline); 1 if none.
+    """
+
+    name: str
+    kind: StreamKind
+    window: timedelta
+    entity: Entity = "customer"
+    dtype: str = "double"
+
+    @property
+    def entity_column(self) -> str:
+        return ENTITY_COLUMNS[self.entity]
+
+    @property
+    def window_seconds(self) -> int:
+        return int(self.window.total_seconds())
+
+
+def _handbook_features() -> list[RowFeature | WindowFeature]:
+    out: list[RowFeature | WindowFeature] = [
+        RowFeature(name="tx_amount", kind="amount", handbook_name="TX_AMOUNT"),
+        RowFeature(name="tx_during_weekend", kind="weekend", handbook_name="TX_DURING_WEEKEND"),
+        RowFeature(name="tx_during_night", kind="night", handbook_name="TX_DURING_NIGHT"),
+    ]
+    for days in (1, 7, 30):
+        w = timedelta(days=days)
+        out += [
+            WindowFeature(name=f"customer_nb_tx_{days}d", entity="customer", window=w, aggregate="count",
+                          handbook_name=f"CUSTOMER_ID_NB_TX_{days}DAY_WINDOW"),
+            WindowFeature(name=f"customer_avg_amount_{days}d", entity="customer", window=w,
+                          aggregate="mean_amount", handbook_name=f"CUSTOMER_ID_AVG_AMOUNT_{days}DAY_WINDOW"),
+        ]
+    for days in (1, 7, 30):
+        w = timedelta(days=days)
+        out += [
+            WindowFeature(name=f"terminal_nb_tx_{days}d", entity="terminal", window=w, aggregate="count",
+                          delay=LABEL_DELAY, handbook_name=f"TERMINAL_ID_NB_TX_{days}DAY_WINDOW"),
+            WindowFeature(name=f"terminal_risk_{days}d", entity="terminal", window=w, aggregate="fraud_ratio",
+                          delay=LABEL_DELAY, handbook_name=f"TERMINAL_ID_RISK_{days}DAY_WINDOW"),
+        ]
+    return out
+
+
+MODEL_FEATURES: tuple[RowFeature | WindowFeature, ...] = tuple(_handbook_features())
+RULE_FEATURES: tuple[StreamFeature, ...] = (
+    StreamFeature(name="customer_nb_tx_2min", kind="count", window=timedelta(minutes=2)),
+    StreamFeature(name="customer_dist_prev_km", kind="distance_prev_km", window=timedelta(days=1)),
+    StreamFeature(name="customer_speed_prev_kmh", kind="speed_prev_kmh", window=timedelta(days=1)),
+    StreamFeature(name="customer_amount_ratio_30d", kind="amount_ratio_prev_mean", window=timedelta(days=30)),
+)
+ALL_FEATURES = MODEL_FEATURES + RULE_FEATURES
+FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in MODEL_FEATURES)
+RULE_FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in RULE_FEATURES)
+ALL_FEATURE_NAMES: tuple[str, ...] = FEATURE_NAMES + RULE_FEATURE_NAMES
+WINDOW_FEATURES: tuple[WindowFeature, ...] = tuple(f for f in MODEL_FEATURES if isinstance(f, WindowFeature))
+ROW_FEATURES: tuple[RowFeature, ...] = tuple(f for f in MODEL_FEATURES if isinstance(f, RowFeature))
+
+
+def retention(entity: Entity) -> timedelta:
+    """How far back an entity's history must be kept to compute every feature declared on it."""
+    spans = [f.window + f.delay for f in WINDOW_FEATURES if f.entity == entity]
+    spans += [f.window for f in RULE_FEATURES if f.entity == entity]
+    return max(spans, default=timedelta(0))
+
+
+def to_vector(features: Mapping[str, float]) -> list[float]:
+    """The model input: ``features`` in ``FEATURE_NAMES`` order (KeyError if one is missing)."""
+    return [features[name] for name in FEATURE_NAMES]

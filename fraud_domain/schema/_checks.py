@@ -1,0 +1,129 @@
+"""Field checks shared by the schema classes: each returns the (normalised) value or raises
+``EventValidationError`` naming the field. Kept tiny because they run on the hot path."""
+
+import json
+import math
+import re
+from datetime import datetime
+from typing import NoReturn
+
+from fraud_domain.errors import EventValidationError
+from fraud_domain.utc import parse_utc
+
+INT64_MAX = 2**63 - 1  # ids end up in Cassandra/Hive bigint columns
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+TOKEN_RE = re.compile(r"[0-9a-f]{64}")
+_MAX_TIME_TEXT = 40  # longest sane ISO-8601 text; stops pathological inputs before parsing
+
+
+def got(value: object) -> str:
+    """``(got <repr>)`` trimmed, so a DLQ reason never carries a huge payload."""
+    text = repr(value)
+    return f"(got {text if len(text) <= 64 else text[:61] + '...'})"
+
+
+def fail(field: str, reason: str) -> NoReturn:
+    raise EventValidationError(field, reason)
+
+
+def check_str(field: str, value: object, pattern: re.Pattern[str], what: str) -> str:
+    if type(value) is not str:
+        fail(field, f"must be a string {got(value)}")
+    if not pattern.fullmatch(value):
+        fail(field, f"must be {what} {got(value)}")
+    return value
+
+
+def check_int(field: str, value: object, low: int = 0, high: int = INT64_MAX) -> int:
+    if type(value) is not int:  # `is`, not isinstance: JSON true/false must not pass as 1/0
+        fail(field, f"must be an integer {got(value)}")
+    if not low <= value <= high:
+        fail(field, f"must be in [{low}, {high}] {got(value)}")
+    return value
+
+
+def check_float(field: str, value: object, low: float, high: float, *, low_open: bool = False) -> float:
+    """A finite number in ``[low, high]`` (``(low, high]`` if ``low_open``); ints are widened to float."""
+    kind = type(value)
+    if kind is not float:
+        if kind is not int and not isinstance(value, float):  # numpy floats subclass float; bool does not
+            fail(field, f"must be a number {got(value)}")
+        try:
+            value = float(value)
+        except OverflowError:
+            fail(field, f"must be finite {got(value)}")
+    if not math.isfinite(value):
+        fail(field, f"must be finite {got(value)}")
+    if value < low or value > high or (low_open and value == low):
+        fail(field, f"must be {'>' if low_open else '>='} {low} and <= {high} {got(value)}")
+    return value
+
+
+def check_choice(field: str, value: object, choices: frozenset[str]) -> str:
+    if type(value) is not str or value not in choices:
+        fail(field, f"must be one of {', '.join(sorted(choices))} {got(value)}")
+    return value
+
+
+def check_utc(field: str, value: object) -> datetime:
+    """A tz-aware datetime with zero offset (what every schema class stores)."""
+    if not isinstance(value, datetime):
+        fail(field, f"must be a datetime {got(value)}")
+    offset = value.utcoffset()
+    if offset is None or offset:
+        fail(field, f"must be tz-aware UTC {got(value)}")
+    return value
+
+
+def parse_time(field: str, value: object) -> datetime:
+    """An ISO-8601 string with an offset -> UTC datetime."""
+    if type(value) is not str or len(value) > _MAX_TIME_TEXT:
+        fail(field, f"must be an ISO-8601 string {got(value)}")
+    try:
+        return parse_utc(value)
+    except ValueError as exc:
+        fail(field, f"must be an ISO-8601 timestamp with offset ({exc}) {got(value)}")
+
+
+def load_object(raw: bytes, max_bytes: int) -> dict:
+    """Bytes -> JSON object, with every failure reported on the ``payload`` field."""
+    if not isinstance(raw, bytes | bytearray | memoryview):
+        fail("payload", f"must be bytes {got(type(raw).__name__)}")
+    if len(raw) > max_bytes:
+        fail("payload", f"must be at most {max_bytes} bytes (got {len(raw)})")
+    try:
+        text = bytes(raw).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        fail("payload", f"must be UTF-8 ({exc.reason} at byte {exc.start})")
+    try:
+        obj = json.loads(text, object_pairs_hook=_unique_keys)
+    except EventValidationError:  # a duplicate key, already named
+        raise
+    except (ValueError, RecursionError) as exc:
+        fail("payload", f"must be JSON ({str(exc)[:80]})")
+    if type(obj) is not dict:
+        fail("payload", f"must be a JSON object (got {type(obj).__name__})")
+    return obj
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    # Duplicate keys are ambiguous (parsers disagree on which one wins): reject rather than guess.
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))
+        fail(dup, "duplicate key")
+    return obj
+
+
+def check_keys(obj: dict, required: frozenset[str], *, allow_extra: bool) -> None:
+    """Report the first missing (then unknown) key in sorted order, so errors are deterministic."""
+    keys = obj.keys()
+    if keys == required:
+        return
+    missing = required - keys
+    if missing:
+        fail(min(missing), "missing")
+    extra = keys - required
+    if extra and not allow_extra:
+        fail(min(extra), "unknown field")

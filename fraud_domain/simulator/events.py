@@ -1,0 +1,85 @@
+"""Simulated rows -> ``TransactionEvent`` (for ``transaction_topic``) and ``Label`` (for ``fraud_labels``).
+
+Everything an event needs beyond the handbook's columns is derived deterministically from the run's
+``run_id``: transaction ids (uuid5), a card number per customer and an IP per device (tokenised at once,
+never kept), device ids, coordinates from the grid. The label is returned beside the event, never in it.
+"""
+
+import hashlib
+import ipaddress
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from fraud_domain.schema import Label, TransactionEvent
+from fraud_domain.simulator.dataset import Simulation
+from fraud_domain.tokenise import Tokeniser
+from fraud_domain.utc import UTC
+
+ID_NAMESPACE = uuid.UUID("6f1f8c7e-3a0b-5d2e-9c41-7d2a5e0f3b19")  # fixed: ids are stable across releases
+_IP_BASE = int(ipaddress.IPv4Address("100.64.0.0"))  # shared address space (RFC 6598): clearly synthetic
+
+
+def _digest(*parts: object) -> int:
+    return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:8], "big")
+
+
+def card_number(run_id: str, customer: int) -> str:
+    """A deterministic, Luhn-valid 16-digit test card number for a simulated customer."""
+    body = "4" + f"{_digest(run_id, 'card', customer) % 10**14:014d}"
+    total = 0
+    for i, ch in enumerate(reversed(body)):  # Luhn: double every second digit from the right of the body
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return body + str((10 - total % 10) % 10)
+
+
+def device_id(run_id: str, customer: int, slot: int) -> str:
+    """The customer's usual device for ``slot`` 0, a new device otherwise."""
+    return f"dev-{_digest(run_id, 'device', customer, slot):016x}"
+
+
+def ip_address(run_id: str, customer: int, slot: int) -> str:
+    """A synthetic IPv4 address per (customer, device)."""
+    return str(ipaddress.IPv4Address(_IP_BASE + _digest(run_id, "ip", customer, slot) % (1 << 22)))
+
+
+def transaction_uuid(run_id: str, row_id: int) -> str:
+    """Deterministic transaction id of a simulated row."""
+    return str(uuid.uuid5(ID_NAMESPACE, f"{run_id}:{row_id}"))
+
+
+def iter_events(sim: Simulation, tokeniser: Tokeniser) -> Iterator[tuple[TransactionEvent, Label]]:
+    """Yield ``(event, label)`` per row of ``sim.transactions``, in row (time) order.
+
+    ``label.reported_at = event_time + config.label_delay``: publish it no earlier than that.
+    """
+    cfg, prof, df, run_id = sim.config, sim.profiles, sim.transactions, sim.run_id
+    t_lat, t_lon = (a.tolist() for a in cfg.projection.to_latlon(prof.terminal_x, prof.terminal_y))
+    c_lat, c_lon = (a.tolist() for a in cfg.projection.to_latlon(prof.customer_x, prof.customer_y))
+    channel, mcc = prof.terminal_channel.tolist(), prof.terminal_mcc.tolist()
+    cards: dict[int, str] = {}
+    devices: dict[tuple[int, int], tuple[str, str]] = {}
+    start = datetime(cfg.start_date.year, cfg.start_date.month, cfg.start_date.day, tzinfo=UTC)
+    columns = ("TRANSACTION_ID", "TX_TIME_SECONDS", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT", "TX_FRAUD",
+               "TX_FRAUD_SCENARIO", "DEVICE_SLOT")
+    for row_id, seconds, c, t, amount, fraud, scenario, slot in zip(*(df[k].tolist() for k in columns),
+                                                                     strict=True):
+        card = cards.get(c)
+        if card is None:
+            card = cards[c] = tokeniser.card(card_number(run_id, c))
+        device = devices.get((c, slot))
+        if device is None:
+            ip_token = tokeniser.ip(ip_address(run_id, c, slot))
+            device = devices[c, slot] = (device_id(run_id, c, slot), ip_token)
+        tx_id = transaction_uuid(run_id, row_id)
+        when = start + timedelta(seconds=seconds)
+        event = TransactionEvent(
+            transaction_id=tx_id, event_time=when, customer_id=c, card_token=card, terminal_id=t,
+            merchant_category=mcc[t], amount=amount, currency=cfg.currency, channel=channel[t],
+            device_id=device[0], ip_token=device[1], terminal_lat=t_lat[t], terminal_lon=t_lon[t],
+            customer_lat=c_lat[c], customer_lon=c_lon[c],
+        )
+        label = Label(transaction_id=tx_id, event_time=when, customer_id=c, terminal_id=t,
+                      is_fraud=bool(fraud), scenario=scenario, reported_at=when + cfg.label_delay)
+        yield event, label

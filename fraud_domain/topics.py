@@ -1,0 +1,17 @@
+"""The fixed Kafka topic names (a contract: docs, runtime and external checks rely on them)."""
+
+from typing import Final
+
+TRANSACTIONS: Final = "transaction_topic"
+"""Raw card transactions (``TransactionEvent`` JSON), produced by the simulator or the API."""
+
+DECISIONS: Final = "fraud_topic"
+"""Scorer output (``Decision`` JSON), one per valid transaction."""
+
+DLQ: Final = "transaction_dlq"
+"""Payloads that failed validation, with the reason."""
+
+LABELS: Final = "fraud_labels"
+"""Chargeback feedback (``Label`` JSON), published after the label delay."""
+
+ALL_TOPICS: Final[tuple[str, ...]] = (TRANSACTIONS, DECISIONS, DLQ, LABELS)

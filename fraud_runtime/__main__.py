@@ -1,0 +1,3 @@
+from fraud_runtime.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The fraudctl command groups."""

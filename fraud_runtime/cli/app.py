@@ -1,0 +1,42 @@
+"""`fraudctl`: the platform's CLI. Every command has --help; expected failures print one line and exit
+non-zero (see fraud_runtime.errors)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+import typer
+from rich.console import Console
+
+from fraud_runtime.cli import passthrough, platform_commands, test_command
+from fraud_runtime.errors import FraudError
+from fraud_runtime.logs import configure_logging
+
+app = typer.Typer(
+    name="fraudctl",
+    help="Install, run and test the Fraud Lambda Platform (Kafka, Cassandra, HDFS, Hive, Spark, Airflow, ...).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+platform_commands.register(app)
+test_command.register(app)
+passthrough.register(app)
+
+
+def main() -> None:
+    configure_logging()
+    # Probes retry while engines boot: the drivers' own connection-refused tracebacks are noise here.
+    for noisy in ("cassandra", "kafka"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    command = typer.main.get_command(app)
+    try:
+        command(prog_name="fraudctl")
+    except FraudError as exc:
+        Console(stderr=True).print(f"[bold red]fraudctl: error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:  # pragma: no cover - click's own exit path
+        sys.exit(exc.exit_code)

@@ -1,0 +1,77 @@
+"""Client constructors for the engines, configured one way for probes, bootstrap steps, consumers and tests."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+
+def cassandra_cluster(contact_points: Sequence[str], port: int, *, connect_timeout: float = 10) -> Any:
+    """A cassandra-driver Cluster pinned to protocol v5 with a DC-aware token-aware policy (no warnings)."""
+    from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+    from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+
+    profile = ExecutionProfile(load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()))
+    return Cluster(
+        contact_points=list(contact_points),
+        port=port,
+        protocol_version=5,
+        connect_timeout=connect_timeout,
+        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+    )
+
+
+@contextlib.contextmanager
+def hive_connection(host: str, port: int, database: str = "default") -> Iterator[Any]:
+    """A PyHive connection to HiveServer2 / the Spark Thrift Server (NOSASL)."""
+    from pyhive import hive
+
+    conn = hive.connect(host=host, port=port, auth="NOSASL", database=database)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def metastore_databases(host: str, port: int, *, timeout: float = 5.0) -> list[str]:
+    """Database names from a Hive metastore via a hand-built Thrift call to `get_all_databases`."""
+    from thrift.protocol import TBinaryProtocol
+    from thrift.Thrift import TApplicationException, TMessageType, TType
+    from thrift.transport import TSocket, TTransport
+
+    sock = TSocket.TSocket(host, port)
+    sock.setTimeout(int(timeout * 1000))
+    transport = TTransport.TBufferedTransport(sock)
+    proto = TBinaryProtocol.TBinaryProtocol(transport)
+    transport.open()
+    try:
+        proto.writeMessageBegin("get_all_databases", TMessageType.CALL, 1)
+        proto.writeStructBegin("get_all_databases_args")
+        proto.writeFieldStop()
+        proto.writeStructEnd()
+        proto.writeMessageEnd()
+        transport.flush()
+        _name, mtype, _seq = proto.readMessageBegin()
+        if mtype == TMessageType.EXCEPTION:
+            error = TApplicationException()
+            error.read(proto)
+            raise RuntimeError(f"metastore raised {error.message}")
+        names: list[str] = []
+        proto.readStructBegin()
+        while True:
+            _fname, ftype, fid = proto.readFieldBegin()
+            if ftype == TType.STOP:
+                break
+            if fid == 0 and ftype == TType.LIST:
+                _etype, size = proto.readListBegin()
+                names = [proto.readString() for _ in range(size)]
+                proto.readListEnd()
+            else:
+                proto.skip(ftype)
+            proto.readFieldEnd()
+        proto.readStructEnd()
+        proto.readMessageEnd()
+        return names
+    finally:
+        transport.close()

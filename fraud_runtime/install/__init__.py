@@ -1,0 +1,1 @@
+"""Installation: system packages, JVM engines from Maven, Go tools and the per-tool venvs."""

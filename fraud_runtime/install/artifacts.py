@@ -1,0 +1,74 @@
+"""Where installed artifacts live. Everything is keyed by the hash of the file that defines it (a pom, a
+lock file, a version), so a fresh clone finds its jars and venvs in the shared cache in seconds."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+JVM_ENGINES = ("kafka", "cassandra", "hadoop", "spark-extras", "agents")
+VENVS = ("airflow", "superset")
+STATSD_EXPORTER_VERSION = "v0.31.0"
+JMX_EXPORTER_JAR = "jmx_prometheus_javaagent-1.0.1.jar"
+
+
+def file_key(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    root: Path
+    cache: Path
+
+    def pom(self, engine: str) -> Path:
+        return self.root / "jvm" / engine / "pom.xml"
+
+    def jvm_dir(self, engine: str) -> Path:
+        return self.cache / "jvm" / f"{engine}-{file_key(self.pom(engine))}"
+
+    def jvm_classpath(self, engine: str) -> str:
+        return str(self.jvm_dir(engine) / "lib" / "*")
+
+    def jvm_jars(self, engine: str) -> list[Path]:
+        return sorted((self.jvm_dir(engine) / "lib").glob("*.jar"))
+
+    @property
+    def jmx_agent(self) -> Path:
+        return self.jvm_dir("agents") / "lib" / JMX_EXPORTER_JAR
+
+    def lock(self, venv: str) -> Path:
+        return self.root / "requirements" / f"{venv}.lock"
+
+    def venv(self, name: str) -> Path:
+        return self.cache / "venvs" / f"{name}-{file_key(self.lock(name))}"
+
+    def venv_bin(self, name: str, program: str) -> Path:
+        return self.venv(name) / "bin" / program
+
+    @property
+    def spark_home(self) -> Path:
+        spec = importlib.util.find_spec("pyspark")
+        if spec is None or spec.origin is None:
+            raise RuntimeError("pyspark is not installed in the platform venv")
+        return Path(spec.origin).parent
+
+    @property
+    def spark_submit(self) -> Path:
+        return self.spark_home / "bin" / "spark-submit"
+
+    @property
+    def statsd_exporter(self) -> Path:
+        return self.cache / "bin" / f"statsd_exporter-{STATSD_EXPORTER_VERSION}"
+
+    @staticmethod
+    def system_binary(name: str) -> Path | None:
+        found = shutil.which(name)
+        return Path(found) if found else None
+
+    @property
+    def java(self) -> Path:
+        return self.system_binary("java") or Path("/usr/bin/java")

@@ -1,0 +1,1 @@
+"""Idempotent schema migrations for the online store (Cassandra)."""

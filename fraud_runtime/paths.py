@@ -1,0 +1,46 @@
+"""Where things live: the checkout, the download cache (shared by clones) and the runtime state dir."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Paths:
+    root: Path  # the checkout
+    cache: Path  # downloads, venvs and jars: outside the checkout, reused by every clone
+    state: Path  # data, logs, rendered configs of this checkout (ignored by git)
+
+    @property
+    def conf(self) -> Path:
+        return self.state / "conf"
+
+    @property
+    def data(self) -> Path:
+        return self.state / "data"
+
+    @property
+    def logs(self) -> Path:
+        return self.state / "logs"
+
+    @property
+    def run(self) -> Path:
+        return self.state / "run"
+
+    @property
+    def env_file(self) -> Path:
+        return self.root / ".env"
+
+    @property
+    def env_example(self) -> Path:
+        return self.root / ".env.example"
+
+    def service_conf(self, service: str) -> Path:
+        return self.conf / service
+
+    def service_data(self, service: str) -> Path:
+        return self.data / service
+
+    def service_log(self, service: str) -> Path:
+        return self.logs / f"{service}.log"

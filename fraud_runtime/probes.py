@@ -1,0 +1,142 @@
+"""Protocol-level readiness probes: small reusable objects, composed per service.
+
+`check()` returns None when ready and raises ProbeFailed(reason) otherwise. Client libraries are imported
+inside `check()` so that importing the runtime stays cheap.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fraud_runtime.errors import ProbeFailed
+
+
+class Probe:
+    def check(self) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return type(self).__name__
+
+
+@dataclass(frozen=True)
+class AllOf(Probe):
+    probes: tuple[Probe, ...]
+
+    def check(self) -> None:
+        for probe in self.probes:
+            probe.check()
+
+
+@dataclass(frozen=True)
+class TcpProbe(Probe):
+    host: str
+    port: int
+    timeout: float = 2.0
+
+    def check(self) -> None:
+        try:
+            with socket.create_connection((self.host, self.port), timeout=self.timeout):
+                return
+        except OSError as exc:
+            raise ProbeFailed(f"nothing accepts TCP connections on {self.host}:{self.port} ({exc})") from exc
+
+
+@dataclass(frozen=True)
+class HttpProbe(Probe):
+    url: str
+    expect_status: int = 200
+    check_json: Callable[[Any], str | None] | None = None  # returns a reason when not ready
+    timeout: float = 3.0
+
+    def check(self) -> None:
+        import requests
+
+        try:
+            response = requests.get(self.url, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise ProbeFailed(f"GET {self.url} failed: {exc.__class__.__name__}") from exc
+        if response.status_code != self.expect_status:
+            raise ProbeFailed(f"GET {self.url} answered {response.status_code}")
+        if self.check_json is not None:
+            reason = self.check_json(response.json())
+            if reason:
+                raise ProbeFailed(reason)
+
+
+@dataclass(frozen=True)
+class KafkaProbe(Probe):
+    bootstrap_servers: str
+
+    def check(self) -> None:
+        from kafka import KafkaAdminClient
+        from kafka.errors import KafkaError
+
+        try:
+            admin = KafkaAdminClient(
+                bootstrap_servers=self.bootstrap_servers, request_timeout_ms=3000
+            )
+        except (KafkaError, OSError, ValueError) as exc:
+            raise ProbeFailed(f"no Kafka broker answers at {self.bootstrap_servers} ({exc})") from exc
+        try:
+            cluster = admin.describe_cluster()
+            if not cluster.get("brokers"):
+                raise ProbeFailed("the Kafka cluster reports no live broker")
+        except KafkaError as exc:
+            raise ProbeFailed(f"Kafka metadata request failed: {exc}") from exc
+        finally:
+            admin.close()
+
+
+@dataclass(frozen=True)
+class CqlProbe(Probe):
+    contact_points: tuple[str, ...]
+    port: int
+
+    def check(self) -> None:
+        from fraud_runtime.clients import cassandra_cluster
+
+        cluster = cassandra_cluster(self.contact_points, self.port, connect_timeout=3)
+        try:
+            session = cluster.connect()
+            session.execute("SELECT release_version FROM system.local", timeout=3)
+        except Exception as exc:  # the driver raises many unrelated types while a node boots
+            raise ProbeFailed(f"CQL query on {self.contact_points}:{self.port} failed: {exc}") from exc
+        finally:
+            cluster.shutdown()
+
+
+@dataclass(frozen=True)
+class HiveMetastoreProbe(Probe):
+    """Calls ThriftHiveMetastore.get_all_databases with the bare Thrift protocol (no generated client)."""
+
+    host: str
+    port: int
+
+    def check(self) -> None:
+        from fraud_runtime.clients import metastore_databases
+
+        try:
+            metastore_databases(self.host, self.port, timeout=3.0)
+        except Exception as exc:
+            raise ProbeFailed(f"metastore call get_all_databases on {self.host}:{self.port} failed: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class HiveServer2Probe(Probe):
+    host: str
+    port: int
+
+    def check(self) -> None:
+        from fraud_runtime.clients import hive_connection
+
+        try:
+            with hive_connection(self.host, self.port) as conn:
+                cursor = conn.cursor()
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+        except Exception as exc:
+            raise ProbeFailed(f"HiveServer2 'SELECT 1' on {self.host}:{self.port} failed: {exc}") from exc

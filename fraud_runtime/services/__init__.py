@@ -1,0 +1,1 @@
+"""Managed services: one small class each, listed in `registry.SERVICES`."""

@@ -1,0 +1,72 @@
+"""Cassandra 5.0, single node, from the Maven jars; keyspace `fraud` by idempotent migrations."""
+
+from __future__ import annotations
+
+from fraud_runtime.probes import CqlProbe
+from fraud_runtime.services.jvm import JvmService
+
+
+class Cassandra(JvmService):
+    name = "cassandra"
+    engine = "cassandra"
+    main_class = "org.apache.cassandra.service.CassandraDaemon"
+    process_pattern = r"CassandraDaemon"
+    ready_timeout = 180.0
+
+    @property
+    def external(self) -> bool:
+        return self.settings.cassandra.contact_points is not None
+
+    @property
+    def contact_points(self) -> tuple[str, ...]:
+        points = self.settings.cassandra.contact_points
+        return tuple(p.strip() for p in points.split(",")) if points else (self.host,)
+
+    def ports(self) -> dict[str, int]:
+        c = self.settings.cassandra
+        return {"cql": c.port, "storage": c.storage_port, "jmx": c.jmx_port, "jmx-exporter": c.jmx_exporter_port}
+
+    def url(self) -> str:
+        return f"cql://{self.contact_points[0]}:{self.settings.cassandra.port}/fraud"
+
+    def heap(self) -> str:
+        return self.settings.cassandra.heap
+
+    def jmx_exporter_port(self) -> int:
+        return self.settings.cassandra.jmx_exporter_port
+
+    def jvm_options(self) -> list[str]:
+        c = self.settings.cassandra
+        return [
+            f"@{self.conf_dir / 'jvm17.options'}",
+            f"-Dcassandra.config=file://{self.conf_dir / 'cassandra.yaml'}",
+            "-Dcassandra-foreground=yes",
+            f"-Dcassandra.storagedir={self.data_dir}",
+            f"-Dcassandra.logdir={self.paths.logs}",
+            f"-Dcassandra.triggers_dir={self.conf_dir / 'triggers'}",
+            f"-Dlogback.configurationFile={self.conf_dir / 'logback.xml'}",
+            f"-Dcassandra.jmx.local.port={c.jmx_port}",
+            "-Dcassandra.skip_wait_for_gossip_to_settle=0",
+        ]
+
+    def classpath(self) -> list[str]:
+        return [self.artifacts.jvm_classpath(self.engine)]
+
+    def render_config(self) -> None:
+        (self.conf_dir / "triggers").mkdir(parents=True, exist_ok=True)
+        self.write_template("cassandra/cassandra.yaml.j2")
+        self.write_template("cassandra/jvm17.options")
+        self.write_template("cassandra/logback.xml")
+
+    def probe(self) -> CqlProbe:
+        return CqlProbe(self.contact_points, self.settings.cassandra.port)
+
+    def bootstrap(self) -> None:
+        from fraud_runtime.clients import cassandra_cluster
+        from fraud_runtime.migrations.cassandra_migrate import migrate
+
+        cluster = cassandra_cluster(self.contact_points, self.settings.cassandra.port)
+        try:
+            migrate(cluster.connect(), self.settings.cassandra.replication_factor)
+        finally:
+            cluster.shutdown()

@@ -1,0 +1,118 @@
+"""HDFS 3.4: one NameNode and one DataNode from the Maven jars, WebHDFS on the NameNode's HTTP port."""
+
+from __future__ import annotations
+
+import subprocess
+
+from fraud_runtime.probes import AllOf, HttpProbe, Probe
+from fraud_runtime.services.jvm import JvmService
+
+# The platform's fixed HDFS layout (ARCHITECTURE.md), created idempotently once a DataNode is live.
+DIRECTORIES = ("/raw/transactions", "/raw/labels", "/models/fraud", "/quarantine", "/user/hive/warehouse", "/tmp")
+
+
+class HdfsService(JvmService):
+    engine = "hadoop"
+
+    @property
+    def external(self) -> bool:
+        return self.settings.hdfs.namenode_uri is not None
+
+    @property
+    def namenode_uri(self) -> str:
+        return self.settings.hdfs.namenode_uri or f"hdfs://{self.host}:{self.settings.hdfs.rpc_port}"
+
+    @property
+    def webhdfs_url(self) -> str:
+        return self.settings.hdfs.webhdfs_url or f"http://{self.host}:{self.settings.hdfs.http_port}"
+
+    def render_config(self) -> None:
+        values = {
+            "hdfs_uri": self.namenode_uri,
+            "host": self.host,
+            "name_dir": self.paths.service_data("namenode") / "name",
+            "data_dir": self.paths.service_data("datanode") / "data",
+            "tmp_dir": self.data_dir / "tmp",
+        }
+        self.write_template("hdfs/core-site.xml.j2", **values)
+        self.write_template("hdfs/hdfs-site.xml.j2", **values)
+        self.write_template("hdfs/log4j.properties")
+
+    def jvm_options(self) -> list[str]:
+        return [f"-Dhadoop.log.dir={self.paths.logs}", "-Dhadoop.root.logger=INFO,console",
+                f"-Dlog4j.configuration=file:{self.conf_dir / 'log4j.properties'}"]
+
+    def env(self) -> dict[str, str]:
+        return {"HADOOP_USER_NAME": self.settings.hdfs.user}
+
+
+class NameNode(HdfsService):
+    name = "namenode"
+    main_class = "org.apache.hadoop.hdfs.server.namenode.NameNode"
+    process_pattern = r"namenode\.NameNode"
+
+    def ports(self) -> dict[str, int]:
+        h = self.settings.hdfs
+        return {"rpc": h.rpc_port, "http": h.http_port, "jmx-exporter": h.namenode_jmx_exporter_port}
+
+    def url(self) -> str:
+        return f"{self.webhdfs_url}/webhdfs/v1/"
+
+    def heap(self) -> str:
+        return self.settings.hdfs.namenode_heap
+
+    def jmx_exporter_port(self) -> int:
+        return self.settings.hdfs.namenode_jmx_exporter_port
+
+    def initialise(self) -> None:
+        if (self.data_dir / "name" / "current" / "VERSION").exists():
+            return
+        argv = self.java_command(self.main_class, ["-format", "-nonInteractive", "-force"], agent=False)
+        subprocess.run(argv, check=True, capture_output=True, cwd=self.data_dir, env=self.env(), timeout=180)
+
+    def probe(self) -> Probe:
+        return HttpProbe(f"{self.webhdfs_url}/webhdfs/v1/?op=GETFILESTATUS&user.name={self.settings.hdfs.user}")
+
+
+class DataNode(HdfsService):
+    name = "datanode"
+    main_class = "org.apache.hadoop.hdfs.server.datanode.DataNode"
+    process_pattern = r"datanode\.DataNode"
+    depends_on = ("namenode",)
+
+    def ports(self) -> dict[str, int]:
+        h = self.settings.hdfs
+        return {"data": h.datanode_port, "http": h.datanode_http_port, "ipc": h.datanode_ipc_port,
+                "jmx-exporter": h.datanode_jmx_exporter_port}
+
+    def url(self) -> str:
+        return f"http://{self.host}:{self.settings.hdfs.datanode_http_port}"
+
+    def heap(self) -> str:
+        return self.settings.hdfs.datanode_heap
+
+    def jmx_exporter_port(self) -> int:
+        return self.settings.hdfs.datanode_jmx_exporter_port
+
+    def probe(self) -> Probe:
+        """Ready when the NameNode counts a live DataNode and has left safe mode (writes succeed)."""
+        jmx = f"{self.webhdfs_url}/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState"
+        return AllOf((HttpProbe(jmx, check_json=_live_and_writable),))
+
+    def bootstrap(self) -> None:
+        from fraud_runtime.webhdfs import WebHdfs
+
+        client = WebHdfs(self.webhdfs_url, self.settings.hdfs.user)
+        for directory in DIRECTORIES:
+            client.mkdirs(directory)
+        client.chmod("/tmp", "1777")
+
+
+def _live_and_writable(payload: dict) -> str | None:
+    beans = payload.get("beans") or [{}]
+    state = beans[0]
+    if state.get("NumLiveDataNodes", 0) < 1:
+        return "no live DataNode yet"
+    if state.get("FSState") != "Operational":
+        return f"NameNode is in {state.get('FSState')}"
+    return None

@@ -1,0 +1,140 @@
+"""Hive: the metastore (Thrift, embedded Derby by default) and HiveServer2 (Spark Thrift Server), both
+from the jars pyspark ships; the warehouse is on HDFS."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from fraud_runtime.probes import HiveMetastoreProbe, HiveServer2Probe
+from fraud_runtime.services.base import Program
+from fraud_runtime.services.hdfs import HdfsService, NameNode
+from fraud_runtime.services.jvm import JvmService
+
+WAREHOUSE = "/user/hive/warehouse"
+
+
+class HiveService(JvmService):
+    """Shared Hive config: hive-site.xml + core-site.xml (to find HDFS) + logging, in the service conf dir."""
+
+    depends_on = ("namenode", "datanode")
+
+    @property
+    def metastore_uri(self) -> str:
+        return self.settings.hive.metastore_uri or f"thrift://{self.host}:{self.settings.hive.metastore_port}"
+
+    @property
+    def hdfs(self) -> HdfsService:
+        return NameNode(self.ctx)
+
+    def classpath(self) -> list[str]:
+        return [str(self.conf_dir), str(self.artifacts.spark_home / "jars" / "*")]
+
+    def render_config(self) -> None:
+        hdfs = self.hdfs
+        self.write_template(
+            "hive/hive-site.xml.j2",
+            derby_dir=self.paths.service_data("hive-metastore") / "metastore_db",
+            warehouse=f"{hdfs.namenode_uri}{WAREHOUSE}",
+            hdfs_uri=hdfs.namenode_uri,
+            metastore_uri=self.metastore_uri,
+        )
+        self.write_template("hdfs/core-site.xml.j2", hdfs_uri=hdfs.namenode_uri, tmp_dir=self.data_dir / "tmp")
+        self.write_template("hive/hive-log4j2.properties")
+        self.write_template("hive/hive-log4j2.properties", "log4j2.properties")
+
+    def env(self) -> dict[str, str]:
+        return {"HADOOP_USER_NAME": self.settings.hdfs.user, "HADOOP_CONF_DIR": str(self.conf_dir)}
+
+
+class HiveMetastore(HiveService):
+    name = "hive-metastore"
+    main_class = "org.apache.hadoop.hive.metastore.HiveMetaStore"
+    process_pattern = r"HiveMetaStore"
+
+    @property
+    def external(self) -> bool:
+        return self.settings.hive.metastore_uri is not None
+
+    def ports(self) -> dict[str, int]:
+        h = self.settings.hive
+        return {"thrift": h.metastore_port, "jmx-exporter": h.metastore_jmx_exporter_port}
+
+    def url(self) -> str:
+        return self.metastore_uri
+
+    def heap(self) -> str:
+        return self.settings.hive.metastore_heap
+
+    def jmx_exporter_port(self) -> int:
+        return self.settings.hive.metastore_jmx_exporter_port
+
+    def jvm_options(self) -> list[str]:
+        return [f"-Dlog4j.configurationFile={self.conf_dir / 'hive-log4j2.properties'}"]
+
+    def main_args(self) -> list[str]:
+        return ["-p", str(self.settings.hive.metastore_port)]
+
+    def probe(self) -> HiveMetastoreProbe:
+        parsed = urlparse(self.metastore_uri)
+        return HiveMetastoreProbe(parsed.hostname or self.host, parsed.port or self.settings.hive.metastore_port)
+
+
+class HiveServer2(HiveService):
+    name = "hiveserver2"
+    process_pattern = r"HiveThriftServer2"
+    depends_on = ("hive-metastore",)
+    ready_timeout = 180.0
+
+    @property
+    def external(self) -> bool:
+        return self.settings.hive.hiveserver2_host is not None
+
+    @property
+    def server_host(self) -> str:
+        return self.settings.hive.hiveserver2_host or self.host
+
+    def ports(self) -> dict[str, int]:
+        h = self.settings.hive
+        return {"thrift": h.hiveserver2_port, "jmx-exporter": h.hiveserver2_jmx_exporter_port}
+
+    def url(self) -> str:
+        return f"hive://{self.server_host}:{self.settings.hive.hiveserver2_port}/default (NOSASL)"
+
+    def heap(self) -> str:
+        return self.settings.hive.hiveserver2_memory
+
+    def jmx_exporter_port(self) -> int:
+        return self.settings.hive.hiveserver2_jmx_exporter_port
+
+    def program(self) -> Program:
+        h, hdfs = self.settings.hive, self.hdfs
+        agent = f"-javaagent:{self.artifacts.jmx_agent}={self.host}:{h.hiveserver2_jmx_exporter_port}:" + str(
+            self.paths.root / "monitoring" / "jmx" / self.jmx_rules
+        )
+        argv = [
+            str(self.artifacts.spark_submit),
+            "--class", "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2",
+            "--name", "fraud-hiveserver2",
+            "--master", self.settings.spark.master if self.settings.spark.master != "local[*]" else "local[2]",
+            "--driver-memory", h.hiveserver2_memory,
+            "--driver-java-options", f"{agent} -Duser.timezone=UTC",
+            "--conf", "spark.sql.catalogImplementation=hive",
+            "--conf", f"spark.hadoop.hive.metastore.uris={self.metastore_uri}",
+            "--conf", f"spark.hadoop.fs.defaultFS={hdfs.namenode_uri}",
+            "--conf", f"spark.sql.warehouse.dir={hdfs.namenode_uri}{WAREHOUSE}",
+            "--conf", f"spark.driver.host={self.host}",
+            "--conf", f"spark.driver.bindAddress={self.host}",
+            "--conf", "spark.ui.enabled=false",
+            "--conf", "spark.sql.session.timeZone=UTC",
+            "--conf", "spark.sql.shuffle.partitions=4",
+            "--hiveconf", f"hive.server2.thrift.port={h.hiveserver2_port}",
+            "--hiveconf", f"hive.server2.thrift.bind.host={self.host}",
+            "--hiveconf", "hive.server2.authentication=NOSASL",
+            "spark-internal",
+        ]
+        env = {**self.env(), "SPARK_HOME": str(self.artifacts.spark_home), "SPARK_CONF_DIR": str(self.conf_dir),
+               "SPARK_LOCAL_IP": self.host}
+        return Program(argv=argv, env=env, cwd=self.data_dir)
+
+    def probe(self) -> HiveServer2Probe:
+        return HiveServer2Probe(self.server_host, self.settings.hive.hiveserver2_port)

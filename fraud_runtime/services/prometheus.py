@@ -1,0 +1,54 @@
+"""Prometheus (Debian's package): scrapes itself, the JMX exporters of the JVM engines, statsd_exporter,
+process-exporter and the platform's own Python services."""
+
+from __future__ import annotations
+
+from fraud_runtime.probes import HttpProbe
+from fraud_runtime.services.base import Program, Service
+
+
+class Prometheus(Service):
+    name = "prometheus"
+    process_pattern = r"prometheus --config\.file"
+    ready_timeout = 60.0
+
+    @property
+    def port(self) -> int:
+        return self.settings.monitoring.prometheus_port
+
+    def ports(self) -> dict[str, int]:
+        return {"http": self.port}
+
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def metrics_targets(self) -> list[str]:
+        return [f"{self.host}:{self.port}"]
+
+    def scrape_jobs(self) -> dict[str, list[str]]:
+        """Scrape targets per job, from every service of the profile being brought up."""
+        return {peer.name: peer.metrics_targets() for peer in self.peers if peer.metrics_targets()}
+
+    def render_config(self) -> None:
+        self.write_template(
+            "prometheus/prometheus.yml.j2",
+            jobs=self.scrape_jobs(),
+            interval=self.settings.monitoring.scrape_interval,
+        )
+
+    def program(self) -> Program:
+        binary = self.artifacts.system_binary("prometheus") or "/usr/bin/prometheus"
+        return Program(
+            argv=[
+                str(binary),
+                f"--config.file={self.conf_dir / 'prometheus.yml'}",
+                f"--storage.tsdb.path={self.data_dir}",
+                f"--storage.tsdb.retention.time={self.settings.monitoring.prometheus_retention}",
+                f"--web.listen-address={self.host}:{self.port}",
+                "--web.enable-lifecycle",
+            ],
+            cwd=self.data_dir,
+        )
+
+    def probe(self) -> HttpProbe:
+        return HttpProbe(f"{self.url()}/-/ready")

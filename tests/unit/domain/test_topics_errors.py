@@ -1,0 +1,26 @@
+import pickle
+
+import pytest
+
+from fraud_domain import topics
+from fraud_domain.errors import DomainError, EventValidationError
+
+pytestmark = pytest.mark.unit
+
+
+def test_fixed_topic_names():
+    assert (topics.TRANSACTIONS, topics.DECISIONS, topics.DLQ, topics.LABELS) == (
+        "transaction_topic", "fraud_topic", "transaction_dlq", "fraud_labels")
+    assert topics.ALL_TOPICS == ("transaction_topic", "fraud_topic", "transaction_dlq", "fraud_labels")
+
+
+def test_validation_error_message_and_fields():
+    err = EventValidationError("amount", "must be > 0 (got -3.0)")
+    assert str(err) == "amount: must be > 0 (got -3.0)"
+    assert (err.field, err.reason) == ("amount", "must be > 0 (got -3.0)")
+    assert isinstance(err, DomainError) and isinstance(err, ValueError)
+
+
+def test_validation_error_pickles():
+    err = pickle.loads(pickle.dumps(EventValidationError("payload", "must be JSON")))
+    assert (err.field, str(err)) == ("payload", "payload: must be JSON")
