@@ -30,7 +30,7 @@ passthrough.register(app)
 def main() -> None:
     configure_logging()
     # Probes retry while engines boot: the drivers' own connection-refused tracebacks are noise here.
-    for noisy in ("cassandra", "kafka"):
+    for noisy in ("cassandra", "kafka", "thrift", "pyhive"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
     command = typer.main.get_command(app)
     try:

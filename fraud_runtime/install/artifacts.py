@@ -36,6 +36,16 @@ class Artifacts:
     def jvm_jars(self, engine: str) -> list[Path]:
         return sorted((self.jvm_dir(engine) / "lib").glob("*.jar"))
 
+    def launcher_sources(self, name: str) -> list[Path]:
+        return sorted((self.root / "jvm" / name).glob("*.java"))
+
+    def launcher_dir(self, name: str) -> Path:
+        digest = hashlib.sha256(b"".join(path.read_bytes() for path in self.launcher_sources(name)))
+        return self.cache / "jvm" / f"{name}-{digest.hexdigest()[:16]}"
+
+    def launcher_classpath(self, name: str) -> str:
+        return str(self.launcher_dir(name) / "classes")
+
     @property
     def jmx_agent(self) -> Path:
         return self.jvm_dir("agents") / "lib" / JMX_EXPORTER_JAR

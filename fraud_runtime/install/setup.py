@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from fraud_runtime.context import Context
-from fraud_runtime.install import gotools, maven, system, venvs
+from fraud_runtime.install import gotools, launchers, maven, system, venvs
 from fraud_runtime.install.artifacts import JVM_ENGINES, VENVS
 
 
@@ -34,6 +34,11 @@ def plan(ctx: Context) -> tuple[Step, list[Step]]:
     steps = [
         Step(f"jars: {engine}", lambda e=engine: maven.is_installed(art, e), lambda log, e=engine: maven.install(art, e, log))
         for engine in JVM_ENGINES
+    ]
+    steps += [
+        Step(f"launcher: {name}", lambda n=name: launchers.is_installed(art, n),
+             lambda log, n=name: launchers.install(art, n, log))
+        for name in launchers.LAUNCHERS
     ]
     steps.append(Step("statsd_exporter", lambda: gotools.is_installed(art), lambda log: gotools.install(art, log)))
     steps += [

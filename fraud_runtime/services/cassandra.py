@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from dataclasses import replace
+
 from fraud_runtime.probes import CqlProbe
+from fraud_runtime.services.base import Program
 from fraud_runtime.services.jvm import JvmService
 
 
@@ -11,6 +16,7 @@ class Cassandra(JvmService):
     engine = "cassandra"
     main_class = "org.apache.cassandra.service.CassandraDaemon"
     process_pattern = r"CassandraDaemon"
+    jmx_rules = "cassandra.yaml"
     ready_timeout = 180.0
 
     @property
@@ -46,8 +52,23 @@ class Cassandra(JvmService):
             f"-Dcassandra.triggers_dir={self.conf_dir / 'triggers'}",
             f"-Dlogback.configurationFile={self.conf_dir / 'logback.xml'}",
             f"-Dcassandra.jmx.local.port={c.jmx_port}",
+            f"-Dcom.sun.management.jmxremote.rmi.port={c.jmx_port}",
+            # A single node has no ring to wait for: skip the multi-node start-up and shutdown delays.
             "-Dcassandra.skip_wait_for_gossip_to_settle=0",
+            "-Dcassandra.ring_delay_ms=0",
+            "-Dcassandra.superuser_setup_delay_ms=0",
+            "-Dcassandra.shutdown_announce_in_ms=0",
+            "-Dcassandra.libjemalloc=-",
         ]
+
+    def program(self) -> Program:
+        program = super().program()
+        if os.geteuid() == 0 and shutil.which("setpriv"):
+            # As root Cassandra would mlockall() its whole address space (hundreds of MiB resident for an
+            # idle node); without CAP_IPC_LOCK it runs as it does for an ordinary user.
+            drop = ["setpriv", "--inh-caps=-ipc_lock", "--bounding-set=-ipc_lock", "--"]
+            return replace(program, argv=[*drop, *program.argv])
+        return program
 
     def classpath(self) -> list[str]:
         return [self.artifacts.jvm_classpath(self.engine)]

@@ -13,6 +13,7 @@ DIRECTORIES = ("/raw/transactions", "/raw/labels", "/models/fraud", "/quarantine
 
 class HdfsService(JvmService):
     engine = "hadoop"
+    jmx_rules = "hadoop.yaml"
 
     @property
     def external(self) -> bool:
@@ -37,6 +38,13 @@ class HdfsService(JvmService):
         self.write_template("hdfs/core-site.xml.j2", **values)
         self.write_template("hdfs/hdfs-site.xml.j2", **values)
         self.write_template("hdfs/log4j.properties")
+        # The NameNode/DataNode HTTP servers look up `webapps/<name>` on the classpath; the Maven jars carry
+        # no web UI, so an empty web app per server is enough for WebHDFS and /jmx.
+        for webapp in ("hdfs", "datanode", "static"):
+            self.write_template("hdfs/web.xml", f"webapps-cp/webapps/{webapp}/WEB-INF/web.xml")
+
+    def classpath(self) -> list[str]:
+        return [str(self.conf_dir / "webapps-cp"), *super().classpath()]
 
     def jvm_options(self) -> list[str]:
         return [f"-Dhadoop.log.dir={self.paths.logs}", "-Dhadoop.root.logger=INFO,console",

@@ -48,8 +48,8 @@ class HiveService(JvmService):
 
 class HiveMetastore(HiveService):
     name = "hive-metastore"
-    main_class = "org.apache.hadoop.hive.metastore.HiveMetaStore"
-    process_pattern = r"HiveMetaStore"
+    main_class = "HmsLoopback"  # jvm/hms-loopback: HiveMetaStore's server bound to the configured host
+    process_pattern = r"HmsLoopback"
 
     @property
     def external(self) -> bool:
@@ -68,11 +68,15 @@ class HiveMetastore(HiveService):
     def jmx_exporter_port(self) -> int:
         return self.settings.hive.metastore_jmx_exporter_port
 
+    def classpath(self) -> list[str]:
+        return [self.artifacts.launcher_classpath("hms-loopback"), *super().classpath()]
+
     def jvm_options(self) -> list[str]:
-        return [f"-Dlog4j.configurationFile={self.conf_dir / 'hive-log4j2.properties'}"]
+        return [f"-Dlog4j.configurationFile={self.conf_dir / 'hive-log4j2.properties'}",
+                f"-Dderby.stream.error.file={self.paths.logs / 'derby.log'}"]
 
     def main_args(self) -> list[str]:
-        return ["-p", str(self.settings.hive.metastore_port)]
+        return ["-h", self.host, "-p", str(self.settings.hive.metastore_port)]
 
     def probe(self) -> HiveMetastoreProbe:
         parsed = urlparse(self.metastore_uri)

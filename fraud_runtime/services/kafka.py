@@ -12,6 +12,7 @@ from fraud_runtime.services.jvm import JvmService
 class Kafka(JvmService):
     name = "kafka"
     engine = "kafka"
+    jmx_rules = "kafka.yaml"
     main_class = "kafka.Kafka"
     process_pattern = r"kafka\.Kafka"
     ready_timeout = 90.0

@@ -1,0 +1,47 @@
+"""Kafka :9092 with kafka-python: every platform topic exists with the configured layout and round-trips."""
+
+from __future__ import annotations
+
+import pytest
+
+from fraud_domain import topics
+
+
+def test_topics_exist_with_configured_partitions_and_retention(kafka_bootstrap: str, ctx) -> None:
+    from kafka import KafkaAdminClient
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        described = {t["topic"]: t for t in admin.describe_topics(list(topics.ALL_TOPICS))}
+        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t) for t in topics.ALL_TOPICS])
+    finally:
+        admin.close()
+    kafka = ctx.settings.kafka
+    for name in topics.ALL_TOPICS:
+        assert len(described[name]["partitions"]) == kafka.partitions, name
+    retention = {
+        resource[3]: {entry[0]: entry[1] for entry in resource[4]}["retention.ms"]
+        for response in configs
+        for resource in response.resources
+    }
+    assert retention == {name: str(int(kafka.retention_days * 86_400_000)) for name in topics.ALL_TOPICS}
+    assert kafka.retention_days >= 1  # days, not minutes
+
+
+@pytest.mark.parametrize("topic", topics.ALL_TOPICS)
+def test_produce_consume_round_trip(topic: str, kafka_bootstrap: str, unique: str) -> None:
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    payload = f'{{"probe": "{unique}"}}'.encode()
+    metadata = producer.send(topic, key=unique.encode(), value=payload).get(timeout=30)
+    producer.close()
+
+    consumer = KafkaConsumer(bootstrap_servers=kafka_bootstrap, enable_auto_commit=False, consumer_timeout_ms=10_000)
+    partition = TopicPartition(topic, metadata.partition)
+    consumer.assign([partition])
+    consumer.seek(partition, metadata.offset)
+    record = next(iter(consumer))
+    consumer.close()
+    assert (record.key, record.value, record.offset) == (unique.encode(), payload, metadata.offset)
