@@ -13,18 +13,14 @@ def test_topics_exist_with_configured_partitions_and_retention(kafka_bootstrap: 
 
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     try:
-        described = {t["topic"]: t for t in admin.describe_topics(list(topics.ALL_TOPICS))}
+        described = {t["name"]: t for t in admin.describe_topics(list(topics.ALL_TOPICS))}
         configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t) for t in topics.ALL_TOPICS])
     finally:
         admin.close()
     kafka = ctx.settings.kafka
     for name in topics.ALL_TOPICS:
         assert len(described[name]["partitions"]) == kafka.partitions, name
-    retention = {
-        resource[3]: {entry[0]: entry[1] for entry in resource[4]}["retention.ms"]
-        for response in configs
-        for resource in response.resources
-    }
+    retention = {name: entries["retention.ms"]["value"] for name, entries in configs["topic"].items()}
     assert retention == {name: str(int(kafka.retention_days * 86_400_000)) for name in topics.ALL_TOPICS}
     assert kafka.retention_days >= 1  # days, not minutes
 
