@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from fraud_runtime.errors import ConfigError
 
 
 def _blank_is_none(value: object) -> object:
@@ -98,6 +100,8 @@ class MonitoringSettings(BaseSettings):
     statsd_udp_port: Port = 9125
     statsd_exporter_port: Port = 9102
     process_exporter_port: Port = 9256
+    grafana_port: Port = 3000  # docker-compose only: no registry here ships a Grafana server
+    cadvisor_port: Port = 8081  # docker-compose only
 
 
 class Settings(BaseModel):
@@ -117,4 +121,13 @@ def load_settings(env_file: Path | None) -> Settings:
     """Read every section from the process environment, then `env_file` (the environment wins)."""
     kwargs = {"_env_file": env_file} if env_file and env_file.exists() else {}
     sections = {name: field.annotation for name, field in Settings.model_fields.items()}
-    return Settings(**{name: cls(**kwargs) for name, cls in sections.items()})
+    values = {}
+    for name, cls in sections.items():
+        try:
+            values[name] = cls(**kwargs)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            prefix = cls.model_config.get("env_prefix", "")
+            setting = f"{prefix}{first['loc'][0]}".upper() if first["loc"] else prefix
+            raise ConfigError(f"setting {setting}={first.get('input')!r} is invalid: {first['msg']}") from None
+    return Settings(**values)

@@ -1,0 +1,17 @@
+"""Errors of the batch jobs; each job's entry point turns them into one clear line and a non-zero exit."""
+
+
+class BatchError(RuntimeError):
+    """Base class of every batch-layer failure."""
+
+
+class MissingInputError(BatchError):
+    """An upstream partition or file the job needs is not there (the message names it)."""
+
+
+class QualityError(BatchError):
+    """Input or output failed a data-quality rule (too many malformed rows, counts differ, null keys, ...)."""
+
+
+class ExtractError(BatchError):
+    """The upstream API answered something unusable (bad JSON, missing fields, inconsistent totals)."""

@@ -1,0 +1,37 @@
+"""Command line of the two load jobs (``load_transactions.py``, ``load_labels.py``)."""
+
+from __future__ import annotations
+
+import argparse
+
+from spark_jobs.entry import date_range, iso_date, run
+from spark_jobs.validate import Kind
+
+DEFAULT_MAX_BAD_RATIO = 0.01
+
+
+def main(kind: Kind) -> None:
+    parser = argparse.ArgumentParser(description=f"Load one day of raw {kind} JSONL into Hive fraud.{kind}.")
+    parser.add_argument("--dt", type=iso_date, required=True, help="the (first) partition date, YYYY-MM-DD (UTC)")
+    parser.add_argument("--until", type=iso_date, help="load every day from --dt to this date (inclusive)")
+    parser.add_argument("--max-bad-ratio", type=float, default=DEFAULT_MAX_BAD_RATIO,
+                        help="fail when more than this share of rows is quarantined (default %(default)s)")
+    args = parser.parse_args()
+
+    def job() -> None:
+        from fraud_runtime.logs import get_logger
+        from spark_jobs.ingest import load_days
+        from spark_jobs.session import job_session
+
+        days = date_range(args.dt, args.until or args.dt)
+        spark = job_session(f"fraud-load-{kind}")
+        try:
+            counts = load_days(spark, kind, days, max_bad_ratio=args.max_bad_ratio)
+        finally:
+            spark.stop()
+        log = get_logger("spark_jobs.ingest")
+        for c in counts:
+            log.info("loaded", **c.__dict__)
+            print(c.to_json(), flush=True)
+
+    run(job)

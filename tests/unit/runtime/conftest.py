@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+import pytest
+
+from fraud_runtime.context import Context
+
+
+@pytest.fixture(scope="session")
+def ctx() -> Context:
+    """The checkout's context (reads .env, creating it from .env.example on a fresh clone). No service runs."""
+    return Context.load()

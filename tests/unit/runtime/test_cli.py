@@ -1,0 +1,57 @@
+"""The CLI as users meet it: `--help` everywhere, and bad input is one clear line with a non-zero exit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+COMMANDS = ("setup", "up", "down", "status", "logs", "reset", "test")
+
+
+def fraudctl(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FRAUD_ROOT": str(ROOT), "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "fraud_runtime", *args], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=60)
+
+
+def test_top_level_help_lists_commands() -> None:
+    result = fraudctl("--help")
+    assert result.returncode == 0
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str) -> None:
+    result = fraudctl(command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("up", "--profile", "huge"), "unknown profile 'huge'"),
+        (("up", "--service", "mysql"), "unknown service 'mysql'"),
+        (("logs", "mysql"), "unknown service 'mysql'"),
+        (("reset",), "pass --yes to confirm"),
+    ],
+)
+def test_bad_input_is_one_line_and_non_zero(args: tuple[str, ...], message: str) -> None:
+    result = fraudctl(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_setting_is_one_line(monkeypatch) -> None:
+    monkeypatch.setenv("CASSANDRA_PORT", "not-a-port")
+    result = fraudctl("status")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "CASSANDRA_PORT='not-a-port' is invalid" in result.stderr
