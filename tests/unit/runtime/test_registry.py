@@ -47,3 +47,20 @@ def test_no_two_services_share_a_port(ctx) -> None:
 def test_names_are_unique() -> None:
     names = [cls.name for cls in SERVICES]
     assert len(names) == len(set(names))
+
+
+def test_every_service_is_documented_in_the_readme(ctx) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    undocumented = [s.name for s in resolve(ctx, "full") if f"| `{s.name}` |" not in readme]
+    assert not undocumented, f"add a row to README's services table for: {undocumented}"
+
+
+def test_every_core_service_has_an_integration_smoke_test() -> None:
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parents[2] / "integration"
+    text = "\n".join(path.read_text() for path in tests.glob("test_*.py"))
+    untested = [cls.name for cls in SERVICES if "core" in cls.profiles and f'"{cls.name}"' not in text]
+    assert not untested, f"no integration test names these services: {untested}"

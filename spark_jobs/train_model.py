@@ -1,0 +1,198 @@
+"""spark-submit job: train and evaluate fraud models under the handbook's protocol, keep the best, and
+promote it to champion only if it beats the current champion on Average Precision.
+
+Protocol (Le Borgne et al., ch. 5): train on ``--train-days`` days from ``--train-start``, skip
+``--delay-days`` (labels are not known yet), test on the next ``--test-days`` days; from each test day
+drop the cards (customers) already known compromised: a fraud label on them with event time in or after
+the training week and ``reported_at`` before that day starts.
+
+Steps:
+1. Read ``fraud.features`` for the train and test days (a missing partition is an error naming it) and
+   each transaction's last label from ``fraud.labels`` (unlabelled rows are an error naming their days).
+2. Fit each model (logistic regression, random forest, gradient-boosted trees) as a Spark ML pipeline:
+   assembler over ``FEATURE_NAMES`` -> standard scaler -> classifier.
+3. Score the test set; AUC ROC, AP and Card Precision@100 per model (``spark_jobs.metrics``).
+4. Save the best (by AP) under ``/models/fraud/<version>/`` (``spark_jobs.model_store``).
+5. Score the current champion on the same test set; move the pointer if the new model's AP is higher.
+6. Append one row per model to ``fraud.model_metrics``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from spark_jobs.entry import date_range, iso_date, run
+from spark_jobs.errors import MissingInputError, QualityError
+
+MODEL_TYPES = ("lr", "rf", "gbt")
+
+
+def classifier(model_type: str):
+    from pyspark.ml.classification import GBTClassifier, LogisticRegression, RandomForestClassifier
+
+    common = {"featuresCol": "features", "labelCol": "label"}
+    if model_type == "lr":
+        return LogisticRegression(maxIter=100, **common)
+    if model_type == "rf":
+        return RandomForestClassifier(numTrees=50, maxDepth=10, seed=0, **common)
+    if model_type == "gbt":
+        return GBTClassifier(maxIter=30, maxDepth=5, seed=0, **common)
+    raise ValueError(f"unknown model type {model_type!r} (one of {', '.join(MODEL_TYPES)})")
+
+
+def pipeline(model_type: str):
+    from pyspark.ml import Pipeline
+    from pyspark.ml.feature import StandardScaler, VectorAssembler
+
+    from fraud_domain.features.definitions import FEATURE_NAMES
+
+    return Pipeline(stages=[VectorAssembler(inputCols=list(FEATURE_NAMES), outputCol="raw_features"),
+                            StandardScaler(inputCol="raw_features", outputCol="features", withMean=True,
+                                           withStd=True),
+                            classifier(model_type)])
+
+
+def load_sets(spark, train: list[date], test: list[date]):
+    """Step 1: (train, test) DataFrames with FEATURE_NAMES, customer_id, dt and a 0/1 ``label``."""
+    from pyspark.sql import functions as F
+
+    from spark_jobs.features import latest_labels
+    from spark_jobs.tables import FEATURES, LABELS, PARTITION, ensure_table
+
+    for table in (FEATURES, LABELS):
+        ensure_table(spark, table)
+    have = {row[0].split("=", 1)[1] for row in spark.sql(f"SHOW PARTITIONS {FEATURES.qualified}").collect()}
+    missing = [d.isoformat() for d in (*train, *test) if d.isoformat() not in have]
+    if missing:
+        raise MissingInputError(f"{FEATURES.qualified} lacks partition(s) dt={', dt='.join(missing)}: "
+                                "run build_features for them first")
+    days = [d.isoformat() for d in (*train, *test)]
+    labels = latest_labels(spark.table(LABELS.qualified))
+    rows = (spark.table(FEATURES.qualified).where(F.col(PARTITION).isin(days))
+            .join(labels, "transaction_id", "left").cache())
+    unlabelled = rows.where(F.col("is_fraud").isNull()).groupBy(PARTITION).count().collect()
+    if unlabelled:
+        detail = ", ".join(f"dt={r[PARTITION]}: {r['count']}" for r in sorted(unlabelled))
+        raise QualityError(f"transactions without a label in {LABELS.qualified} ({detail}): load the labels first")
+    rows = rows.withColumn("label", F.col("is_fraud").cast("double"))
+    train_df = rows.where(F.col(PARTITION).isin([d.isoformat() for d in train]))
+    # Cards known compromised before each test day: a fraud since the training start, reported by then.
+    known = (spark.table(LABELS.qualified).where(F.col("is_fraud") & (F.col("event_time") >= F.lit(train[0])))
+             .select(F.col("customer_id").alias("_c"), F.col("reported_at").alias("_known_at")))
+    test_df = rows.where(F.col(PARTITION).isin([d.isoformat() for d in test]))
+    test_df = test_df.join(known, (test_df["customer_id"] == known["_c"])
+                           & (known["_known_at"] <= F.to_timestamp(test_df[PARTITION])), "left_anti")
+    return train_df.cache(), test_df.cache()
+
+
+def predictions(model, test_df):
+    """Test predictions as pandas: dt, customer_id, score (fraud probability), label."""
+    from pyspark.ml.functions import vector_to_array
+    from pyspark.sql import functions as F
+
+    scored = model.transform(test_df).select("dt", "customer_id", "label",
+                                             vector_to_array("probability")[1].alias("score"))
+    frame = scored.toPandas()
+    frame["label"] = frame["label"].astype(int)
+    return frame.assign(score=frame["score"].astype(float)).drop(columns=[c for c in frame if c not in
+                                                                         ("dt", "customer_id", "label", "score")])
+
+
+def train(spark, train_start: date, *, train_days: int, delay_days: int, test_days: int,
+          model_types: list[str]) -> dict:
+    from pyspark.ml import PipelineModel
+
+    from fraud_domain.features.definitions import FEATURE_NAMES
+    from spark_jobs import model_store as store
+    from spark_jobs.hdfs_files import HadoopFiles
+    from spark_jobs.metrics import evaluate
+    from spark_jobs.tables import MODEL_METRICS, ensure_table
+
+    train_window = date_range(train_start, train_start + timedelta(days=train_days - 1))
+    test_first = train_window[-1] + timedelta(days=delay_days + 1)
+    test_window = date_range(test_first, test_first + timedelta(days=test_days - 1))
+    train_df, test_df = load_sets(spark, train_window, test_window)  # Step 1
+    n_train, n_test = train_df.count(), test_df.count()
+    trained_at = datetime.now(UTC).replace(microsecond=0)
+    run_id = trained_at.strftime("%Y%m%dT%H%M%SZ")
+    results = {}
+    for model_type in model_types:  # Steps 2-3
+        started = time.perf_counter()
+        model = pipeline(model_type).fit(train_df)
+        metrics = evaluate(predictions(model, test_df))
+        results[model_type] = {"model": model, "metrics": metrics, "seconds": time.perf_counter() - started}
+
+    best_type = max(results, key=lambda m: results[m]["metrics"]["average_precision"])  # Step 4
+    best = results[best_type]
+    version = f"{run_id}-{best_type}"
+    files = HadoopFiles(spark)
+    best["model"].write().overwrite().save(store.pipeline_path(version))
+    meta = store.ModelMetadata(
+        version=version, model_type=best_type, feature_names=list(FEATURE_NAMES), metrics=best["metrics"],
+        trained_at=trained_at.isoformat(), train_window=[train_window[0].isoformat(), train_window[-1].isoformat()],
+        test_window=[test_window[0].isoformat(), test_window[-1].isoformat()], n_train=n_train, n_test=n_test,
+        all_models={m: r["metrics"] for m, r in results.items()})
+    files.write_text(store.metadata_path(version), meta.to_json() + "\n")
+
+    champion, champion_ap = None, None  # Step 5
+    if files.exists(store.CHAMPION_POINTER):
+        champion = store.parse_pointer(files.read_text(store.CHAMPION_POINTER))
+    if champion:
+        champion_model = PipelineModel.load(store.pipeline_path(champion))
+        champion_ap = evaluate(predictions(champion_model, test_df))["average_precision"]
+    promoted = champion_ap is None or best["metrics"]["average_precision"] > champion_ap
+    if promoted:
+        files.replace(store.CHAMPION_POINTER, version + "\n")
+
+    ensure_table(spark, MODEL_METRICS)  # Step 6
+    rows = [(run_id, version if m == best_type else None, m, trained_at.replace(tzinfo=None),
+             train_window[0].isoformat(), train_window[-1].isoformat(), test_window[0].isoformat(),
+             test_window[-1].isoformat(), n_train, n_test, r["metrics"]["auc_roc"],
+             r["metrics"]["average_precision"], r["metrics"]["card_precision_at_100"], r["seconds"],
+             m == best_type, promoted and m == best_type, champion, champion_ap) for m, r in results.items()]
+    from spark_jobs.tables import spark_schema
+
+    spark.createDataFrame(rows, spark_schema(MODEL_METRICS)).write.insertInto(MODEL_METRICS.qualified)
+    train_df.unpersist()
+    test_df.unpersist()
+    return {"run_id": run_id, "version": version, "promoted": promoted, "champion_before": champion,
+            "champion_average_precision": champion_ap, "n_train": n_train, "n_test": n_test,
+            "models": {m: {**r["metrics"], "seconds": round(r["seconds"], 1)} for m, r in results.items()}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Train LR/RF/GBT on fraud.features (handbook protocol), "
+                                                 "record metrics, promote the best if it beats the champion.")
+    parser.add_argument("--train-start", type=iso_date, required=True, help="first training day, YYYY-MM-DD")
+    parser.add_argument("--train-days", type=int, default=7)
+    parser.add_argument("--delay-days", type=int, default=7)
+    parser.add_argument("--test-days", type=int, default=7)
+    parser.add_argument("--models", default=",".join(MODEL_TYPES), help="comma-separated: lr,rf,gbt")
+    args = parser.parse_args()
+    model_types = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = sorted(set(model_types) - set(MODEL_TYPES))
+    if unknown or not model_types:
+        parser.error(f"--models: unknown {unknown or 'empty'}; choose from {', '.join(MODEL_TYPES)}")
+
+    def job() -> None:
+        import json
+
+        from fraud_runtime.logs import get_logger
+        from spark_jobs.session import job_session
+
+        spark = job_session("fraud-train-model")
+        try:
+            report = train(spark, args.train_start, train_days=args.train_days, delay_days=args.delay_days,
+                           test_days=args.test_days, model_types=model_types)
+        finally:
+            spark.stop()
+        get_logger("spark_jobs.train_model").info("trained", **report)
+        print(json.dumps(report), flush=True)
+
+    run(job)
+
+
+if __name__ == "__main__":
+    main()
