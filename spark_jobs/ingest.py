@@ -22,19 +22,28 @@ from datetime import UTC, date, datetime
 
 from spark_jobs.errors import MissingInputError, QualityError
 from spark_jobs.hdfs_files import HadoopFiles
-from spark_jobs.tables import INGESTED, PARTITION, ensure_table, spark_schema
+from spark_jobs.tables import DATABASE, INGESTED, PARTITION, ensure_table, spark_schema
 from spark_jobs.validate import Kind, validate_frames
 
 RAW_ROOT, QUARANTINE_ROOT = "/raw", "/quarantine"
 COUNTS_FILE = "_counts.json"
 
 
-def raw_dir(kind: str, dt: date) -> str:
-    return f"{RAW_ROOT}/{kind}/{PARTITION}={dt.isoformat()}"
+def raw_dir(kind: str, dt: date, root: str = RAW_ROOT) -> str:
+    return f"{root}/{kind}/{PARTITION}={dt.isoformat()}"
 
 
-def quarantine_dir(kind: str, dt: date) -> str:
-    return f"{QUARANTINE_ROOT}/{kind}/{PARTITION}={dt.isoformat()}"
+def quarantine_dir(kind: str, dt: date, root: str = QUARANTINE_ROOT) -> str:
+    return f"{root}/{kind}/{PARTITION}={dt.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Locations:
+    """Where a load reads and writes; the defaults are the platform's fixed names (tests use their own)."""
+
+    database: str = DATABASE
+    raw_root: str = RAW_ROOT
+    quarantine_root: str = QUARANTINE_ROOT
 
 
 @dataclass
@@ -54,7 +63,7 @@ class LoadCounts:
         return json.dumps(asdict(self), sort_keys=True)
 
 
-def load_days(spark, kind: Kind, days: Sequence[date], *, max_bad_ratio: float,
+def load_days(spark, kind: Kind, days: Sequence[date], *, max_bad_ratio: float, where: Locations = Locations(),
               now: datetime | None = None) -> list[LoadCounts]:
     """Run steps 1-5 for ``days``; returns their counts (also written to each quarantine folder)."""
     from pyspark.sql import Window
@@ -62,7 +71,7 @@ def load_days(spark, kind: Kind, days: Sequence[date], *, max_bad_ratio: float,
 
     table = INGESTED[kind]
     files = HadoopFiles(spark)
-    sources = [raw_dir(kind, dt) for dt in days]
+    sources = [raw_dir(kind, dt, where.raw_root) for dt in days]
     missing = [path for path in sources if not files.exists(path)]
     if missing:
         raise MissingInputError(f"raw partition(s) missing on HDFS: {', '.join(missing)} — run the extract first")
@@ -105,28 +114,30 @@ def load_days(spark, kind: Kind, days: Sequence[date], *, max_bad_ratio: float,
 
     # Step 4
     for dt in days:
-        files.delete(quarantine_dir(kind, dt))
+        files.delete(quarantine_dir(kind, dt, where.quarantine_root))
     if any(c.quarantined for c in counts.values()):
         (rejected.select(PARTITION, F.col("_field").alias("field"), F.col("_reason").alias("reason"),
                          F.col("_raw").alias("raw"), "_order")
          .repartition(PARTITION).sortWithinPartitions("_order").drop("_order")
-         .write.partitionBy(PARTITION).mode("append").json(f"{QUARANTINE_ROOT}/{kind}"))
+         .write.partitionBy(PARTITION).mode("append").json(f"{where.quarantine_root}/{kind}"))
     for dt in days:
-        files.write_text(f"{quarantine_dir(kind, dt)}/{COUNTS_FILE}", counts[dt.isoformat()].to_json() + "\n")
+        target = quarantine_dir(kind, dt, where.quarantine_root)
+        files.write_text(f"{target}/{COUNTS_FILE}", counts[dt.isoformat()].to_json() + "\n")
     too_bad = [c for c in counts.values() if c.read and c.quarantined / c.read > max_bad_ratio]
     if too_bad:
         raise QualityError("; ".join(
             f"{c.quarantined} of {c.read} {kind} rows for {c.dt} are malformed ({c.quarantined / c.read:.2%} > "
-            f"max {max_bad_ratio:.2%}, by field {c.by_field}); see {quarantine_dir(kind, date.fromisoformat(c.dt))}/"
+            f"max {max_bad_ratio:.2%}, by field {c.by_field}); "
+            f"see {quarantine_dir(kind, date.fromisoformat(c.dt), where.quarantine_root)}/"
             for c in too_bad))
 
     # Step 5
-    ensure_table(spark, table)
+    ensure_table(spark, table, where.database)
     if any(c.written for c in counts.values()):
-        keep.write.insertInto(table.qualified, overwrite=True)
+        keep.write.insertInto(table.qualified(where.database), overwrite=True)
     for c in counts.values():
         if not c.written:
-            spark.sql(f"ALTER TABLE {table.qualified} DROP IF EXISTS PARTITION ({PARTITION}='{c.dt}')")
+            spark.sql(f"ALTER TABLE {table.qualified(where.database)} DROP IF EXISTS PARTITION ({PARTITION}='{c.dt}')")
     for frame in (checked, rejected, keep):
         frame.unpersist()
     return [counts[dt.isoformat()] for dt in days]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 from spark_jobs.entry import date_range, iso_date, run
+from spark_jobs.ingest import QUARANTINE_ROOT, RAW_ROOT
+from spark_jobs.tables import DATABASE
 from spark_jobs.validate import Kind
 
 DEFAULT_MAX_BAD_RATIO = 0.01
@@ -16,17 +18,23 @@ def main(kind: Kind) -> None:
     parser.add_argument("--until", type=iso_date, help="load every day from --dt to this date (inclusive)")
     parser.add_argument("--max-bad-ratio", type=float, default=DEFAULT_MAX_BAD_RATIO,
                         help="fail when more than this share of rows is quarantined (default %(default)s)")
+    parser.add_argument("--database", default=DATABASE, help="Hive database (default %(default)s)")
+    parser.add_argument("--raw-root", default=RAW_ROOT, help="HDFS root of the raw JSONL (default %(default)s)")
+    parser.add_argument("--quarantine-root", default=QUARANTINE_ROOT, help="HDFS root for rejected rows")
     args = parser.parse_args()
+    if args.until and args.until < args.dt:
+        parser.error(f"--until {args.until} is before --dt {args.dt}")
 
     def job() -> None:
         from fraud_runtime.logs import get_logger
-        from spark_jobs.ingest import load_days
+        from spark_jobs.ingest import Locations, load_days
         from spark_jobs.session import job_session
 
         days = date_range(args.dt, args.until or args.dt)
         spark = job_session(f"fraud-load-{kind}")
         try:
-            counts = load_days(spark, kind, days, max_bad_ratio=args.max_bad_ratio)
+            where = Locations(args.database, args.raw_root, args.quarantine_root)
+            counts = load_days(spark, kind, days, max_bad_ratio=args.max_bad_ratio, where=where)
         finally:
             spark.stop()
         log = get_logger("spark_jobs.ingest")

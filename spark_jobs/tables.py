@@ -25,18 +25,17 @@ class Table:
     columns: tuple[tuple[str, str], ...]  # (name, SQL type), the partition column excluded
     partitioned: bool = True
 
-    @property
-    def qualified(self) -> str:
-        return f"{DATABASE}.{self.name}"
+    def qualified(self, database: str = DATABASE) -> str:
+        return f"{database}.{self.name}"
 
     @property
     def column_names(self) -> list[str]:
         return [name for name, _ in self.columns]
 
-    def ddl(self) -> str:
+    def ddl(self, database: str = DATABASE) -> str:
         cols = ", ".join(f"`{name}` {sql}" for name, sql in self.columns)
         part = f" PARTITIONED BY (`{PARTITION}` STRING)" if self.partitioned else ""
-        return f"CREATE TABLE IF NOT EXISTS {self.qualified} ({cols}){part} STORED AS PARQUET"
+        return f"CREATE TABLE IF NOT EXISTS {self.qualified(database)} ({cols}){part} STORED AS PARQUET"
 
 
 def _columns_of(cls: type) -> tuple[tuple[str, str], ...]:
@@ -58,10 +57,10 @@ MODEL_METRICS = Table("model_metrics", (
 INGESTED = {"transactions": TRANSACTIONS, "labels": LABELS}
 
 
-def ensure_table(spark, table: Table) -> None:
+def ensure_table(spark, table: Table, database: str = DATABASE) -> None:
     """Create the database and ``table`` if missing (no-op otherwise)."""
-    spark.sql(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
-    spark.sql(table.ddl())
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
+    spark.sql(table.ddl(database))
 
 
 def spark_schema(table: Table, *, with_partition: bool = False):
