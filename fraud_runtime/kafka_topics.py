@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 
@@ -32,10 +33,9 @@ def ensure_topics(
             if name not in existing
         ]
         if wanted:
-            try:
+            # A concurrent `up` may create one first: that is the idempotent outcome.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass  # a concurrent `up` created it first: that is the idempotent outcome
         return [topic.name for topic in wanted]
     finally:
         admin.close()

@@ -6,6 +6,7 @@ XML-RPC. Programs never autostart: the lifecycle starts them in dependency order
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import time
@@ -113,10 +114,8 @@ class Supervisor:
         self._stop_quietly(name)
 
     def _stop_quietly(self, name: str) -> None:
-        try:
+        with contextlib.suppress(xmlrpc.client.Fault):  # not running or unknown: nothing to stop
             self.rpc.supervisor.stopProcess(name, True)
-        except xmlrpc.client.Fault:
-            pass  # not running or unknown: nothing to stop
 
 
 def _program_section(name: str, program: Program, log_file: Path) -> list[str]:

@@ -32,28 +32,29 @@ def missing_days(available: set[str], start: date, end: date) -> list[str]:
             if d.isoformat() not in available and (d >= start or (first is not None and d.isoformat() > first))]
 
 
-def build(spark, start: date, end: date) -> int:
+def build(spark, start: date, end: date, database: str) -> int:
     from pyspark.sql import functions as F
 
     from spark_jobs.features import TX_COLUMNS, compute_features
     from spark_jobs.tables import FEATURES, LABELS, PARTITION, TRANSACTIONS, ensure_table
 
     for table in (TRANSACTIONS, LABELS, FEATURES):
-        ensure_table(spark, table)
-    available = {row[0].split("=", 1)[1] for row in spark.sql(f"SHOW PARTITIONS {TRANSACTIONS.qualified}").collect()}
+        ensure_table(spark, table, database)
+    tx_table, features_table = TRANSACTIONS.qualified(database), FEATURES.qualified(database)
+    available = {row[0].split("=", 1)[1] for row in spark.sql(f"SHOW PARTITIONS {tx_table}").collect()}
     missing = missing_days(available, start, end)
     if missing:
-        raise MissingInputError(f"{TRANSACTIONS.qualified} lacks partition(s) dt={', dt='.join(missing)}: "
+        raise MissingInputError(f"{tx_table} lacks partition(s) dt={', dt='.join(missing)}: "
                                 f"load them before building features for {start}..{end}")
     first = (start - timedelta(days=history_days(start))).isoformat()
-    tx = spark.table(TRANSACTIONS.qualified).where(F.col(PARTITION).between(first, end.isoformat()))
-    labels = spark.table(LABELS.qualified).select("transaction_id", "is_fraud", "reported_at")
+    tx = spark.table(tx_table).where(F.col(PARTITION).between(first, end.isoformat()))
+    labels = spark.table(LABELS.qualified(database)).select("transaction_id", "is_fraud", "reported_at")
     features = compute_features(tx.select(*TX_COLUMNS), labels)
     out = (features.withColumn(PARTITION, F.date_format("event_time", "yyyy-MM-dd"))
            .where(F.col(PARTITION).between(start.isoformat(), end.isoformat()))
            .select(*FEATURES.column_names, PARTITION))
-    out.write.insertInto(FEATURES.qualified, overwrite=True)
-    return spark.table(FEATURES.qualified).where(F.col(PARTITION).between(start.isoformat(), end.isoformat())).count()
+    out.write.insertInto(features_table, overwrite=True)
+    return spark.table(features_table).where(F.col(PARTITION).between(start.isoformat(), end.isoformat())).count()
 
 
 def main() -> None:
@@ -61,6 +62,7 @@ def main() -> None:
                                                  "feature definition (fraud_domain.features.definitions).")
     parser.add_argument("--start", type=iso_date, required=True, help="first target day, YYYY-MM-DD")
     parser.add_argument("--end", type=iso_date, required=True, help="last target day (inclusive)")
+    parser.add_argument("--database", default="fraud", help="Hive database (default %(default)s)")
     args = parser.parse_args()
     if args.end < args.start:
         parser.error(f"--end {args.end} is before --start {args.start}")
@@ -71,7 +73,7 @@ def main() -> None:
 
         spark = job_session("fraud-build-features")
         try:
-            rows = build(spark, args.start, args.end)
+            rows = build(spark, args.start, args.end, args.database)
         finally:
             spark.stop()
         get_logger("spark_jobs.build_features").info("built", start=str(args.start), end=str(args.end), rows=rows)

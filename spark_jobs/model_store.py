@@ -1,6 +1,6 @@
 """Where trained models live on HDFS — the contract between ``train_model.py`` and the stream scorer.
 
-Layout (paths on ``fs.defaultFS``)::
+Layout (paths on ``fs.defaultFS``; the root is ``/models/fraud`` unless a test passes its own)::
 
     /models/fraud/<version>/pipeline/        Spark ML PipelineModel (PipelineModel.load(path))
     /models/fraud/<version>/metadata.json    see ``ModelMetadata``
@@ -8,10 +8,9 @@ Layout (paths on ``fs.defaultFS``)::
 
 ``<version>`` is ``YYYYMMDDTHHMMSSZ-<model_type>`` (UTC training time; sorts by time). The pipeline's
 input is a DataFrame with one DOUBLE column per ``metadata.feature_names`` (= ``FEATURE_NAMES`` at
-training time, in that order: assembler -> scaler -> classifier); its output column ``probability`` is a
+training time: assembler -> standard scaler -> classifier); its output column ``probability`` is a
 vector whose element ``metadata.positive_index`` (1) is the fraud probability. The pointer is replaced
-atomically (write + rename): a reader sees the old or the new version, and a version directory is
-complete before the pointer names it.
+by write + rename, after the version directory is complete: a reader never sees a half-written model.
 """
 
 from __future__ import annotations
@@ -20,20 +19,25 @@ import json
 from dataclasses import asdict, dataclass, field
 
 MODELS_ROOT = "/models/fraud"
-CHAMPION_POINTER = f"{MODELS_ROOT}/champion"
 METADATA_FORMAT = 1
 
 
-def version_dir(version: str) -> str:
-    return f"{MODELS_ROOT}/{version}"
+@dataclass(frozen=True)
+class ModelStore:
+    root: str = MODELS_ROOT
 
+    @property
+    def champion_pointer(self) -> str:
+        return f"{self.root}/champion"
 
-def pipeline_path(version: str) -> str:
-    return f"{version_dir(version)}/pipeline"
+    def version_dir(self, version: str) -> str:
+        return f"{self.root}/{version}"
 
+    def pipeline_path(self, version: str) -> str:
+        return f"{self.version_dir(version)}/pipeline"
 
-def metadata_path(version: str) -> str:
-    return f"{version_dir(version)}/metadata.json"
+    def metadata_path(self, version: str) -> str:
+        return f"{self.version_dir(version)}/metadata.json"
 
 
 @dataclass(frozen=True)

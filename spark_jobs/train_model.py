@@ -54,7 +54,7 @@ def pipeline(model_type: str):
                             classifier(model_type)])
 
 
-def load_sets(spark, train: list[date], test: list[date]):
+def load_sets(spark, train: list[date], test: list[date], database: str):
     """Step 1: (train, test) DataFrames with FEATURE_NAMES, customer_id, dt and a 0/1 ``label``."""
     from pyspark.sql import functions as F
 
@@ -62,24 +62,25 @@ def load_sets(spark, train: list[date], test: list[date]):
     from spark_jobs.tables import FEATURES, LABELS, PARTITION, ensure_table
 
     for table in (FEATURES, LABELS):
-        ensure_table(spark, table)
-    have = {row[0].split("=", 1)[1] for row in spark.sql(f"SHOW PARTITIONS {FEATURES.qualified}").collect()}
+        ensure_table(spark, table, database)
+    features, labels_table = FEATURES.qualified(database), LABELS.qualified(database)
+    have = {row[0].split("=", 1)[1] for row in spark.sql(f"SHOW PARTITIONS {features}").collect()}
     missing = [d.isoformat() for d in (*train, *test) if d.isoformat() not in have]
     if missing:
-        raise MissingInputError(f"{FEATURES.qualified} lacks partition(s) dt={', dt='.join(missing)}: "
+        raise MissingInputError(f"{features} lacks partition(s) dt={', dt='.join(missing)}: "
                                 "run build_features for them first")
     days = [d.isoformat() for d in (*train, *test)]
-    labels = latest_labels(spark.table(LABELS.qualified))
-    rows = (spark.table(FEATURES.qualified).where(F.col(PARTITION).isin(days))
+    labels = latest_labels(spark.table(labels_table))
+    rows = (spark.table(features).where(F.col(PARTITION).isin(days))
             .join(labels, "transaction_id", "left").cache())
     unlabelled = rows.where(F.col("is_fraud").isNull()).groupBy(PARTITION).count().collect()
     if unlabelled:
         detail = ", ".join(f"dt={r[PARTITION]}: {r['count']}" for r in sorted(unlabelled))
-        raise QualityError(f"transactions without a label in {LABELS.qualified} ({detail}): load the labels first")
+        raise QualityError(f"transactions without a label in {labels_table} ({detail}): load the labels first")
     rows = rows.withColumn("label", F.col("is_fraud").cast("double"))
     train_df = rows.where(F.col(PARTITION).isin([d.isoformat() for d in train]))
     # Cards known compromised before each test day: a fraud since the training start, reported by then.
-    known = (spark.table(LABELS.qualified).where(F.col("is_fraud") & (F.col("event_time") >= F.lit(train[0])))
+    known = (spark.table(labels_table).where(F.col("is_fraud") & (F.col("event_time") >= F.lit(train[0])))
              .select(F.col("customer_id").alias("_c"), F.col("reported_at").alias("_known_at")))
     test_df = rows.where(F.col(PARTITION).isin([d.isoformat() for d in test]))
     test_df = test_df.join(known, (test_df["customer_id"] == known["_c"])
@@ -90,30 +91,28 @@ def load_sets(spark, train: list[date], test: list[date]):
 def predictions(model, test_df):
     """Test predictions as pandas: dt, customer_id, score (fraud probability), label."""
     from pyspark.ml.functions import vector_to_array
-    from pyspark.sql import functions as F
 
     scored = model.transform(test_df).select("dt", "customer_id", "label",
                                              vector_to_array("probability")[1].alias("score"))
     frame = scored.toPandas()
-    frame["label"] = frame["label"].astype(int)
-    return frame.assign(score=frame["score"].astype(float)).drop(columns=[c for c in frame if c not in
-                                                                         ("dt", "customer_id", "label", "score")])
+    return frame.assign(label=frame["label"].astype(int), score=frame["score"].astype(float))
 
 
 def train(spark, train_start: date, *, train_days: int, delay_days: int, test_days: int,
-          model_types: list[str]) -> dict:
+          model_types: list[str], database: str = "fraud", models_root: str | None = None) -> dict:
     from pyspark.ml import PipelineModel
 
     from fraud_domain.features.definitions import FEATURE_NAMES
-    from spark_jobs import model_store as store
     from spark_jobs.hdfs_files import HadoopFiles
     from spark_jobs.metrics import evaluate
+    from spark_jobs.model_store import ModelMetadata, ModelStore, parse_pointer
     from spark_jobs.tables import MODEL_METRICS, ensure_table
 
     train_window = date_range(train_start, train_start + timedelta(days=train_days - 1))
     test_first = train_window[-1] + timedelta(days=delay_days + 1)
     test_window = date_range(test_first, test_first + timedelta(days=test_days - 1))
-    train_df, test_df = load_sets(spark, train_window, test_window)  # Step 1
+    train_df, test_df = load_sets(spark, train_window, test_window, database)  # Step 1
+    store = ModelStore(models_root) if models_root else ModelStore()
     n_train, n_test = train_df.count(), test_df.count()
     trained_at = datetime.now(UTC).replace(microsecond=0)
     run_id = trained_at.strftime("%Y%m%dT%H%M%SZ")
@@ -129,7 +128,7 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
     version = f"{run_id}-{best_type}"
     files = HadoopFiles(spark)
     best["model"].write().overwrite().save(store.pipeline_path(version))
-    meta = store.ModelMetadata(
+    meta = ModelMetadata(
         version=version, model_type=best_type, feature_names=list(FEATURE_NAMES), metrics=best["metrics"],
         trained_at=trained_at.isoformat(), train_window=[train_window[0].isoformat(), train_window[-1].isoformat()],
         test_window=[test_window[0].isoformat(), test_window[-1].isoformat()], n_train=n_train, n_test=n_test,
@@ -137,16 +136,16 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
     files.write_text(store.metadata_path(version), meta.to_json() + "\n")
 
     champion, champion_ap = None, None  # Step 5
-    if files.exists(store.CHAMPION_POINTER):
-        champion = store.parse_pointer(files.read_text(store.CHAMPION_POINTER))
+    if files.exists(store.champion_pointer):
+        champion = parse_pointer(files.read_text(store.champion_pointer))
     if champion:
         champion_model = PipelineModel.load(store.pipeline_path(champion))
         champion_ap = evaluate(predictions(champion_model, test_df))["average_precision"]
     promoted = champion_ap is None or best["metrics"]["average_precision"] > champion_ap
     if promoted:
-        files.replace(store.CHAMPION_POINTER, version + "\n")
+        files.replace(store.champion_pointer, version + "\n")
 
-    ensure_table(spark, MODEL_METRICS)  # Step 6
+    ensure_table(spark, MODEL_METRICS, database)  # Step 6
     rows = [(run_id, version if m == best_type else None, m, trained_at.replace(tzinfo=None),
              train_window[0].isoformat(), train_window[-1].isoformat(), test_window[0].isoformat(),
              test_window[-1].isoformat(), n_train, n_test, r["metrics"]["auc_roc"],
@@ -154,7 +153,7 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
              m == best_type, promoted and m == best_type, champion, champion_ap) for m, r in results.items()]
     from spark_jobs.tables import spark_schema
 
-    spark.createDataFrame(rows, spark_schema(MODEL_METRICS)).write.insertInto(MODEL_METRICS.qualified)
+    spark.createDataFrame(rows, spark_schema(MODEL_METRICS)).write.insertInto(MODEL_METRICS.qualified(database))
     train_df.unpersist()
     test_df.unpersist()
     return {"run_id": run_id, "version": version, "promoted": promoted, "champion_before": champion,
@@ -170,6 +169,8 @@ def main() -> None:
     parser.add_argument("--delay-days", type=int, default=7)
     parser.add_argument("--test-days", type=int, default=7)
     parser.add_argument("--models", default=",".join(MODEL_TYPES), help="comma-separated: lr,rf,gbt")
+    parser.add_argument("--database", default="fraud", help="Hive database (default %(default)s)")
+    parser.add_argument("--models-root", default="/models/fraud", help="HDFS model store (default %(default)s)")
     args = parser.parse_args()
     model_types = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = sorted(set(model_types) - set(MODEL_TYPES))
@@ -185,7 +186,8 @@ def main() -> None:
         spark = job_session("fraud-train-model")
         try:
             report = train(spark, args.train_start, train_days=args.train_days, delay_days=args.delay_days,
-                           test_days=args.test_days, model_types=model_types)
+                           test_days=args.test_days, model_types=model_types,
+                           database=args.database, models_root=args.models_root)
         finally:
             spark.stop()
         get_logger("spark_jobs.train_model").info("trained", **report)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
 import shutil
+import subprocess
 from typing import Annotated
 
 import typer
@@ -101,7 +101,9 @@ def logs(
     raise typer.Exit(subprocess.call(argv))
 
 
-def reset(yes: Annotated[bool, typer.Option("--yes", help="Confirm: delete all data, logs and configs.")] = False) -> None:
+def reset(
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: delete all data, logs and configs.")] = False,
+) -> None:
     """Stop the platform and wipe its state directory (data, logs, rendered configs). Needs --yes."""
     if not yes:
         raise ConfigError("reset deletes every Kafka message, Cassandra row and HDFS file: pass --yes to confirm")

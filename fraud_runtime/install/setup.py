@@ -32,7 +32,8 @@ def plan(ctx: Context) -> tuple[Step, list[Step]]:
     art = ctx.artifacts
     prerequisites = Step("system packages", lambda: not system.missing() and system.java_major() >= 17, system.install)
     steps = [
-        Step(f"jars: {engine}", lambda e=engine: maven.is_installed(art, e), lambda log, e=engine: maven.install(art, e, log))
+        Step(f"jars: {engine}", lambda e=engine: maven.is_installed(art, e),
+             lambda log, e=engine: maven.install(art, e, log))
         for engine in JVM_ENGINES
     ]
     steps += [

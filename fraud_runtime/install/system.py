@@ -51,6 +51,7 @@ def install(log: Path) -> None:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         hint = f"apt-get could not install {packages}: check the network or install them by hand"
         run_logged(["apt-get", "update", "-q"], log, hint=hint, env=env)
-        run_logged(["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages.split()], log, hint=hint, env=env)
+        argv = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages.split()]
+        run_logged(argv, log, hint=hint, env=env)
     if java_major() < 17:
         raise InstallError("Java 17 or newer is required (Spark 4, Kafka 4): install openjdk-17-jdk-headless")

@@ -22,7 +22,7 @@ def _compose() -> dict:
 
 def _setting_default(name: str) -> object:
     """The default of the typed setting an environment variable name refers to (KeyError if none)."""
-    for section, field in Settings.model_fields.items():
+    for field in Settings.model_fields.values():
         cls = field.annotation
         prefix = cls.model_config["env_prefix"]
         if name.startswith(prefix) and name[len(prefix):].lower() in cls.model_fields:
