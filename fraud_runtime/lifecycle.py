@@ -63,7 +63,8 @@ class Platform:
             service.conf_dir.mkdir(parents=True, exist_ok=True)
             service.data_dir.mkdir(parents=True, exist_ok=True)
             service.render_config()
-        everything = [s for s in self.services(profile) if not s.external]
+        # Every profile's programs (none autostarts): bringing up `core` must not unload running `full` ones.
+        everything = [s for s in self.services("full") if not s.external]
         self.supervisor.write_config({s.name: (s.program(), s.log_file) for s in everything})  # Step 2
         self.supervisor.ensure_running()
         self.profile_file.write_text(profile)

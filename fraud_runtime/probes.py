@@ -140,3 +140,24 @@ class HiveServer2Probe(Probe):
                 cursor.fetchall()
         except Exception as exc:
             raise ProbeFailed(f"HiveServer2 'SELECT 1' on {self.host}:{self.port} failed: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class SmtpProbe(Probe):
+    """EHLO then NOOP, both answered 250."""
+
+    host: str
+    port: int
+    timeout: float = 3.0
+
+    def check(self) -> None:
+        import smtplib
+
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                code, _ = smtp.ehlo("fraud-platform-probe")
+                noop, _ = smtp.noop()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise ProbeFailed(f"SMTP EHLO on {self.host}:{self.port} failed: {exc}") from exc
+        if code != 250 or noop != 250:
+            raise ProbeFailed(f"SMTP server on {self.host}:{self.port} answered EHLO {code}, NOOP {noop}")

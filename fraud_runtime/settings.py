@@ -7,10 +7,11 @@ FRAUD_BIND_HOST (127.0.0.1).
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fraud_runtime.errors import ConfigError
@@ -22,6 +23,7 @@ def _blank_is_none(value: object) -> object:
 
 Endpoint = Annotated[str | None, BeforeValidator(_blank_is_none)]
 Port = Annotated[int, Field(ge=1, le=65535)]
+Secret = Annotated[SecretStr | None, BeforeValidator(_blank_is_none)]  # None = not set (yet)
 
 
 def _section(prefix: str) -> SettingsConfigDict:
@@ -104,6 +106,78 @@ class MonitoringSettings(BaseSettings):
     cadvisor_port: Port = 8081  # docker-compose only
 
 
+class TokenisationSettings(BaseSettings):
+    model_config = _section("TOKENISATION_")
+    key: Secret = None  # generated into .env; whoever tokenises fails at start without it
+
+
+class ApiSettings(BaseSettings):
+    """The transactions API (the batch layer's upstream): simulator history or a handbook-layout file."""
+
+    model_config = _section("API_")
+    url: Endpoint = None  # an existing API (e.g. http://payments:8000): nothing is started locally
+    port: Port = 8000
+    token: Secret = None  # bearer token; generated into .env
+    dataset: Annotated[Path | None, BeforeValidator(_blank_is_none)] = None  # CSV/Parquet; empty = simulator
+    page_size: int = Field(1000, ge=1, le=10_000)
+    label_delay_days: int = Field(7, ge=0)
+    start_date: date = date(2018, 4, 1)
+    end_date: date = date(2018, 9, 30)
+    as_of: Annotated[date | None, BeforeValidator(_blank_is_none)] = None  # labels "today"; empty = UTC today
+    seed: int = 0
+    extra_patterns: bool = False  # False: the handbook's process only; True: plus the rules' extra patterns
+    cache_days: int = Field(8, ge=1)  # serialised days kept in memory
+
+
+class SmtpSettings(BaseSettings):
+    model_config = _section("SMTP_")
+    host: Endpoint = None  # a real SMTP server; empty = the local development receiver
+    port: Port = 1025
+    user: Endpoint = None
+    password: Secret = None
+    starttls: bool = False
+    from_address: str = "fraud-platform@localhost"
+    alert_recipients: str = "fraud-ops@localhost"  # comma-separated
+
+
+class AirflowSettings(BaseSettings):
+    model_config = _section("AIRFLOW_")
+    port: Port = 8080
+    admin_username: str = "admin"
+    admin_password: Secret = None  # generated into .env
+    secret_key: Secret = None  # generated; the api-server, JWT and Fernet keys derive from it
+    sql_alchemy_conn: Endpoint = None  # e.g. postgresql+psycopg2://…; empty = SQLite in the state dir
+    parallelism: int = Field(2, ge=1)  # concurrent task processes: each Spark task wants a core
+
+
+class StreamSettings(BaseSettings):
+    """The stream layer: scorer and persister (consumers/), the simulated producer (`fraudctl stream`)."""
+
+    model_config = _section("STREAM_")
+    scorer_group: str = "fraud-scorer"
+    persister_group: str = "fraud-persister"
+    scorer_metrics_port: Port = 9310
+    persister_metrics_port: Port = 9311
+    batch_size: int = Field(2000, ge=1, le=100_000)  # records per poll (consume -> ... -> commit)
+    poll_timeout_ms: int = Field(200, ge=1)
+    checkpoint_seconds: float = Field(5.0, gt=0)  # scorer state snapshot + offsets in Cassandra
+    max_event_bytes: int = Field(16384, ge=256)
+    max_future_seconds: int = Field(300, ge=0)  # event_time allowed ahead of now (clock skew)
+    max_amount: float = Field(1_000_000.0, gt=0)
+    velocity_max_tx_2min: int = Field(5, ge=1)  # rule: > N tx per customer in 2 min
+    geo_max_km: float = Field(50.0, gt=0)  # rule: > km from the previous tx ...
+    geo_window_seconds: int = Field(300, ge=1)  # ... within this many seconds
+    geo_max_speed_kmh: float = Field(1000.0, gt=0)  # rule: implied speed above an airliner's
+    amount_ratio_max: float = Field(10.0, gt=1)  # rule: amount > N x the customer's 30-day mean
+    review_threshold: float = Field(0.5, ge=0, le=1)  # score >= -> review
+    block_threshold: float = Field(0.8, ge=0, le=1)  # score >= -> block
+    model_poll_seconds: float = Field(60.0, gt=0)  # champion pointer check (hot reload)
+    cassandra_concurrency: int = Field(128, ge=1, le=2048)  # persister in-flight writes
+    retry_max_seconds: float = Field(30.0, gt=0)  # backoff ceiling while Cassandra is unavailable
+    rate: float = Field(20.0, gt=0)  # `stream` without --count: mean tx/s (Poisson arrivals)
+    label_delay_seconds: int = Field(7 * 86_400, ge=0)  # chargeback delay before a label is published
+
+
 class Settings(BaseModel):
     """All sections, frozen. Build it with `load_settings`; never read the environment elsewhere."""
 
@@ -115,6 +189,11 @@ class Settings(BaseModel):
     hive: HiveSettings
     spark: SparkSettings
     monitoring: MonitoringSettings
+    tokenisation: TokenisationSettings
+    api: ApiSettings
+    smtp: SmtpSettings
+    airflow: AirflowSettings
+    stream: StreamSettings
 
 
 def load_settings(env_file: Path | None) -> Settings:

@@ -37,6 +37,7 @@ FIXED_CONF = {
     "spark.hadoop.hive.exec.dynamic.partition.mode": "nonstrict",
     "spark.sql.shuffle.partitions": "4",
     "spark.ui.enabled": "false",
+    "spark.log.level": "WARN",  # Spark's INFO chatter would bury the job's own lines in Airflow's task log
     "spark.sql.adaptive.enabled": "true",
     "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
     "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",

@@ -55,8 +55,9 @@ def validate_frames(kind: Kind, frames: Iterable[pd.DataFrame], columns: list[tu
             reasons.append(reason or None)
             raws.append(line if record is None else None)  # only quarantined rows keep their raw text
         out = {name: _column([r[name] if r else None for r in rows], sql) for name, sql in columns}
-        out.update({"dt": frame["dt"].to_numpy(), "_order": frame["_order"].to_numpy(), "_field": fields,
-                    "_reason": reasons, "_raw": raws})
+        out.update({"dt": frame["dt"].to_numpy(), "_order": frame["_order"].to_numpy(),
+                    **{name: pd.array(values, dtype="string")
+                       for name, values in (("_field", fields), ("_reason", reasons), ("_raw", raws))}})
         yield pd.DataFrame(out)
 
 

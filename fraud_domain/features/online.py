@@ -11,6 +11,7 @@ twice: the scorer may replay events after restoring a snapshot.
 """
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -168,6 +169,21 @@ class OnlineFeatureState:
             data[entity] = {str(key): h.to_json(cutoff) for key, h in self._entities[entity].items()
                             if h.ts and h.ts[-1] > cutoff}
         return data
+
+    @property
+    def newest_us(self) -> int | None:
+        """Newest event time seen (epoch microseconds), or None before the first event."""
+        return self._newest_us
+
+    def export_entities(self, entity: str, keys: Iterable[int]) -> dict[int, dict[str, Any] | None]:
+        """``snapshot()`` entries of just ``keys`` (None where nothing is left to keep), so a store can
+        persist only the entities an event or a label touched since its last checkpoint."""
+        cutoff, histories = self._cutoff(entity), self._entities[entity]
+        out: dict[int, dict[str, Any] | None] = {}
+        for key in keys:
+            h = histories.get(key)
+            out[key] = h.to_json(cutoff) if h is not None and h.ts and h.ts[-1] > cutoff else None
+        return out
 
     @classmethod
     def restore(cls, data: dict[str, Any]) -> "OnlineFeatureState":

@@ -10,7 +10,7 @@ import click
 import typer
 from rich.console import Console
 
-from fraud_runtime.cli import passthrough, platform_commands, test_command
+from fraud_runtime.cli import passthrough, platform_commands, stream_commands, test_command
 from fraud_runtime.errors import FraudError
 from fraud_runtime.logs import configure_logging
 
@@ -25,6 +25,7 @@ app = typer.Typer(
 platform_commands.register(app)
 test_command.register(app)
 passthrough.register(app)
+stream_commands.register(app)
 
 
 def main() -> None:

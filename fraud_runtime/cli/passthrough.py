@@ -30,9 +30,13 @@ def _exec(tool: str, args: list[str]) -> None:
 
 
 def tool_environment(ctx: Context, tool: str) -> dict[str, str]:
-    """Environment the tool needs (its home under the state dir); later issues extend it."""
-    home = ctx.paths.state / tool
-    return {f"{tool.upper()}_HOME": str(home)} if tool == "airflow" else {"SUPERSET_HOME": str(home)}
+    """Environment the tool needs: for Airflow the very configuration its services run with."""
+    if tool == "airflow":
+        from fraud_runtime.airflow_config import airflow_environment, prepare_airflow_home
+
+        prepare_airflow_home(ctx)
+        return airflow_environment(ctx)
+    return {"SUPERSET_HOME": str(ctx.paths.state / tool)}
 
 
 def airflow(args: Annotated[list[str] | None, typer.Argument(help="Arguments for `airflow`.")] = None) -> None:

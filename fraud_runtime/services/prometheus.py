@@ -52,3 +52,9 @@ class Prometheus(Service):
 
     def probe(self) -> HttpProbe:
         return HttpProbe(f"{self.url()}/-/ready")
+
+    def bootstrap(self) -> None:
+        """Reload the scrape config rendered for this `up` (a running Prometheus keeps its old targets)."""
+        import requests
+
+        requests.post(f"{self.url()}/-/reload", timeout=10).raise_for_status()

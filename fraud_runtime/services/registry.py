@@ -5,13 +5,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fraud_runtime.errors import ConfigError
+from fraud_runtime.services.airflow import (
+    AirflowApiServer,
+    AirflowDagProcessor,
+    AirflowScheduler,
+    AirflowTriggerer,
+)
 from fraud_runtime.services.base import PROFILES, Service
 from fraud_runtime.services.cassandra import Cassandra
+from fraud_runtime.services.consumers import Persister, Scorer
 from fraud_runtime.services.exporters import ProcessExporter, StatsdExporter
 from fraud_runtime.services.hdfs import DataNode, NameNode
 from fraud_runtime.services.hive import HiveMetastore, HiveServer2
 from fraud_runtime.services.kafka import Kafka
 from fraud_runtime.services.prometheus import Prometheus
+from fraud_runtime.services.smtp_receiver import SmtpReceiver
+from fraud_runtime.services.transactions_api import TransactionsApi
 
 if TYPE_CHECKING:
     from fraud_runtime.context import Context
@@ -27,6 +36,14 @@ SERVICES: tuple[type[Service], ...] = (
     StatsdExporter,
     ProcessExporter,
     Prometheus,
+    TransactionsApi,
+    Scorer,
+    Persister,
+    SmtpReceiver,
+    AirflowApiServer,
+    AirflowScheduler,
+    AirflowDagProcessor,
+    AirflowTriggerer,
 )
 
 

@@ -64,3 +64,16 @@ def hdfs(services: dict[str, object]):
 @pytest.fixture(scope="session")
 def kafka_bootstrap(services: dict[str, object]) -> str:
     return services["kafka"].bootstrap_servers
+
+
+@pytest.fixture(scope="session")
+def start_full(platform: Platform, core: list[ServiceStatus]):
+    """Bring up named `full`-profile services (and what they depend on) through the runtime; returns them."""
+
+    def start(*names: str) -> dict[str, object]:
+        rows = platform.up("full", lambda name, event: None, only=set(names))
+        unhealthy = [f"{row.name}: {row.detail}" for row in rows if row.name in names and not row.healthy]
+        assert not unhealthy, f"services unhealthy after up: {unhealthy}"
+        return {s.name: s for s in resolve(platform.ctx, "full") if s.name in names}
+
+    return start

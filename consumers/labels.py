@@ -1,0 +1,70 @@
+"""``LabelFeed``: chargeback labels from ``fraud_labels`` applied to the scorer's feature state.
+
+Read by a standalone consumer (manual assignment, positions checkpointed with the state). Before each
+event batch the feed is drained to the topic's current end, so a label published before an event is
+applied before that event is scored; applying a label early never changes a feature (it counts only
+from its ``reported_at``). A label whose transaction the state has not seen yet is kept pending and
+applied right after that transaction is processed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kafka import KafkaConsumer
+
+from consumers import kafka_io
+from fraud_domain.errors import EventValidationError
+from fraud_domain.features import OnlineFeatureState
+from fraud_domain.schema import Label, parse_label
+
+
+class LabelFeed:
+    def __init__(self, consumer: KafkaConsumer, topic: str, metrics: Any) -> None:
+        self.consumer, self.topic, self.metrics = consumer, topic, metrics
+        self.tps = kafka_io.partitions(consumer, topic)
+        consumer.assign(self.tps)
+        self.pending: dict[str, Label] = {}
+
+    def restore(self, offsets: dict[tuple[str, int], int], pending: list[Label]) -> None:
+        for tp in self.tps:
+            if (tp.topic, tp.partition) in offsets:
+                self.consumer.seek(tp, offsets[tp.topic, tp.partition])
+            else:
+                self.consumer.seek_to_beginning(tp)
+        self.pending = {lb.transaction_id: lb for lb in pending}
+
+    def positions(self) -> dict[tuple[str, int], int]:
+        return {(tp.topic, tp.partition): self.consumer.position(tp) for tp in self.tps}
+
+    def drain(self, state: OnlineFeatureState, dirty_terminals: set[int]) -> int:
+        """Apply every label up to the topic's current end; returns how many were read."""
+        ends = self.consumer.end_offsets(self.tps)
+        n = 0
+        while any(self.consumer.position(tp) < ends[tp] for tp in self.tps):
+            for records in self.consumer.poll(timeout_ms=200, max_records=20_000).values():
+                for r in records:
+                    n += 1
+                    try:
+                        label = parse_label(r.value)
+                    except EventValidationError:
+                        self.metrics.invalid("label")
+                        continue
+                    if state.apply_label(label):
+                        dirty_terminals.add(label.terminal_id)
+                    else:
+                        self.pending[label.transaction_id] = label
+        if n:
+            self.metrics.consumed(self.topic, n)
+        return n
+
+    def after_event(self, state: OnlineFeatureState, transaction_id: str, dirty_terminals: set[int]) -> None:
+        label = self.pending.pop(transaction_id, None) if self.pending else None
+        if label is not None and state.apply_label(label):
+            dirty_terminals.add(label.terminal_id)
+
+    def expire(self, oldest_us: int) -> None:
+        """Forget pending labels whose transaction is older than anything the state still holds."""
+        from fraud_domain.utc import to_epoch_us
+
+        self.pending = {k: v for k, v in self.pending.items() if to_epoch_us(v.event_time) > oldest_us}

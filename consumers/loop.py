@@ -1,0 +1,112 @@
+"""``ConsumerLoop``: the one consume -> commit cycle both consumers run (the commit order lives here only).
+
+Each iteration is one batch:
+
+1. **consume** - poll up to ``batch_size`` records from the subscribed topics.
+2. **validate** - the handler parses every record strictly; an invalid one is routed (scorer: to
+   ``transaction_dlq`` with the original bytes and the reason) or counted, never silently lost.
+3. **compute** - features, rules and model (scorer); rows (persister).
+4. **produce/write** - decisions and DLQ records sent to Kafka; rows written to Cassandra (retried with
+   backoff until they succeed).
+5. **flush** - block until every output of the batch is acknowledged (Kafka ``acks=all`` / Cassandra).
+6. **commit offsets** - only now, synchronously. A crash anywhere before this replays the batch.
+
+At-least-once delivery + idempotent sinks (every key contains ``transaction_id``; decisions are
+re-derived from the same restored state) = an exactly-once effect. SIGTERM/SIGINT set a flag checked
+between batches: the running batch finishes steps 2-6, then the handler closes (final checkpoint).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any, Protocol
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer
+from kafka.errors import CommitFailedError
+
+from consumers import kafka_io
+from consumers.cassandra_io import Interrupted
+from consumers.metrics import Metrics
+from fraud_runtime.logs import get_logger
+
+log = get_logger("consumers.loop")
+LAG_EVERY_SECONDS = 5.0
+
+
+class Handler(Protocol):
+    """What a consumer plugs into the loop."""
+
+    def on_assigned(self, consumer: KafkaConsumer, partitions: list[Any]) -> None: ...
+    def process(self, records: list[Any]) -> None: ...  # steps 2-4
+    def flush(self) -> None: ...  # step 5
+    def after_commit(self) -> None: ...  # periodic work between batches (checkpoints, model reload)
+    def close(self) -> None: ...
+
+
+class _Rebalance(ConsumerRebalanceListener):
+    def __init__(self, loop: ConsumerLoop) -> None:
+        self.loop = loop
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        log.info("partitions revoked", partitions=sorted(str(tp) for tp in revoked))
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        log.info("partitions assigned", partitions=sorted(str(tp) for tp in assigned))
+        self.loop.handler.on_assigned(self.loop.consumer, list(assigned))
+
+
+class ConsumerLoop:
+    """Run ``handler`` over ``topics`` until stopped; see the module docstring for the steps."""
+
+    def __init__(self, consumer: KafkaConsumer, topics: list[str], handler: Handler, metrics: Metrics,
+                 *, poll_timeout_ms: int, batch_size: int) -> None:
+        self.consumer, self.topics, self.handler, self.metrics = consumer, topics, handler, metrics
+        self.poll_timeout_ms, self.batch_size = poll_timeout_ms, batch_size
+        self.stopping = False
+        self._next_lag = 0.0
+
+    def install_signal_handlers(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._stop)
+
+    def _stop(self, signum: int, _frame: object) -> None:
+        log.info("stop requested", signal=signal.Signals(signum).name)
+        self.stopping = True
+
+    def run(self) -> None:
+        self.consumer.subscribe(self.topics, listener=_Rebalance(self))
+        try:
+            while not self.stopping:
+                self.run_once()
+        except Interrupted:
+            log.warning("stopped while a write was failing: the batch was not committed and will be replayed")
+        finally:
+            self.handler.close()
+            self.consumer.close(autocommit=False)
+
+    def run_once(self) -> int:
+        """One batch through steps 1-6; returns the number of records."""
+        polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)  # Step 1
+        records = [r for batch in polled.values() for r in batch]
+        if records:
+            started = time.perf_counter()
+            for tp, batch in polled.items():
+                self.metrics.consumed(tp.topic, len(batch))
+            self.handler.process(records)  # Steps 2-4
+            self.handler.flush()  # Step 5
+            try:
+                self.consumer.commit()  # Step 6: the positions of everything polled, all processed
+            except CommitFailedError as exc:  # a rebalance took the partitions: the new owner replays
+                log.warning("commit failed; batch will be replayed by the partitions' new owner", error=str(exc))
+            done = time.time()
+            self.metrics.processing(time.perf_counter() - started)
+            for r in records:
+                if r.timestamp > 0:
+                    self.metrics.end_to_end(max(0.0, done - r.timestamp / 1000))
+        self.handler.after_commit()
+        if time.monotonic() >= self._next_lag:
+            self._next_lag = time.monotonic() + LAG_EVERY_SECONDS
+            for tp, value in kafka_io.lag(self.consumer, self.consumer.assignment()).items():
+                self.metrics.lag(tp.topic, tp.partition, value)
+        return len(records)

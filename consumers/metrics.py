@@ -1,0 +1,81 @@
+"""Prometheus metrics of both consumers, served over HTTP on a configurable port (``start``).
+
+One registry per process; metric names are prefixed ``fraud_stream_`` and labelled by ``consumer``
+(scorer | persister) so one dashboard serves both.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class Metrics:
+    """The consumers' metric families, bound to one registry (tests may build several)."""
+
+    def __init__(self, consumer: str, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r, lbl = self.registry, ["consumer"]
+        self.consumer = consumer
+        self._consumed = Counter("fraud_stream_consumed", "Records consumed", [*lbl, "topic"], registry=r)
+        self._produced = Counter("fraud_stream_produced", "Records produced", [*lbl, "topic"], registry=r)
+        self._invalid = Counter("fraud_stream_invalid", "Invalid records (DLQ or skipped)",
+                                [*lbl, "reason"], registry=r)
+        self._flagged = Counter("fraud_stream_flagged", "Decisions flagged, by reason", [*lbl, "reason"],
+                                registry=r)
+        self._decisions = Counter("fraud_stream_decisions", "Decisions by outcome", [*lbl, "decision"],
+                                  registry=r)
+        self._written = Counter("fraud_stream_rows_written", "Cassandra rows written", [*lbl, "table"],
+                                registry=r)
+        self._retries = Counter("fraud_stream_retries", "Retried batches (sink unavailable)", lbl, registry=r)
+        self._lag = Gauge("fraud_stream_lag", "Consumer lag per partition (records)",
+                          [*lbl, "topic", "partition"], registry=r)
+        self._processing = Histogram("fraud_stream_processing_seconds", "Batch processing time (poll excluded)",
+                                     lbl, buckets=_LATENCY_BUCKETS, registry=r)
+        self._e2e = Histogram("fraud_stream_end_to_end_seconds", "Record produced -> output flushed",
+                              lbl, buckets=_LATENCY_BUCKETS, registry=r)
+        self._model = Gauge("fraud_stream_model_info", "Model version in use (value 1)",
+                            [*lbl, "model_version"], registry=r)
+        self._model_version: str | None = None
+
+    def consumed(self, topic: str, n: int = 1) -> None:
+        self._consumed.labels(self.consumer, topic).inc(n)
+
+    def produced(self, topic: str, n: int = 1) -> None:
+        self._produced.labels(self.consumer, topic).inc(n)
+
+    def invalid(self, reason: str) -> None:
+        self._invalid.labels(self.consumer, reason).inc()
+
+    def flagged(self, reason: str) -> None:
+        self._flagged.labels(self.consumer, reason).inc()
+
+    def decision(self, outcome: str, n: int = 1) -> None:
+        self._decisions.labels(self.consumer, outcome).inc(n)
+
+    def written(self, table: str, n: int) -> None:
+        self._written.labels(self.consumer, table).inc(n)
+
+    def retried(self) -> None:
+        self._retries.labels(self.consumer).inc()
+
+    def lag(self, topic: str, partition: int, value: int) -> None:
+        self._lag.labels(self.consumer, topic, str(partition)).set(value)
+
+    def processing(self, seconds: float) -> None:
+        self._processing.labels(self.consumer).observe(seconds)
+
+    def end_to_end(self, seconds: float) -> None:
+        self._e2e.labels(self.consumer).observe(seconds)
+
+    def model_version(self, version: str) -> None:
+        if self._model_version is not None:
+            self._model.remove(self.consumer, self._model_version)
+        self._model.labels(self.consumer, version).set(1)
+        self._model_version = version
+
+
+def start(metrics: Metrics, host: str, port: int) -> None:
+    """Serve ``/metrics`` on ``host:port`` from a daemon thread."""
+    start_http_server(port, addr=host, registry=metrics.registry)

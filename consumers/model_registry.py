@@ -1,0 +1,67 @@
+"""``ModelRegistry``: the champion model the batch layer publishes on HDFS, polled for hot reload.
+
+Layout (written by ``spark_jobs/train_model.py``, see ``spark_jobs/model_store.py``)::
+
+    /models/fraud/champion                   one line: the champion's <version>
+    /models/fraud/<version>/metadata.json    flavour, feature_names, positive_index, ...
+    /models/fraud/<version>/pipeline/        Spark ML PipelineModel
+
+The scorer calls ``poll()`` every ``STREAM_MODEL_POLL_SECONDS``: when the pointer names a new version it
+loads it (``model_loader.load``) and returns it; until a champion exists (or while HDFS is unreachable)
+the scorer keeps what it has - rules alone at first.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+from consumers.errors import ModelLoadError
+from fraud_runtime.logs import get_logger
+
+log = get_logger("consumers.model_registry")
+MODELS_ROOT = "/models/fraud"
+
+
+class Model(Protocol):
+    version: str
+
+    def predict(self, vectors: list[list[float]]) -> list[float]:
+        """Fraud probability per vector (``FEATURE_NAMES`` order)."""
+        ...
+
+
+class ModelRegistry:
+    def __init__(self, hdfs: Any, root: str = MODELS_ROOT) -> None:
+        self.hdfs, self.root = hdfs, root.rstrip("/")
+        self.version: str | None = None
+        self._failed: str | None = None  # a version that failed to load: not retried every poll
+
+    def champion_version(self) -> str | None:
+        """The version the pointer names, or None when there is no champion yet."""
+        if not self.hdfs.exists(f"{self.root}/champion"):
+            return None
+        return self.hdfs.read(f"{self.root}/champion").decode().strip() or None
+
+    def poll(self) -> Model | None:
+        """A newly promoted champion, loaded; None when nothing changed or it cannot be used."""
+        try:
+            version = self.champion_version()
+        except Exception as exc:  # HDFS down: keep scoring with what we have
+            log.warning("model registry unreachable", error=str(exc)[:200])
+            return None
+        if version is None or version in (self.version, self._failed):
+            return None
+        from consumers.model_loader import load
+
+        try:
+            metadata = json.loads(self.hdfs.read(f"{self.root}/{version}/metadata.json"))
+            model = load(self.hdfs, f"{self.root}/{version}", metadata)
+        except (ModelLoadError, ValueError, KeyError, OSError, RuntimeError) as exc:
+            self._failed = version
+            log.error("champion model cannot be loaded; keeping the current one", version=version,
+                      error=str(exc)[:300])
+            return None
+        self.version = version
+        log.info("champion model loaded", version=version)
+        return model

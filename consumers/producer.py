@@ -1,0 +1,102 @@
+"""The simulated stream behind ``./fraudctl stream``: events to ``transaction_topic`` (key = customer id,
+card and IP already tokenised), labels to ``fraud_labels`` once the chargeback delay has passed.
+
+Two clocks:
+
+* **replay** (``--count`` or ``--replay``): event times are the simulation's (deterministic for a seed);
+  a label is published just before the first event whose time reaches its ``reported_at``.
+* **live** (no ``--count``): each event is re-timed to the wall clock as it is sent (Poisson arrivals at
+  ``rate``); a label is published when the wall clock reaches its ``reported_at``. When a simulation is
+  used up the next seed continues.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fraud_domain.schema import Label, TransactionEvent, event_to_json, label_to_json
+from fraud_domain.simulator import HANDBOOK_COLUMNS, Simulation, SimulatorConfig, iter_events, simulate
+from fraud_domain.simulator.profiles import make_profiles
+from fraud_domain.tokenise import Tokeniser
+
+Pair = tuple[TransactionEvent, Label]
+
+
+@dataclass
+class Published:
+    events: int = 0
+    labels: int = 0
+
+
+def read_dataset(path: Path) -> pd.DataFrame:
+    """A handbook-layout CSV or Parquet file (``ValueError`` naming what is wrong)."""
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file")
+    frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, parse_dates=["TX_DATETIME"])
+    missing = [c for c in HANDBOOK_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: missing handbook columns {', '.join(missing)}")
+    if "DEVICE_SLOT" not in frame.columns:
+        frame["DEVICE_SLOT"] = 0
+    return frame.sort_values(["TX_TIME_SECONDS", "CUSTOMER_ID"], kind="stable").reset_index(drop=True)
+
+
+def replay_simulation(frame: pd.DataFrame, config: SimulatorConfig) -> Simulation:
+    """Wrap a dataset with the profiles ``config`` simulates (coordinates, terminals' channel and MCC)."""
+    n_c, n_t = int(frame["CUSTOMER_ID"].max()) + 1, int(frame["TERMINAL_ID"].max()) + 1
+    config = dataclasses.replace(config, n_customers=max(n_c, config.n_customers),
+                                 n_terminals=max(n_t, config.n_terminals))
+    rng = np.random.default_rng(np.random.SeedSequence(config.seed).spawn(6)[0])  # as simulate() does
+    return Simulation(config, make_profiles(rng, config.n_customers, config.n_terminals, config.radius), frame)
+
+
+def live_pairs(config: SimulatorConfig, tokeniser: Tokeniser) -> Iterator[Pair]:
+    """Endless: the simulation for ``config``, then for the next seeds."""
+    seed = config.seed
+    while True:
+        yield from iter_events(simulate(dataclasses.replace(config, seed=seed)), tokeniser)
+        seed += 1
+
+
+def publish(pairs: Iterator[Pair], send: Callable[[str, bytes, bytes], None], *, count: int | None,
+            rate: float | None, live: bool, topics: tuple[str, str], seed: int = 0,
+            stop: Callable[[], bool] = lambda: False) -> Published:
+    """Send up to ``count`` events (all when None) at ``rate`` tx/s (as fast as possible when None).
+
+    ``send(topic, key, value)``; ``topics`` = (transactions, labels). Labels wait in a FIFO (constant
+    delay) until their time, judged by the event clock (replay) or the wall clock (live).
+    """
+    tx_topic, label_topic = topics
+    out, waiting = Published(), deque[Label]()
+    rng = np.random.default_rng(seed)
+    started, due = time.monotonic(), 0.0
+    for event, label in pairs:
+        if (count is not None and out.events >= count) or stop():
+            break
+        if rate is not None:
+            due += rng.exponential(1.0 / rate)  # Poisson arrivals
+            ahead = due - (time.monotonic() - started)
+            if ahead > 0.002:
+                time.sleep(ahead)
+        if live:
+            now = datetime.now(UTC)
+            event = dataclasses.replace(event, event_time=now)
+            label = dataclasses.replace(label, event_time=now, reported_at=now + (label.reported_at - label.event_time))
+        clock = datetime.now(UTC) if live else event.event_time
+        while waiting and waiting[0].reported_at <= clock:
+            ready = waiting.popleft()
+            send(label_topic, str(ready.customer_id).encode(), label_to_json(ready))
+            out.labels += 1
+        send(tx_topic, str(event.customer_id).encode(), event_to_json(event))
+        out.events += 1
+        waiting.append(label)
+    return out

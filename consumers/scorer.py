@@ -1,0 +1,184 @@
+"""The scorer: ``transaction_topic`` -> a ``Decision`` on ``fraud_topic`` for every valid transaction
+(key = customer id), invalid payloads -> ``transaction_dlq`` (``dlq.py``). Runs ``loop.ConsumerLoop``
+(commit order there); state checkpoints in Cassandra (``state_store.py``); labels via ``labels.py``;
+rules (``rules.py``) + champion model (``model_registry.py``) combined by ``decide.py``.
+
+``python -m consumers.scorer --help``
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import typer
+
+from consumers import dlq, kafka_io, rules
+from consumers.decide import combine
+from consumers.labels import LabelFeed
+from consumers.model_registry import Model, ModelRegistry
+from consumers.output import encode
+from fraud_domain import topics
+from fraud_domain.errors import EventValidationError
+from fraud_domain.features import OnlineFeatureState, retention, to_vector
+from fraud_domain.schema import Decision, parse_event
+from fraud_runtime.logs import get_logger
+
+log = get_logger("consumers.scorer")
+
+
+class Scorer:
+    """The scorer's ``loop.Handler``."""
+
+    def __init__(self, *, producer: Any, labels: LabelFeed, store: Any, registry: ModelRegistry | None,
+                 thresholds: rules.Thresholds, metrics: Any, stream: Any, out_topic: str, dlq_topic: str) -> None:
+        self.producer, self.labels, self.store, self.registry = producer, labels, store, registry
+        self.thresholds, self.metrics, self.out_topic, self.dlq_topic = thresholds, metrics, out_topic, dlq_topic
+        self.max_bytes, self.max_amount = stream.max_event_bytes, stream.max_amount
+        self.max_future = timedelta(seconds=stream.max_future_seconds)
+        self.checkpoint_every, self.model_every = stream.checkpoint_seconds, stream.model_poll_seconds
+        self.state = OnlineFeatureState()
+        self.offsets: dict[tuple[str, int], int] = {}  # next offset per input partition, as processed
+        self.restored: dict[tuple[str, int], int] = {}
+        self.dirty: dict[str, set[int]] = {"customer": set(), "terminal": set()}
+        self.model: Model | None = None
+        self._next_checkpoint = time.monotonic() + self.checkpoint_every
+        self._next_model = 0.0
+        self.metrics.model_version("none")
+
+    def restore(self) -> None:
+        ckpt = self.store.load()
+        if ckpt is not None:
+            self.state, self.offsets = ckpt.state, dict(ckpt.offsets)
+            self.restored = {k: v for k, v in ckpt.offsets.items() if k[0] != self.labels.topic}
+            log.info("state restored", entities=len(self.state), offsets=len(self.restored))
+        self.labels.restore(self.offsets, ckpt.pending_labels if ckpt else [])
+
+    def on_assigned(self, consumer: Any, partitions: list[Any]) -> None:
+        for tp in partitions:  # resume where the saved state ends, not where Kafka's commit is
+            offset = self.restored.pop((tp.topic, tp.partition), None)
+            if offset is not None:
+                consumer.seek(tp, offset)
+
+    def process(self, records: list[Any]) -> None:
+        self.labels.drain(self.state, self.dirty["terminal"])
+        now = datetime.now(UTC)
+        scored: list[tuple[Any, Any, dict[str, float], tuple[str, ...]]] = []
+        for r in records:  # Steps 2-3: validate, compute features and rules
+            self.offsets[r.topic, r.partition] = r.offset + 1
+            try:
+                ev = parse_event(r.value, now=now, max_bytes=self.max_bytes, max_future=self.max_future,
+                                 max_amount=self.max_amount)
+                features = self.state.update_and_compute(ev)
+            except Exception as exc:  # noqa: BLE001 - every failure is routed to the DLQ, never dropped
+                if not isinstance(exc, EventValidationError):
+                    log.exception("event failed processing", topic=r.topic, offset=r.offset)
+                self._dead_letter(r, exc, now)
+                continue
+            self.labels.after_event(self.state, ev.transaction_id, self.dirty["terminal"])
+            self.dirty["customer"].add(ev.customer_id)
+            self.dirty["terminal"].add(ev.terminal_id)
+            scored.append((r, ev, features, rules.evaluate(features, self.thresholds)))
+        probabilities: list[float | None] = [None] * len(scored)
+        if self.model is not None and scored:
+            probabilities = list(self.model.predict([to_vector(f) for _, _, f, _ in scored]))
+        version = self.model.version if self.model else "none"
+        for (r, ev, features, hits), p in zip(scored, probabilities, strict=True):  # Step 4: produce
+            score, outcome, reasons = combine(hits, p, self.thresholds)
+            d = Decision(transaction_id=ev.transaction_id, event_time=ev.event_time, scored_at=now, score=score,
+                         decision=outcome, reasons=reasons, model_version=version, features=features)
+            self.producer.send(self.out_topic, key=str(ev.customer_id).encode(), value=encode(d, ev),
+                               timestamp_ms=r.timestamp if r.timestamp > 0 else None)
+            self.metrics.decision(outcome)
+            for reason in reasons:
+                self.metrics.flagged(reason)
+        self.metrics.produced(self.out_topic, len(scored))
+
+    def _dead_letter(self, r: Any, exc: Exception, now: datetime) -> None:
+        self.producer.send(self.dlq_topic, key=r.key, value=r.value,
+                           headers=dlq.headers(exc, r.topic, r.partition, r.offset, now))
+        self.metrics.invalid(dlq.category(exc))
+        self.metrics.produced(self.dlq_topic)
+
+    def flush(self) -> None:
+        self.producer.flush()  # Step 5
+
+    def after_commit(self) -> None:
+        now = time.monotonic()
+        if now >= self._next_checkpoint:
+            self.checkpoint()
+            self._next_checkpoint = time.monotonic() + self.checkpoint_every
+        if self.registry is not None and now >= self._next_model:
+            self._next_model = now + self.model_every
+            model = self.registry.poll()
+            if model is not None:
+                self.model = model
+                self.metrics.model_version(model.version)
+
+    def checkpoint(self) -> None:
+        """Save the dirty histories, then the offsets they correspond to (``state_store`` steps 1-2)."""
+        if not any(self.dirty.values()) and not self.labels.pending:
+            return
+        if self.state.newest_us is not None:
+            horizon = max(retention("customer"), retention("terminal")) + self.state.allowed_lateness
+            self.labels.expire(self.state.newest_us - int(horizon.total_seconds() * 1_000_000))
+        offsets = self.offsets | self.labels.positions()
+        self.store.save(self.state, self.dirty, offsets, list(self.labels.pending.values()))
+        self.dirty = {"customer": set(), "terminal": set()}
+
+    def close(self) -> None:
+        self.producer.flush()
+        self.checkpoint()
+        self.producer.close()
+        self.labels.consumer.close()
+
+
+def main(
+    group: str = typer.Option(None, help="Consumer group (and state key); default STREAM_SCORER_GROUP."),
+    metrics_port: int = typer.Option(None, help="Metrics HTTP port; default STREAM_SCORER_METRICS_PORT."),
+    transactions_topic: str = typer.Option(topics.TRANSACTIONS, help="Input topic (tests use their own)."),
+    decisions_topic: str = typer.Option(topics.DECISIONS, help="Output topic."),
+    dlq_topic: str = typer.Option(topics.DLQ, help="Dead-letter topic."),
+    labels_topic: str = typer.Option(topics.LABELS, help="Chargeback labels topic."),
+    no_model: bool = typer.Option(False, help="Rules only: do not poll the champion model."),
+) -> None:
+    """Score every transaction: rules + champion model -> fraud_topic; invalid events -> transaction_dlq."""
+    from consumers import entry
+    from consumers.cassandra_io import Writer, connect
+    from consumers.loop import ConsumerLoop
+    from consumers.state_store import CassandraStateStore
+    from fraud_runtime.webhdfs import WebHdfs
+
+    settings, ep, metrics = entry.start("scorer", metrics_port)
+    s = settings.stream
+    group = group or s.scorer_group
+    loop_holder: list[ConsumerLoop] = []
+    stopping = lambda: bool(loop_holder) and loop_holder[0].stopping  # noqa: E731
+    cluster, session = connect(ep.cassandra_points, ep.cassandra_port, max_backoff=s.retry_max_seconds,
+                               should_stop=stopping, on_retry=metrics.retried)
+    writer = Writer(session, concurrency=s.cassandra_concurrency, max_backoff=s.retry_max_seconds,
+                    should_stop=stopping, on_retry=metrics.retried)
+    feed = LabelFeed(kafka_io.consumer(ep.kafka, None, batch_size=20_000, client_id=f"{group}-labels"),
+                     labels_topic, metrics)
+    registry = None if no_model else ModelRegistry(WebHdfs(ep.webhdfs_url, ep.hdfs_user, timeout=10))
+    scorer = Scorer(producer=kafka_io.producer(ep.kafka, client_id=group), labels=feed,
+                    store=CassandraStateStore(session, writer, group), registry=registry,
+                    thresholds=rules.Thresholds.from_settings(s), metrics=metrics, stream=s,
+                    out_topic=decisions_topic, dlq_topic=dlq_topic)
+    scorer.restore()
+    loop = ConsumerLoop(kafka_io.consumer(ep.kafka, group, batch_size=s.batch_size, client_id=group),
+                        [transactions_topic], scorer, metrics, poll_timeout_ms=s.poll_timeout_ms,
+                        batch_size=s.batch_size)
+    loop_holder.append(loop)
+    loop.install_signal_handlers()
+    log.info("scorer started", group=group, topic=transactions_topic)
+    try:
+        loop.run()
+    finally:
+        cluster.shutdown()
+    log.info("scorer stopped", group=group)
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,32 @@
+"""### features_and_training
+
+Weekly, for the run's date `D` (`ds`), under the Fraud Detection Handbook's protocol:
+
+1. `build_features`: Hive `fraud.features` for `D-21 .. D-1` from the one feature definition
+   (`fraud_domain/features/definitions.py`), point-in-time correct; needs `fraud.transactions` and
+   `fraud.labels` loaded by `transactions_daily` up to `D-1` (a missing partition fails, named).
+2. `train_model`: train on `D-21 .. D-15`, skip the 7-day label delay, test on `D-7 .. D-1`; LR, RF and
+   GBT; metrics -> `fraud.model_metrics`; best -> HDFS `/models/fraud/<version>/`; promoted to champion
+   only if it beats the current champion's Average Precision on the same test week.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import dag
+
+from spark_jobs.dag_support import FEATURES_ASSET, MODELS_ASSET, PlatformSparkSubmitOperator, default_args
+
+
+@dag(schedule="@weekly", start_date=datetime(2018, 4, 29, tzinfo=UTC), catchup=True, max_active_runs=1,
+     default_args=default_args(), tags=["fraud", "batch", "ml"], doc_md=__doc__)
+def features_and_training():
+    features = PlatformSparkSubmitOperator(
+        task_id="build_features", job="build_features", outlets=[FEATURES_ASSET],
+        application_args=["--start", "{{ macros.ds_add(ds, -21) }}", "--end", "{{ macros.ds_add(ds, -1) }}"])
+    train = PlatformSparkSubmitOperator(
+        task_id="train_model", job="train_model", outlets=[MODELS_ASSET], execution_timeout=timedelta(minutes=40),
+        application_args=["--train-start", "{{ macros.ds_add(ds, -21) }}"])
+    features >> train
+
+
+features_and_training()

@@ -1,0 +1,1 @@
+"""The platform's own application services (run by the runtime under supervisord)."""

@@ -1,0 +1,102 @@
+"""Extract one day from the transactions API into raw JSONL on HDFS (stdlib + requests: runs in Airflow).
+
+API contract (``fraud_runtime.apps.transactions_api.client`` speaks it): ``GET /v1/<kind>?date=…&page_token=…``
+with a bearer token answers ``{"date", "<kind>": [objects], "next_page_token", "total"}``; 404 means the
+API has no data for that date. Objects are written as they came, one compact JSON line each: validating
+them is the load job's work (malformed rows go to quarantine there, with reasons).
+
+The day's folder is replaced as a whole (write to a temporary folder, delete, rename), so a rerun never
+leaves old and new files side by side. ``_manifest.json`` beside the data records the API's total for the
+data-quality check.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from fraud_runtime.webhdfs import WebHdfs
+from spark_jobs.errors import ExtractError
+
+Kind = Literal["transactions", "labels"]
+RAW_ROOT = "/raw"
+DATA_FILE, MANIFEST_FILE = "part-00000.jsonl", "_manifest.json"
+MAX_PAGES = 10_000  # a loop guard: a token that never ends is an API bug
+
+
+@dataclass(frozen=True)
+class ApiSource:
+    base_url: str  # http://127.0.0.1:8000
+    token: str
+    timeout: float = 30.0
+
+    def __repr__(self) -> str:
+        return f"ApiSource(base_url={self.base_url!r}, token=<hidden>)"
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    kind: str
+    dt: str
+    path: str  # the HDFS folder
+    total: int  # what the API reported
+    rows: int  # what was written
+    pages: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def fetch_day(source: ApiSource, kind: Kind, dt: date) -> tuple[list[Any], int, int]:
+    """All rows of ``kind`` for ``dt``: ``(rows, total, pages)``. 404 (no data for that date) -> no rows;
+    anything else the client gives up on (unreachable, 5xx after its retries, 409 labels not yet
+    published, 4xx) raises, so that the task's retries and failure e-mail apply."""
+    from fraud_runtime.apps.transactions_api.client import NoDataError, TransactionsApiClient
+
+    client = TransactionsApiClient(source.base_url, source.token, timeout=source.timeout)
+    rows: list[Any] = []
+    total, pages = 0, 0
+    try:
+        for page in client.pages(kind, dt):
+            pages += 1
+            if pages > MAX_PAGES:
+                raise ExtractError(f"/v1/{kind} for {dt}: more than {MAX_PAGES} pages")
+            if not isinstance(page.rows, list):
+                raise ExtractError(f"/v1/{kind} for {dt} page {pages}: '{kind}' is not a list")
+            rows.extend(page.rows)
+            total = page.total
+    except NoDataError:
+        return [], 0, 1
+    if len(rows) != total:
+        raise ExtractError(f"/v1/{kind} for {dt}: got {len(rows)} rows over {pages} pages, API total is {total}")
+    return rows, total, pages
+
+
+def raw_path(kind: str, dt: date, root: str = RAW_ROOT) -> str:
+    return f"{root}/{kind}/dt={dt.isoformat()}"
+
+
+def write_raw(hdfs: WebHdfs, kind: Kind, dt: date, rows: list[Any], *, total: int, pages: int,
+              root: str = RAW_ROOT) -> ExtractResult:
+    """Replace ``<root>/<kind>/dt=<dt>/`` with the rows as JSONL plus ``_manifest.json``."""
+    target = raw_path(kind, dt, root)
+    staging = f"{root}/{kind}/_staging-dt={dt.isoformat()}-{uuid.uuid4().hex[:8]}"
+    body = "".join(json.dumps(row, separators=(",", ":"), ensure_ascii=False) + "\n" for row in rows)
+    manifest = {"kind": kind, "dt": dt.isoformat(), "total": total, "rows": len(rows), "pages": pages,
+                "extracted_at": datetime.now(UTC).isoformat()}
+    hdfs.mkdirs(staging)
+    hdfs.create(f"{staging}/{DATA_FILE}", body.encode("utf-8"))
+    hdfs.create(f"{staging}/{MANIFEST_FILE}", json.dumps(manifest).encode("utf-8"))
+    hdfs.delete(target, recursive=True)
+    if not hdfs.rename(staging, target):
+        raise ExtractError(f"could not move {staging} to {target}")
+    return ExtractResult(kind, dt.isoformat(), target, total, len(rows), pages)
+
+
+def extract_day(source: ApiSource, hdfs: WebHdfs, kind: Kind, dt: date, *, root: str = RAW_ROOT) -> ExtractResult:
+    """Fetch ``kind`` for ``dt`` from the API and replace its raw folder on HDFS."""
+    rows, total, pages = fetch_day(source, kind, dt)
+    return write_raw(hdfs, kind, dt, rows, total=total, pages=pages, root=root)

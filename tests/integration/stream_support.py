@@ -1,0 +1,168 @@
+"""Helpers for the stream-layer integration tests: real subprocesses, real topics, a real TCP proxy."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def spawn(module: str, args: list[str], log: Path, **env: str) -> subprocess.Popen:
+    """``python -m module args`` as a real process (so kill -9 is real), output to ``log``."""
+    environ = os.environ | {"PYTHONPATH": str(ROOT), "FRAUD_ROOT": str(ROOT)} | env
+    with log.open("ab") as out:
+        return subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT, env=environ, stdout=out,
+                                stderr=subprocess.STDOUT)
+
+
+def stop(proc: subprocess.Popen, timeout: float = 60) -> int:
+    """SIGTERM and wait: the consumers must stop cleanly (exit 0)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout)
+
+
+def wait_for(check: Callable[[], bool], timeout: float, what: str, procs: list[subprocess.Popen] = (),
+             every: float = 1.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if check():
+            return
+        for p in procs:
+            assert p.poll() is None, f"{p.args} exited with {p.returncode} while waiting for {what}"
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def metric(port: int, name: str, **labels: str) -> float:
+    """Sum of a Prometheus sample on ``127.0.0.1:port`` matching ``labels`` (0 if absent/unreachable)."""
+    import requests
+
+    try:
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=3).text
+    except requests.RequestException:
+        return 0.0
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def end_total(bootstrap: str, topic: str) -> int:
+    from kafka import KafkaConsumer, TopicPartition
+
+    c = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        tps = [TopicPartition(topic, p) for p in c.partitions_for_topic(topic) or ()]
+        return sum(c.end_offsets(tps).values()) if tps else 0
+    finally:
+        c.close()
+
+
+def read_all(bootstrap: str, topic: str) -> list:
+    """Every record of ``topic`` up to its current end."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    c = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, check_crcs=False,
+                      max_poll_records=20000, fetch_max_bytes=32 * 1024 * 1024)
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(c.partitions_for_topic(topic) or ())]
+        c.assign(tps)
+        c.seek_to_beginning(*tps)
+        ends = c.end_offsets(tps)
+        out = []
+        while any(c.position(tp) < ends[tp] for tp in tps):
+            for recs in c.poll(timeout_ms=1000).values():
+                out += recs
+        return out
+    finally:
+        c.close()
+
+
+def decisions_by_tx(bootstrap: str, topic: str) -> dict[str, dict]:
+    return {d["transaction_id"]: d for d in (json.loads(r.value) for r in read_all(bootstrap, topic))}
+
+
+def count_rows(cql, table: str, ids: list[str]) -> int:
+    """Rows of ``table`` (keyed by transaction_id) among ``ids``."""
+    import uuid
+
+    from cassandra.concurrent import execute_concurrent_with_args
+
+    stmt = cql.prepare(f"SELECT transaction_id FROM {table} WHERE transaction_id IN ?")
+    chunks = [([uuid.UUID(i) for i in ids[k:k + 100]],) for k in range(0, len(ids), 100)]
+    results = execute_concurrent_with_args(cql, stmt, chunks, concurrency=32)
+    return sum(len(list(rows)) for ok, rows in results if ok)
+
+
+class TcpProxy:
+    """A TCP forwarder to ``target``: ``close()`` refuses and cuts every connection (Cassandra "down" for
+    the client behind it), ``open()`` serves again on the same port."""
+
+    def __init__(self, target_port: int, port: int | None = None) -> None:
+        self.target_port, self.port = target_port, port or free_port()
+        self._server: socket.socket | None = None
+        self._conns: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def open(self) -> None:
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", self.port))
+        server.listen(64)
+        self._server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._server is not None:
+                with contextlib.suppress(OSError):
+                    self._server.shutdown(socket.SHUT_RDWR)
+                self._server.close()
+                self._server = None
+            for c in self._conns:
+                with contextlib.suppress(OSError):
+                    c.shutdown(socket.SHUT_RDWR)
+                c.close()
+            self._conns.clear()
+
+    def _accept(self, server: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            with self._lock:
+                self._conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)

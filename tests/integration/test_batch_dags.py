@@ -1,0 +1,119 @@
+"""The batch DAGs end to end through `./fraudctl airflow dags test`, against the real transactions API,
+HDFS, metastore, HiveServer2, Spark and SMTP receiver. They write the platform's own `fraud` tables and
+model store: this is the pipeline doing its job on the API's default (simulated 2018) history."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import os
+import subprocess
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from fraud_runtime.apps.transactions_api.client import TransactionsApiClient
+from fraud_runtime.clients import hive_connection
+from spark_jobs.extract import ApiSource, extract_day
+from spark_jobs.session import submit_command, submit_env
+
+ROOT = Path(__file__).resolve().parents[2]
+DAY = date(2018, 5, 2)
+TRAIN_RUN = date(2018, 8, 15)  # features 07-25..08-14: train 07-25..31, test 08-08..14 (the handbook's weeks)
+
+
+@pytest.fixture(scope="module")
+def full(start_full):
+    return start_full("transactions-api", "smtp-receiver", "airflow-api-server", "airflow-scheduler",
+                      "airflow-dag-processor", "airflow-triggerer")
+
+
+@pytest.fixture(scope="module")
+def api(full, ctx):
+    return TransactionsApiClient(full["transactions-api"].base_url, ctx.settings.api.token.get_secret_value())
+
+
+@pytest.fixture(scope="module")
+def hive(services):
+    server = services["hiveserver2"]
+    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port) as conn:
+        yield conn.cursor()
+
+
+def fraudctl_airflow(*args: str, timeout: int = 1800) -> subprocess.CompletedProcess:
+    return subprocess.run([str(ROOT / "fraudctl"), "airflow", *args], env={**os.environ, "FRAUD_ROOT": str(ROOT)},
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def partition_count(hive, table: str, day: date) -> int:
+    hive.execute(f"REFRESH TABLE {table}")  # the Thrift server caches file listings: spark_jobs/README.md
+    hive.execute(f"SELECT COUNT(*), COUNT(DISTINCT transaction_id) FROM {table} WHERE dt = '{day.isoformat()}'")
+    rows, distinct = hive.fetchone()
+    assert rows == distinct
+    return rows
+
+
+def body(message) -> str:
+    parts = message.walk() if message.is_multipart() else [message]
+    return "\n".join(p.get_payload(decode=True).decode("utf-8", "replace") for p in parts
+                     if not p.is_multipart() and p.get_payload(decode=True))
+
+
+def test_daily_dag_loads_the_day_and_a_rerun_changes_nothing(full, api, hive, hdfs) -> None:
+    result = fraudctl_airflow("dags", "test", "transactions_daily", DAY.isoformat())
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    expected = {kind: api.page(kind, DAY).total for kind in ("transactions", "labels")}
+    assert expected["transactions"] > 5000
+    counts = {kind: partition_count(hive, f"fraud.{kind}", DAY) for kind in expected}
+    assert counts == expected
+    assert hdfs.exists(f"/raw/transactions/dt={DAY.isoformat()}/part-00000.jsonl")
+
+    again = fraudctl_airflow("dags", "test", "transactions_daily", DAY.isoformat())
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert {kind: partition_count(hive, f"fraud.{kind}", DAY) for kind in expected} == counts
+
+
+def test_training_dag_leaves_a_model_and_metrics(full, ctx, api, hive, hdfs) -> None:
+    # The daily DAG's own steps for the 58 days the run needs (37 days of history + 21), in two Spark jobs
+    # instead of 58 DAG runs: extract each day from the API, then one load per table.
+    first, last = TRAIN_RUN - timedelta(days=58), TRAIN_RUN - timedelta(days=1)
+    source = ApiSource(api.base_url, api.token)
+    from fraud_runtime.webhdfs import WebHdfs
+
+    for i in range((last - first).days + 1):
+        for kind in ("transactions", "labels"):
+            extract_day(source, WebHdfs(hdfs.base_url, hdfs.user), kind, first + timedelta(days=i))
+    for job in ("load_transactions", "load_labels"):
+        loaded = subprocess.run(submit_command(ctx, job, ["--dt", first.isoformat(), "--until", last.isoformat()]),
+                                env={**os.environ, **submit_env(ctx)}, capture_output=True, text=True, timeout=1800)
+        assert loaded.returncode == 0, loaded.stderr[-3000:]
+
+    result = fraudctl_airflow("dags", "test", "features_and_training", TRAIN_RUN.isoformat())
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    hive.execute("REFRESH TABLE fraud.model_metrics")
+    hive.execute("SELECT run_id, model_version, model_type, average_precision, test_start, test_end "
+                 "FROM fraud.model_metrics WHERE is_best ORDER BY run_id DESC LIMIT 1")
+    run_id, version, model_type, ap, test_start, test_end = hive.fetchone()
+    assert (test_start, test_end) == ("2018-08-08", "2018-08-14")
+    hive.execute(f"SELECT COUNT(*) FROM fraud.model_metrics WHERE run_id = '{run_id}'")
+    assert hive.fetchone()[0] == 3
+    meta = json.loads(hdfs.read(f"/models/fraud/{version}/metadata.json"))
+    assert meta["model_type"] == model_type and meta["metrics"]["average_precision"] == pytest.approx(ap)
+    assert hdfs.exists(f"/models/fraud/{version}/pipeline/metadata")
+    assert hdfs.read("/models/fraud/champion").decode().strip()  # a champion exists (this or a better one)
+
+
+def test_a_failing_task_sends_an_email_naming_dag_task_and_run(full, ctx) -> None:
+    maildir = full["smtp-receiver"].maildir
+    before = set(mailbox.Maildir(maildir, create=False)) if maildir.exists() else set()
+    # 2018-04-08: the features would need transactions from 2018-03-18 on, before the API's first day.
+    result = fraudctl_airflow("dags", "test", "features_and_training", "2018-04-08")
+    assert result.returncode != 0
+    box = mailbox.Maildir(maildir, create=False)
+    new = [box[key] for key in box if key not in before]
+    texts = [f"{m['Subject']}\n{body(m)}" for m in new]
+    mails = [t for t in texts if "features_and_training" in t and "build_features" in t]
+    assert mails, texts
+    assert any("2018-04-08" in t for t in mails)
+    assert all(m["To"] and ctx.settings.smtp.alert_recipients.split(",")[0] in m["To"] for m in new)

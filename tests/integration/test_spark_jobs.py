@@ -1,0 +1,220 @@
+"""The batch Spark jobs through spark-submit against the real HDFS, metastore and HiveServer2.
+
+Each module run uses its own Hive database, HDFS roots and model store (dropped afterwards), so it never
+touches the platform's `fraud` tables or its champion model. Data: the simulator's events and labels for
+24 days, written as raw JSONL the way the extract writes it (`spark_jobs.extract.write_raw`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from datetime import date, timedelta
+
+import pytest
+
+from fraud_domain.features import ALL_FEATURE_NAMES, OnlineFeatureState, reference_features
+from fraud_domain.simulator import SimulatorConfig
+from fraud_runtime.clients import hive_connection
+from spark_jobs.extract import write_raw
+from spark_jobs.sample_data import sample_days
+from spark_jobs.session import submit_command, submit_env
+
+FIRST = date(2018, 6, 1)
+DAYS = [FIRST + timedelta(days=i) for i in range(24)]
+CONFIG = SimulatorConfig(seed=11, n_customers=600, n_terminals=800, n_days=len(DAYS), start_date=FIRST,
+                         card_testing_per_day=2.0, geo_impossible_per_day=2.0, new_device_per_day=1.0)
+BAD_DAY = DAYS[3]  # gets malformed rows and duplicates
+GARBAGE_DAY = date(2018, 8, 1)  # mostly garbage: the load must refuse it
+
+
+@pytest.fixture(scope="module")
+def data():
+    return sample_days(CONFIG)
+
+
+@pytest.fixture(scope="module")
+def place(services, hdfs, unique_module):
+    """Isolated database and HDFS roots for this module; removed at the end."""
+    base = f"/tmp/it-batch-{unique_module}"
+    where = {"database": f"fraud_it_{unique_module}", "raw": f"{base}/raw", "quarantine": f"{base}/quarantine",
+             "models": f"{base}/models"}
+    yield where
+    server = services["hiveserver2"]
+    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port) as conn:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(f"DROP DATABASE IF EXISTS {where['database']} CASCADE")
+        except Exception as exc:  # the Thrift server's catalog may have seen the job's drop race: verify below
+            if "NoSuchObjectException" not in str(exc):
+                raise
+        cursor.execute("SHOW DATABASES")
+        assert (where["database"],) not in cursor.fetchall()
+    hdfs.delete(base, recursive=True)
+
+
+@pytest.fixture(scope="module")
+def unique_module():
+    import uuid
+
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="module")
+def hive(services):
+    server = services["hiveserver2"]
+    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port) as conn:
+        yield conn.cursor()
+
+
+def spark_job(ctx, job: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(submit_command(ctx, job, list(args)), env={**os.environ, **submit_env(ctx)},
+                          capture_output=True, text=True, timeout=900)
+
+
+def ok(result: subprocess.CompletedProcess) -> list[dict]:
+    assert result.returncode == 0, result.stderr[-4000:]
+    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+
+def refresh(hive, table: str) -> None:
+    # The Thrift server caches file listings of tables another Spark app rewrote; see spark_jobs/README.md.
+    hive.execute(f"REFRESH TABLE {table}")
+
+
+def counts_by_day(hive, table: str) -> dict[str, int]:
+    refresh(hive, table)
+    hive.execute(f"SELECT dt, COUNT(*) FROM {table} GROUP BY dt")
+    return dict(hive.fetchall())
+
+
+@pytest.fixture(scope="module")
+def raw_written(hdfs, data, place):
+    for day in DAYS:
+        events, labels = data.event_lines(day), data.label_lines(day)
+        rows = [json.loads(line) for line in events]
+        if day == BAD_DAY:  # 2 malformed rows, 1 exact duplicate, 1 conflicting duplicate
+            conflict = dict(rows[1], amount=rows[1]["amount"] + 1)
+            rows += [{"transaction_id": "not-a-uuid"}, dict(rows[0], channel="fax"), rows[0], conflict]
+        write_raw(hdfs, "transactions", day, rows, total=len(rows), pages=1, root=place["raw"])
+        write_raw(hdfs, "labels", day, [json.loads(line) for line in labels], total=len(labels), pages=1,
+                  root=place["raw"])
+    valid = dict(json.loads(data.event_lines(DAYS[0])[0]), event_time=f"{GARBAGE_DAY.isoformat()}T12:00:00.000000Z")
+    garbage = [{"nonsense": i} for i in range(10)] + [valid]
+    write_raw(hdfs, "transactions", GARBAGE_DAY, garbage, total=len(garbage), pages=1, root=place["raw"])
+
+
+def load_args(place, kind_first: date, until: date | None = None) -> list[str]:
+    args = ["--dt", kind_first.isoformat(), "--database", place["database"], "--raw-root", place["raw"],
+            "--quarantine-root", place["quarantine"]]
+    return [*args, "--until", until.isoformat()] if until else args
+
+
+@pytest.fixture(scope="module")
+def loaded(ctx, raw_written, place, hive):
+    first = ok(spark_job(ctx, "load_transactions", *load_args(place, DAYS[0], DAYS[-1])))
+    labels = ok(spark_job(ctx, "load_labels", *load_args(place, DAYS[0], DAYS[-1])))
+    return first, labels
+
+
+def test_load_writes_every_valid_row_once_and_quarantines_the_rest(ctx, data, place, hive, hdfs, loaded):
+    reports, _ = loaded
+    by_day = {r["dt"]: r for r in reports}
+    bad = by_day[BAD_DAY.isoformat()]
+    assert bad["quarantined"] == 3 and bad["duplicates"] == 1, bad
+    # The first missing key names the incomplete row; the conflicting duplicate is named by its id.
+    assert bad["by_field"] == {"amount": 1, "channel": 1, "transaction_id": 1}, bad
+    expected = {day.isoformat(): len(data.events[day]) for day in DAYS}
+    table = f"{place['database']}.transactions"
+    assert counts_by_day(hive, table) == expected
+    hive.execute(f"SELECT COUNT(DISTINCT transaction_id), COUNT(*) FROM {table}")
+    assert hive.fetchone() == (sum(expected.values()),) * 2
+    quarantined = f"{place['quarantine']}/transactions/dt={BAD_DAY.isoformat()}"
+    names = [entry["pathSuffix"] for entry in hdfs.list(quarantined)]
+    assert "_counts.json" in names and any(name.endswith(".json") and name.startswith("part-") for name in names)
+    rows = [json.loads(line) for name in names if name.startswith("part-")
+            for line in hdfs.read(f"{quarantined}/{name}").decode().splitlines()]
+    assert sorted(r["field"] for r in rows) == ["amount", "channel", "transaction_id"]
+    assert all(r["reason"] and r["raw"] for r in rows)
+
+
+def test_rerun_replaces_partitions_and_quality_checks_pass(ctx, place, hive, loaded):
+    table = f"{place['database']}.transactions"
+    before = counts_by_day(hive, table)
+    again = ok(spark_job(ctx, "load_transactions", *load_args(place, BAD_DAY)))
+    assert again[0]["written"] == before[BAD_DAY.isoformat()]
+    assert counts_by_day(hive, table) == before
+    for kind in ("transactions", "labels"):
+        report = ok(spark_job(ctx, "check_quality", "--kind", kind, *load_args(place, BAD_DAY)))
+        assert report[0]["hive_rows"] == before[BAD_DAY.isoformat()]
+
+
+def test_load_fails_loudly_above_the_bad_row_threshold(ctx, place, hive, loaded):
+    result = spark_job(ctx, "load_transactions", *load_args(place, GARBAGE_DAY))
+    assert result.returncode == 2
+    assert "ERROR: 10 of 11 transactions rows for 2018-08-01 are malformed" in result.stderr
+    assert GARBAGE_DAY.isoformat() not in counts_by_day(hive, f"{place['database']}.transactions")
+
+
+def test_missing_raw_partition_is_named(ctx, place):
+    result = spark_job(ctx, "load_transactions", *load_args(place, date(2019, 1, 1)))
+    assert result.returncode == 2
+    assert f"ERROR: raw partition(s) missing on HDFS: {place['raw']}/transactions/dt=2019-01-01" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def features(ctx, place, loaded):
+    return ok(spark_job(ctx, "build_features", "--start", DAYS[0].isoformat(), "--end", DAYS[-1].isoformat(),
+                        "--database", place["database"]))
+
+
+def test_features_equal_the_reference_and_the_online_state(data, place, hive, features):
+    events = sorted(data.all_events(), key=lambda e: (e.event_time, e.transaction_id))  # batch processing order
+    labels = data.all_labels()
+    expected = reference_features(events, labels)
+    state, pending, online = OnlineFeatureState(allowed_lateness=timedelta(0)), sorted(
+        labels, key=lambda lab: lab.reported_at), []
+    k = 0
+    for event in events:
+        while k < len(pending) and pending[k].reported_at <= event.event_time:
+            state.apply_label(pending[k])
+            k += 1
+        online.append(state.update_and_compute(event))
+    refresh(hive, f"{place['database']}.features")
+    hive.execute(f"SELECT transaction_id, {', '.join(ALL_FEATURE_NAMES)} FROM {place['database']}.features")
+    spark_rows = {row[0]: dict(zip(ALL_FEATURE_NAMES, row[1:], strict=True)) for row in hive.fetchall()}
+    assert features[0]["rows"] == len(events) == len(spark_rows)
+    for event, ref, live in zip(events, expected, online, strict=True):
+        got = spark_rows[event.transaction_id]
+        for name in ALL_FEATURE_NAMES:
+            assert got[name] == pytest.approx(ref[name], rel=1e-9, abs=1e-9), (event.transaction_id, name)
+            assert live[name] == pytest.approx(ref[name], rel=1e-9, abs=1e-9), (event.transaction_id, name)
+    assert max(r["terminal_risk_7d"] for r in spark_rows.values()) > 0  # the label join did something
+
+
+def test_training_saves_a_model_records_metrics_and_promotes_only_a_better_one(ctx, place, hive, hdfs, features):
+    train_start = (DAYS[0] + timedelta(days=3)).isoformat()  # train 06-04..10, delay ..17, test 06-18..24
+    common = ["--train-start", train_start, "--database", place["database"], "--models-root", place["models"]]
+    first = ok(spark_job(ctx, "train_model", *common))[0]
+    assert first["promoted"] and first["champion_before"] is None
+    assert set(first["models"]) == {"lr", "rf", "gbt"}
+    version = first["version"]
+    assert hdfs.read(f"{place['models']}/champion").decode().strip() == version
+    meta = json.loads(hdfs.read(f"{place['models']}/{version}/metadata.json"))
+    assert meta["version"] == version and meta["feature_names"][0] == "tx_amount"
+    assert meta["metrics"]["average_precision"] == max(m["average_precision"] for m in first["models"].values())
+    assert hdfs.exists(f"{place['models']}/{version}/pipeline/metadata")
+    refresh(hive, f"{place['database']}.model_metrics")
+    hive.execute(f"SELECT model_type, auc_roc, average_precision, card_precision_at_100, promoted "
+                 f"FROM {place['database']}.model_metrics WHERE run_id = '{first['run_id']}'")
+    rows = {row[0]: row[1:] for row in hive.fetchall()}
+    assert set(rows) == {"lr", "rf", "gbt"}
+    assert all(0.5 < auc <= 1 and 0 < ap <= 1 and 0 <= cp <= 1 for auc, ap, cp, _ in rows.values())
+
+    second = ok(spark_job(ctx, "train_model", *common, "--models", "lr"))[0]
+    assert second["champion_before"] == version
+    new_ap = second["models"]["lr"]["average_precision"]
+    assert second["promoted"] == (new_ap > second["champion_average_precision"])
+    pointer = hdfs.read(f"{place['models']}/champion").decode().strip()
+    assert pointer == (second["version"] if second["promoted"] else version)
