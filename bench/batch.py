@@ -1,6 +1,6 @@
 """Batch-layer benchmarks: one day into Hive, and one training run on a week.
 
-    PYTHONPATH=. python bench/batch.py day      # ~10k simulated tx: JSONL -> HDFS (extract's writer) -> load job -> DQ job
+X
     PYTHONPATH=. python bench/batch.py day --api http://127.0.0.1:8000 --token …   # the same, extracting from the API
     PYTHONPATH=. python bench/batch.py train    # loads 58 days, builds features for 21, then times train_model alone
 

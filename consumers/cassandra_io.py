@@ -1,6 +1,6 @@
 """Cassandra access for the consumers: connect and write with retry + exponential backoff, never dropping.
 
-``Writer.write(statements)`` runs bound statements concurrently (``execute_concurrent``, at most
+``Writer.write(statements)`` runs bound statements concurrently (``execute_async``, at most
 ``concurrency`` in flight); the failed ones are retried with backoff (0.1 s doubling up to
 ``max_backoff``) until they succeed - every write is an idempotent upsert, so a retry cannot double.
 It gives up only when ``should_stop()`` turns true, raising ``Interrupted``: the caller then exits
@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cassandra.concurrent import execute_concurrent
 from cassandra.policies import ExponentialReconnectionPolicy
 
 from fraud_runtime.clients import cassandra_cluster
@@ -70,15 +69,37 @@ class Writer:
         """Execute ``(statement, params)`` pairs; returns once every one has succeeded."""
         pending, attempt = statements, 0
         while pending:
-            results = execute_concurrent(self.session, pending, concurrency=self.concurrency,
-                                         raise_on_first_error=False)
-            failed = [pending[i] for i, (ok, _) in enumerate(results) if not ok]
+            failed, error = self._run(pending)
             if not failed:
                 return
             attempt += 1
-            error = next(res for ok, res in results if not ok)
             log.warning("cassandra writes failed, retrying", failed=len(failed), attempt=attempt,
                         error=str(error)[:200])
             self.on_retry()
             _wait(backoff(attempt, self.max_backoff), self.should_stop)
             pending = failed
+
+    def _run(self, statements: list[tuple[Any, Any]]) -> tuple[list[tuple[Any, Any]], Exception | None]:
+        """One pass, at most ``concurrency`` requests in flight; returns the failed pairs and one error.
+
+        (The driver's ``execute_concurrent`` recurses and then fails to sort its results when many
+        requests fail at once - exactly the outage case - so the window is managed here.)"""
+        failed: list[tuple[Any, Any]] = []
+        error: Exception | None = None
+        for start in range(0, len(statements), self.concurrency):
+            window = statements[start:start + self.concurrency]
+            futures = []
+            for pair in window:
+                try:
+                    futures.append(self.session.execute_async(*pair))
+                except Exception as exc:
+                    futures.append(exc)
+            for pair, future in zip(window, futures, strict=True):
+                try:
+                    if isinstance(future, Exception):
+                        raise future
+                    future.result()
+                except Exception as exc:
+                    failed.append(pair)
+                    error = exc
+        return failed, error

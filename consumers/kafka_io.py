@@ -13,8 +13,10 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from consumers import crc32c
 
 
-def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: str) -> KafkaConsumer:
-    """A group member (or, with ``group=None``, a standalone reader for ``assign``)."""
+def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: str,
+             partition_fetch_bytes: int = 4 * 1024 * 1024) -> KafkaConsumer:
+    """A group member (or, with ``group=None``, a standalone reader for ``assign``). A small
+    ``partition_fetch_bytes`` makes the partitions of a backlog advance in step (see ``scorer.py``)."""
     return KafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=group,
@@ -26,7 +28,7 @@ def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: s
         heartbeat_interval_ms=3_000,
         max_poll_interval_ms=600_000,  # a batch may wait for Cassandra to come back (retry with backoff)
         fetch_max_bytes=16 * 1024 * 1024,
-        max_partition_fetch_bytes=4 * 1024 * 1024,
+        max_partition_fetch_bytes=partition_fetch_bytes,
         check_crcs=False,  # the broker validated them; pure-Python CRC32C costs a third of the CPU
     )
 

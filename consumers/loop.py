@@ -9,11 +9,14 @@ Each iteration is one batch:
 4. **produce/write** - decisions and DLQ records sent to Kafka; rows written to Cassandra (retried with
    backoff until they succeed).
 5. **flush** - block until every output of the batch is acknowledged (Kafka ``acks=all`` / Cassandra).
-6. **commit offsets** - only now, synchronously. A crash anywhere before this replays the batch.
+6. **checkpoint** - the handler saves its own state, if it has any (the scorer: feature state + the
+   offsets it corresponds to, every ``STREAM_CHECKPOINT_SECONDS``) and says whether offsets may move.
+7. **commit offsets** - only now, synchronously, and only to a position the saved state covers. A crash
+   anywhere before this replays from the last commit.
 
 At-least-once delivery + idempotent sinks (every key contains ``transaction_id``; decisions are
 re-derived from the same restored state) = an exactly-once effect. SIGTERM/SIGINT set a flag checked
-between batches: the running batch finishes steps 2-6, then the handler closes (final checkpoint).
+between batches: the running batch finishes steps 2-7, then a final checkpoint + commit, then close.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ class Handler(Protocol):
     def on_assigned(self, consumer: KafkaConsumer, partitions: list[Any]) -> None: ...
     def process(self, records: list[Any]) -> None: ...  # steps 2-4
     def flush(self) -> None: ...  # step 5
-    def after_commit(self) -> None: ...  # periodic work between batches (checkpoints, model reload)
+    def checkpoint(self, force: bool = False) -> bool: ...  # step 6: True = offsets may be committed
+    def after_commit(self) -> None: ...  # periodic work between batches (e.g. model reload)
     def close(self) -> None: ...
 
 
@@ -64,6 +68,7 @@ class ConsumerLoop:
         self.consumer, self.topics, self.handler, self.metrics = consumer, topics, handler, metrics
         self.poll_timeout_ms, self.batch_size = poll_timeout_ms, batch_size
         self.stopping = False
+        self._uncommitted = False  # processed (and flushed) records whose offsets are not committed yet
         self._next_lag = 0.0
 
     def install_signal_handlers(self) -> None:
@@ -79,14 +84,25 @@ class ConsumerLoop:
         try:
             while not self.stopping:
                 self.run_once()
+            if self._uncommitted and self.handler.checkpoint(force=True):
+                self.consumer.commit()
         except Interrupted:
             log.warning("stopped while a write was failing: the batch was not committed and will be replayed")
         finally:
             self.handler.close()
             self.consumer.close(autocommit=False)
 
+    def _commit(self) -> None:
+        if not self._uncommitted or not self.handler.checkpoint():  # Step 6
+            return
+        self._uncommitted = False
+        try:
+            self.consumer.commit()  # Step 7: the positions of everything polled, all processed and saved
+        except CommitFailedError as exc:  # a rebalance took the partitions: the new owner replays
+            log.warning("commit failed; the partitions' new owner replays from the last commit", error=str(exc))
+
     def run_once(self) -> int:
-        """One batch through steps 1-6; returns the number of records."""
+        """One batch through steps 1-7; returns the number of records."""
         polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)  # Step 1
         records = [r for batch in polled.values() for r in batch]
         if records:
@@ -95,15 +111,15 @@ class ConsumerLoop:
                 self.metrics.consumed(tp.topic, len(batch))
             self.handler.process(records)  # Steps 2-4
             self.handler.flush()  # Step 5
-            try:
-                self.consumer.commit()  # Step 6: the positions of everything polled, all processed
-            except CommitFailedError as exc:  # a rebalance took the partitions: the new owner replays
-                log.warning("commit failed; batch will be replayed by the partitions' new owner", error=str(exc))
+            self._uncommitted = True
             done = time.time()
+            self._commit()
             self.metrics.processing(time.perf_counter() - started)
             for r in records:
                 if r.timestamp > 0:
                     self.metrics.end_to_end(max(0.0, done - r.timestamp / 1000))
+        else:
+            self._commit()  # a checkpoint may fall due while idle
         self.handler.after_commit()
         if time.monotonic() >= self._next_lag:
             self._next_lag = time.monotonic() + LAG_EVERY_SECONDS

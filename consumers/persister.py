@@ -14,7 +14,8 @@ from typing import Any
 
 import typer
 
-from consumers import dlq, persister_rows as rows
+from consumers import dlq
+from consumers import persister_rows as rows
 from fraud_domain import topics
 from fraud_runtime.logs import get_logger
 
@@ -52,7 +53,7 @@ class Persister:
                     counts["transactions_by_customer"] += 1
                     continue
                 decision, minute, alert = rows.decision_rows(r.value)
-            except Exception as exc:  # noqa: BLE001 - the scorer dead-letters invalid events; count them here
+            except Exception as exc:
                 self.metrics.invalid(dlq.category(exc))
                 continue
             statements.append((self.decision, decision))
@@ -82,6 +83,10 @@ class Persister:
 
     def flush(self) -> None:
         """Nothing buffered: ``process`` returns after the writes are acknowledged (Step 5)."""
+
+    def checkpoint(self, force: bool = False) -> bool:
+        """No state of its own: every processed batch may be committed."""
+        return True
 
     def after_commit(self) -> None:
         """No periodic work."""

@@ -60,6 +60,7 @@ class Scorer:
             offset = self.restored.pop((tp.topic, tp.partition), None)
             if offset is not None:
                 consumer.seek(tp, offset)
+                log.info("resuming from checkpoint", partition=str(tp), offset=offset)
 
     def process(self, records: list[Any]) -> None:
         self.labels.drain(self.state, self.dirty["terminal"])
@@ -71,7 +72,7 @@ class Scorer:
                 ev = parse_event(r.value, now=now, max_bytes=self.max_bytes, max_future=self.max_future,
                                  max_amount=self.max_amount)
                 features = self.state.update_and_compute(ev)
-            except Exception as exc:  # noqa: BLE001 - every failure is routed to the DLQ, never dropped
+            except Exception as exc:
                 if not isinstance(exc, EventValidationError):
                     log.exception("event failed processing", topic=r.topic, offset=r.offset)
                 self._dead_letter(r, exc, now)
@@ -106,9 +107,6 @@ class Scorer:
 
     def after_commit(self) -> None:
         now = time.monotonic()
-        if now >= self._next_checkpoint:
-            self.checkpoint()
-            self._next_checkpoint = time.monotonic() + self.checkpoint_every
         if self.registry is not None and now >= self._next_model:
             self._next_model = now + self.model_every
             model = self.registry.poll()
@@ -116,20 +114,24 @@ class Scorer:
                 self.model = model
                 self.metrics.model_version(model.version)
 
-    def checkpoint(self) -> None:
-        """Save the dirty histories, then the offsets they correspond to (``state_store`` steps 1-2)."""
-        if not any(self.dirty.values()) and not self.labels.pending:
-            return
+    def checkpoint(self, force: bool = False) -> bool:
+        """Every ``checkpoint_every`` s: save the dirty histories, then the offsets they correspond to
+        (``state_store`` steps 1-2). Kafka offsets are committed only then, so the committed position
+        never runs ahead of the saved state (a restart without a checkpoint starts from the beginning)."""
+        if not force and time.monotonic() < self._next_checkpoint:
+            return False
+        self._next_checkpoint = time.monotonic() + self.checkpoint_every
         if self.state.newest_us is not None:
             horizon = max(retention("customer"), retention("terminal")) + self.state.allowed_lateness
             self.labels.expire(self.state.newest_us - int(horizon.total_seconds() * 1_000_000))
         offsets = self.offsets | self.labels.positions()
         self.store.save(self.state, self.dirty, offsets, list(self.labels.pending.values()))
+        log.info("checkpoint saved", entities=sum(map(len, self.dirty.values())),
+                 offsets={f"{t}:{p}": o for (t, p), o in sorted(self.offsets.items())})
         self.dirty = {"customer": set(), "terminal": set()}
+        return True
 
     def close(self) -> None:
-        self.producer.flush()
-        self.checkpoint()
         self.producer.close()
         self.labels.consumer.close()
 
@@ -167,7 +169,8 @@ def main(
                     thresholds=rules.Thresholds.from_settings(s), metrics=metrics, stream=s,
                     out_topic=decisions_topic, dlq_topic=dlq_topic)
     scorer.restore()
-    loop = ConsumerLoop(kafka_io.consumer(ep.kafka, group, batch_size=s.batch_size, client_id=group),
+    loop = ConsumerLoop(kafka_io.consumer(ep.kafka, group, batch_size=s.batch_size, client_id=group,
+                                          partition_fetch_bytes=s.partition_fetch_bytes),
                         [transactions_topic], scorer, metrics, poll_timeout_ms=s.poll_timeout_ms,
                         batch_size=s.batch_size)
     loop_holder.append(loop)

@@ -161,6 +161,7 @@ class StreamSettings(BaseSettings):
     batch_size: int = Field(2000, ge=1, le=100_000)  # records per poll (consume -> ... -> commit)
     poll_timeout_ms: int = Field(200, ge=1)
     checkpoint_seconds: float = Field(5.0, gt=0)  # scorer state snapshot + offsets in Cassandra
+    partition_fetch_bytes: int = Field(65536, ge=1024)  # scorer: small, so partitions advance in step
     max_event_bytes: int = Field(16384, ge=256)
     max_future_seconds: int = Field(300, ge=0)  # event_time allowed ahead of now (clock skew)
     max_amount: float = Field(1_000_000.0, gt=0)
@@ -176,6 +177,15 @@ class StreamSettings(BaseSettings):
     retry_max_seconds: float = Field(30.0, gt=0)  # backoff ceiling while Cassandra is unavailable
     rate: float = Field(20.0, gt=0)  # `stream` without --count: mean tx/s (Poisson arrivals)
     label_delay_seconds: int = Field(7 * 86_400, ge=0)  # chargeback delay before a label is published
+
+
+class UiSettings(BaseSettings):
+    """The Streamlit live-alerts page."""
+
+    model_config = _section("UI_")
+    port: Port = 8501
+    refresh_seconds: float = Field(5.0, gt=0)
+    alerts_limit: int = Field(200, ge=1, le=10_000)
 
 
 class Settings(BaseModel):
@@ -194,6 +204,7 @@ class Settings(BaseModel):
     smtp: SmtpSettings
     airflow: AirflowSettings
     stream: StreamSettings
+    ui: UiSettings
 
 
 def load_settings(env_file: Path | None) -> Settings:

@@ -11,6 +11,7 @@ from fraud_runtime.services.airflow import (
     AirflowScheduler,
     AirflowTriggerer,
 )
+from fraud_runtime.services.alerts_ui import AlertsUi
 from fraud_runtime.services.base import PROFILES, Service
 from fraud_runtime.services.cassandra import Cassandra
 from fraud_runtime.services.consumers import Persister, Scorer
@@ -39,6 +40,7 @@ SERVICES: tuple[type[Service], ...] = (
     TransactionsApi,
     Scorer,
     Persister,
+    AlertsUi,
     SmtpReceiver,
     AirflowApiServer,
     AirflowScheduler,

@@ -74,8 +74,15 @@ def spark_job(ctx, job: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def ok(result: subprocess.CompletedProcess) -> list[dict]:
-    assert result.returncode == 0, result.stderr[-4000:]
-    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    """The job's result lines (its structured log lines carry an "event" key and are skipped)."""
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return [row for row in rows if "event" not in row]
+
+
+def output(result: subprocess.CompletedProcess) -> str:
+    # spark-submit merges the Python driver's stderr into its stdout.
+    return result.stdout + result.stderr
 
 
 def refresh(hive, table: str) -> None:
@@ -153,14 +160,14 @@ def test_rerun_replaces_partitions_and_quality_checks_pass(ctx, place, hive, loa
 def test_load_fails_loudly_above_the_bad_row_threshold(ctx, place, hive, loaded):
     result = spark_job(ctx, "load_transactions", *load_args(place, GARBAGE_DAY))
     assert result.returncode == 2
-    assert "ERROR: 10 of 11 transactions rows for 2018-08-01 are malformed" in result.stderr
+    assert "ERROR: 10 of 11 transactions rows for 2018-08-01 are malformed" in output(result)
     assert GARBAGE_DAY.isoformat() not in counts_by_day(hive, f"{place['database']}.transactions")
 
 
 def test_missing_raw_partition_is_named(ctx, place):
     result = spark_job(ctx, "load_transactions", *load_args(place, date(2019, 1, 1)))
     assert result.returncode == 2
-    assert f"ERROR: raw partition(s) missing on HDFS: {place['raw']}/transactions/dt=2019-01-01" in result.stderr
+    assert f"ERROR: raw partition(s) missing on HDFS: {place['raw']}/transactions/dt=2019-01-01" in output(result)
 
 
 @pytest.fixture(scope="module")

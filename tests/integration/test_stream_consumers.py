@@ -1,0 +1,277 @@
+"""The stream layer on the real Kafka and Cassandra, with the scorer and persister as real subprocesses.
+
+Each test run uses its own topics (``<fixed name>_<unique>``), consumer groups and simulator seed, so
+it never collides with a running platform. ``STREAM_TEST_COUNT`` sets N (default 50,000).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+
+from fraud_domain import topics
+from fraud_domain.schema import event_to_json
+
+from .stream_support import (
+    TcpProxy,
+    count_rows,
+    decisions_by_tx,
+    end_total,
+    free_port,
+    metric,
+    read_all,
+    spawn,
+    stop,
+    wait_for,
+)
+
+N = int(os.environ.get("STREAM_TEST_COUNT", "50000"))
+_CUSTOMERS = max(100, N // 50)  # ~2 tx/customer/day: N spans ~25 days, so labels (7-day delay) flow
+SIM = {"n_customers": _CUSTOMERS, "n_terminals": 2 * _CUSTOMERS, "n_days": 60}
+FAST = {"STREAM_CHECKPOINT_SECONDS": "2", "STREAM_BATCH_SIZE": "1000"}
+
+
+@dataclass
+class Run:
+    unique: str
+    names: dict[str, str]
+    fraud: dict[str, bool]  # transaction_id -> ground truth
+    customers: set[int]
+
+
+def _topics(kafka_bootstrap: str, unique: str, tag: str) -> dict[str, str]:
+    from fraud_runtime.kafka_topics import ensure_topics
+
+    names = {t: f"{t}_{tag}{unique}" for t in topics.ALL_TOPICS}
+    ensure_topics(kafka_bootstrap, names.values(), partitions=6, replication_factor=1, retention_ms=86_400_000)
+    return names
+
+
+def _drop_topics(kafka_bootstrap: str, names: dict[str, str]) -> None:
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        admin.delete_topics(list(names.values()))
+    finally:
+        admin.close()
+
+
+def _pairs(ctx, seed: int):
+    from fraud_domain.simulator import SimulatorConfig, iter_events, simulate
+    from fraud_domain.tokenise import Tokeniser
+
+    tok = Tokeniser(ctx.settings.tokenisation.key.get_secret_value().encode())
+    return iter_events(simulate(SimulatorConfig(seed=seed, **SIM)), tok)
+
+
+def _publish(ctx, kafka_bootstrap: str, names: dict[str, str], seed: int, count: int) -> Run:
+    from consumers import kafka_io, producer
+
+    fraud, customers = {}, set()
+
+    def pairs():
+        for ev, lb in _pairs(ctx, seed):
+            fraud[ev.transaction_id] = lb.is_fraud
+            customers.add(ev.customer_id)
+            yield ev, lb
+
+    p = kafka_io.producer(kafka_bootstrap, client_id="test-stream")
+    done = producer.publish(pairs(), lambda t, k, v: p.send(t, key=k, value=v), count=count, rate=None,
+                            live=False, topics=(names[topics.TRANSACTIONS], names[topics.LABELS]))
+    p.flush()
+    p.close()
+    assert done.events == count and done.labels > 0
+    fraud = {k: v for k, v in list(fraud.items())[:count]}
+    return Run("", names, fraud, customers)
+
+
+def _scorer_args(names: dict[str, str], group: str, port: int, out: str | None = None) -> list[str]:
+    return ["--group", group, "--metrics-port", str(port), "--no-model",
+            "--transactions-topic", names[topics.TRANSACTIONS], "--decisions-topic", out or names[topics.DECISIONS],
+            "--dlq-topic", names[topics.DLQ], "--labels-topic", names[topics.LABELS]]
+
+
+@pytest.fixture(scope="module")
+def run(ctx, kafka_bootstrap, cql):
+    unique = uuid.uuid4().hex[:10]
+    names = _topics(kafka_bootstrap, unique, "m")
+    started = time.monotonic()
+    result = _publish(ctx, kafka_bootstrap, names, seed=random.Random(unique).randrange(1 << 30), count=N)
+    print(f"\npublished {N} transactions in {time.monotonic() - started:.1f}s")
+    result.unique = unique
+    yield result
+    _drop_topics(kafka_bootstrap, names)
+    for group in (f"a-{unique}", f"b-{unique}"):
+        for entity in ("customer", "terminal"):
+            cql.execute("DELETE FROM scorer_state WHERE scorer_group = %s AND entity = %s", (group, entity))
+        cql.execute("DELETE FROM scorer_checkpoints WHERE scorer_group = %s", (group,))
+
+
+@pytest.fixture(scope="module")
+def scored(run, kafka_bootstrap, tmp_path_factory):
+    """Scorer A uninterrupted -> decisions_A; scorer B killed -9 at ~N/3 and restarted -> decisions_B."""
+    logs = tmp_path_factory.mktemp("scorer")
+    names = run.names
+    out_b = f"{names[topics.DECISIONS]}_b"
+    from fraud_runtime.kafka_topics import ensure_topics
+
+    ensure_topics(kafka_bootstrap, [out_b], partitions=6, replication_factor=1, retention_ms=86_400_000)
+    port_a, port_b = free_port(), free_port()
+    a = spawn("consumers.scorer", _scorer_args(names, f"a-{run.unique}", port_a), logs / "a.log", **FAST)
+    b = spawn("consumers.scorer", _scorer_args(names, f"b-{run.unique}", port_b, out_b), logs / "b.log", **FAST)
+    started = time.monotonic()
+    wait_for(lambda: end_total(kafka_bootstrap, out_b) >= N // 3, 600, "scorer B at N/3", [a, b])
+    b.kill()  # kill -9 mid-run
+    b.wait()
+    b = spawn("consumers.scorer", _scorer_args(names, f"b-{run.unique}", port_b, out_b), logs / "b.log", **FAST)
+    wait_for(lambda: end_total(kafka_bootstrap, names[topics.DECISIONS]) >= N, 900, "scorer A done", [a])
+    wait_for(lambda: metric(port_b, "fraud_stream_lag", topic=names[topics.TRANSACTIONS]) == 0
+             and end_total(kafka_bootstrap, out_b) >= N, 900, "scorer B done", [b], every=3)
+    print(f"scored {N} twice (one run killed -9 and restarted) in {time.monotonic() - started:.1f}s")
+    assert stop(a) == 0 and stop(b) == 0, "scorers must stop cleanly on SIGTERM"
+    yield decisions_by_tx(kafka_bootstrap, names[topics.DECISIONS]), decisions_by_tx(kafka_bootstrap, out_b), out_b
+
+
+def test_one_decision_per_transaction_and_features_survive_kill_9(run, scored, kafka_bootstrap) -> None:
+    a, b, _ = scored
+    assert end_total(kafka_bootstrap, run.names[topics.DECISIONS]) == N  # uninterrupted: exactly N, no dupes
+    assert set(a) == set(run.fraud) and set(b) == set(run.fraud)
+    fixed = {"transaction_id", "event_time", "scored_at", "score", "decision", "reasons", "model_version"}
+    assert all(fixed <= d.keys() and 0.0 <= d["score"] <= 1.0 for d in a.values())
+    mismatched = [tx for tx in a if a[tx]["features"] != b[tx]["features"]]
+    which = Counter(k for tx in mismatched for k, v in a[tx]["features"].items() if b[tx]["features"][k] != v)
+    first = {k: (v, b[mismatched[0]]["features"][k]) for k, v in a[mismatched[0]]["features"].items()
+             if b[mismatched[0]]["features"][k] != v} if mismatched else {}
+    assert not mismatched, (f"{len(mismatched)} feature vectors differ after kill -9: {dict(which)}; first "
+                            f"{mismatched[0] if mismatched else ''} {first}")
+    assert any(d["features"]["terminal_risk_30d"] > 0 for d in a.values()), "labels never reached the features"
+    flagged = {tx for tx, d in a.items() if d["decision"] != "approve"}
+    frauds = {tx for tx, f in run.fraud.items() if f}
+    tp = len(flagged & frauds)
+    print(f"\nrules on {N} simulated tx: {len(frauds)} frauds, {len(flagged)} flagged, "
+          f"precision {tp / max(1, len(flagged)):.3f}, recall {tp / max(1, len(frauds)):.3f}")
+
+
+def test_persister_kill_9_still_exactly_n_rows(run, scored, kafka_bootstrap, cql, tmp_path) -> None:
+    _, _, out_b = scored
+    port = free_port()
+    args = ["--group", f"p-{run.unique}", "--metrics-port", str(port),
+            "--transactions-topic", run.names[topics.TRANSACTIONS], "--decisions-topic", out_b]
+    p = spawn("consumers.persister", args, tmp_path / "p.log", **FAST)
+    wait_for(lambda: metric(port, "fraud_stream_rows_written_total", table="decisions") >= N // 3, 600,
+             "persister at N/3", [p], every=0.5)
+    p.kill()
+    p.wait()
+    p = spawn("consumers.persister", args, tmp_path / "p.log", **FAST)
+    ids = list(run.fraud)
+    wait_for(lambda: count_rows(cql, "decisions", ids) == N, 900, "N rows in fraud.decisions", [p], every=5)
+    wait_for(lambda: metric(port, "fraud_stream_lag") == 0, 300, "persister caught up", [p], every=2)
+    assert stop(p) == 0
+    assert count_rows(cql, "decisions", ids) == N
+    tx_rows = sum(1 for c in run.customers for r in cql.execute(
+        "SELECT transaction_id FROM transactions_by_customer WHERE customer_id = %s", (c,))
+        if str(r.transaction_id) in run.fraud)
+    assert tx_rows == N
+
+
+def _malformed(good: dict) -> list[bytes]:
+    kinds = [
+        b"not json at all", b"\xff\xfe\xfd invalid utf-8", b"[1,2,3]", b"",
+        json.dumps({k: v for k, v in good.items() if k != "amount"}).encode(),
+        json.dumps(good | {"is_fraud": 1}).encode(),
+        json.dumps(good | {"customer_id": "12"}).encode(),
+        json.dumps(good | {"amount": "12.5"}).encode(),
+        json.dumps(good | {"amount": -5.0}).encode(),
+        json.dumps(good | {"amount": 9e15}).encode(),
+        json.dumps(good | {"event_time": "2999-01-01T00:00:00Z"}).encode(),
+        json.dumps(good | {"device_id": "x" * 20000}).encode(),
+        json.dumps(good | {"transaction_id": "not-a-uuid"}).encode(),
+    ]
+    return [kinds[i % len(kinds)] for i in range(50)]
+
+
+def test_malformed_events_reach_the_dlq_while_valid_traffic_flows(ctx, kafka_bootstrap, tmp_path) -> None:
+    from kafka import KafkaProducer
+
+    unique = uuid.uuid4().hex[:10]
+    names = _topics(kafka_bootstrap, unique, "d")
+    try:
+        valid = [ev for ev, _ in itertools.islice(_pairs(ctx, 7), 200)]
+        bad = _malformed(json.loads(event_to_json(valid[0])))
+        p = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+        for i, ev in enumerate(valid):
+            p.send(names[topics.TRANSACTIONS], key=b"k", value=event_to_json(ev))
+            if i % 4 == 0 and i // 4 < len(bad):
+                p.send(names[topics.TRANSACTIONS], key=b"k", value=bad[i // 4])
+        p.flush()
+        port = free_port()
+        s = spawn("consumers.scorer", _scorer_args(names, f"d-{unique}", port), tmp_path / "d.log", **FAST)
+        wait_for(lambda: end_total(kafka_bootstrap, names[topics.DLQ]) >= 50
+                 and end_total(kafka_bootstrap, names[topics.DECISIONS]) >= 200, 300, "DLQ and decisions", [s])
+        assert stop(s) == 0
+        dead = read_all(kafka_bootstrap, names[topics.DLQ])
+        assert sorted(r.value for r in dead) == sorted(bad)  # original bytes, every one
+        cats = set()
+        for r in dead:
+            h = dict(r.headers)
+            assert h["dlq.reason"] and h["dlq.field"] and h["dlq.topic"] == names[topics.TRANSACTIONS].encode()
+            cats.add(h["dlq.category"].decode())
+        assert cats >= {"not_json", "not_utf8", "not_object", "missing_field", "unknown_field", "wrong_type",
+                        "out_of_range", "future_timestamp", "oversize", "bad_format"}
+        assert len(decisions_by_tx(kafka_bootstrap, names[topics.DECISIONS])) == 200
+    finally:
+        _drop_topics(kafka_bootstrap, names)
+
+
+def test_cassandra_unreachable_then_back_loses_nothing(ctx, kafka_bootstrap, cql, tmp_path) -> None:
+    """The persister talks to Cassandra through a TCP proxy: refused at start (dead port), then served,
+    then cut mid-stream for 10 s, then served again. The shared Cassandra itself is never stopped."""
+    from datetime import UTC, datetime
+
+    from consumers import kafka_io
+    from consumers.output import encode
+    from fraud_domain.schema import Decision
+
+    unique, m = uuid.uuid4().hex[:10], 20_000
+    names = _topics(kafka_bootstrap, unique, "c")
+    proxy = TcpProxy(ctx.settings.cassandra.port)
+    try:
+        p = kafka_io.producer(kafka_bootstrap, client_id="test-outage")
+        ids = []
+        for ev, _ in itertools.islice(_pairs(ctx, random.Random(unique).randrange(1 << 30)), m):
+            d = Decision(transaction_id=ev.transaction_id, event_time=ev.event_time, scored_at=datetime.now(UTC),
+                         score=0.0, decision="approve", features={"tx_amount": ev.amount})
+            p.send(names[topics.DECISIONS], key=str(ev.customer_id).encode(), value=encode(d, ev))
+            ids.append(ev.transaction_id)
+        p.flush()
+        port = free_port()
+        args = ["--group", f"c-{unique}", "--metrics-port", str(port), "--cassandra-port", str(proxy.port),
+                "--transactions-topic", names[topics.TRANSACTIONS], "--decisions-topic", names[topics.DECISIONS]]
+        env = FAST | {"STREAM_RETRY_MAX_SECONDS": "2", "STREAM_BATCH_SIZE": "500"}
+        s = spawn("consumers.persister", args, tmp_path / "c.log", **env)
+        wait_for(lambda: metric(port, "fraud_stream_retries_total") >= 2, 120, "connect retries", [s])
+        assert count_rows(cql, "decisions", ids) == 0
+        proxy.open()
+        wait_for(lambda: metric(port, "fraud_stream_rows_written_total", table="decisions") >= 2000, 300,
+                 "writes through the proxy", [s], every=0.2)
+        retries = metric(port, "fraud_stream_retries_total")
+        proxy.close()  # Cassandra unreachable mid-stream
+        time.sleep(10)
+        assert metric(port, "fraud_stream_retries_total") > retries, "writes were not retried during the outage"
+        written_during = metric(port, "fraud_stream_rows_written_total", table="decisions")
+        proxy.open()
+        wait_for(lambda: count_rows(cql, "decisions", ids) == m, 600, "every row after the outage", [s], every=3)
+        assert written_during < m
+        assert stop(s) == 0
+    finally:
+        proxy.close()
+        _drop_topics(kafka_bootstrap, names)
