@@ -1,7 +1,7 @@
 """Batch-layer benchmarks: one day into Hive, and one training run on a week.
 
 X
-    PYTHONPATH=. python bench/batch.py day --api http://127.0.0.1:8000 --token …   # the same, extracting from the API
+    PYTHONPATH=. python bench/batch.py day --api http://127.0.0.1:8000   # the same, extracted from the API
     PYTHONPATH=. python bench/batch.py train    # loads 58 days, builds features for 21, then times train_model alone
 
 Runs against the running core platform in an isolated Hive database (``fraud_bench``) and HDFS roots under
@@ -82,13 +82,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=("day", "train"))
     parser.add_argument("--api", help="transactions API base URL (day: extract from it instead of the simulator)")
-    parser.add_argument("--token", help="API bearer token")
+    parser.add_argument("--token", help="API bearer token (default: API_TOKEN from the settings)")
     args = parser.parse_args()
     ctx = Context.load()
     namenode = NameNode(ctx)
     hdfs = WebHdfs(namenode.webhdfs_url, ctx.settings.hdfs.user)
     if args.what == "day":
-        day(ctx, hdfs, args.api, args.token)
+        token = args.token or (ctx.settings.api.token.get_secret_value() if ctx.settings.api.token else None)
+        day(ctx, hdfs, args.api, token)
     else:
         train(ctx, hdfs)
 

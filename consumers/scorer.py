@@ -38,7 +38,9 @@ class Scorer:
         self.max_bytes, self.max_amount = stream.max_event_bytes, stream.max_amount
         self.max_future = timedelta(seconds=stream.max_future_seconds)
         self.checkpoint_every, self.model_every = stream.checkpoint_seconds, stream.model_poll_seconds
-        self.state = OnlineFeatureState()
+        # History is evicted behind the newest event time seen on ANY partition: when a backlog is replayed
+        # one partition can run ahead of another, so the lateness must exceed that skew.
+        self.state = OnlineFeatureState(allowed_lateness=timedelta(seconds=stream.allowed_lateness_seconds))
         self.offsets: dict[tuple[str, int], int] = {}  # next offset per input partition, as processed
         self.restored: dict[tuple[str, int], int] = {}
         self.dirty: dict[str, set[int]] = {"customer": set(), "terminal": set()}
@@ -126,8 +128,7 @@ class Scorer:
             self.labels.expire(self.state.newest_us - int(horizon.total_seconds() * 1_000_000))
         offsets = self.offsets | self.labels.positions()
         self.store.save(self.state, self.dirty, offsets, list(self.labels.pending.values()))
-        log.info("checkpoint saved", entities=sum(map(len, self.dirty.values())),
-                 offsets={f"{t}:{p}": o for (t, p), o in sorted(self.offsets.items())})
+        log.debug("checkpoint saved", entities=sum(map(len, self.dirty.values())))
         self.dirty = {"customer": set(), "terminal": set()}
         return True
 

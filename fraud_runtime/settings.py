@@ -162,6 +162,7 @@ class StreamSettings(BaseSettings):
     poll_timeout_ms: int = Field(200, ge=1)
     checkpoint_seconds: float = Field(5.0, gt=0)  # scorer state snapshot + offsets in Cassandra
     partition_fetch_bytes: int = Field(65536, ge=1024)  # scorer: small, so partitions advance in step
+    allowed_lateness_seconds: int = Field(86_400, ge=0)  # scorer history kept behind the newest event time
     max_event_bytes: int = Field(16384, ge=256)
     max_future_seconds: int = Field(300, ge=0)  # event_time allowed ahead of now (clock skew)
     max_amount: float = Field(1_000_000.0, gt=0)

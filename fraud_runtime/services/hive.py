@@ -131,6 +131,8 @@ class HiveServer2(HiveService):
             "--conf", "spark.ui.enabled=false",
             "--conf", "spark.sql.session.timeZone=UTC",
             "--conf", "spark.sql.shuffle.partitions=4",
+            # Batch jobs rewrite partitions behind the server's back: re-list files after 30 s at most.
+            "--conf", "spark.sql.metadataCacheTTLSeconds=30",
             "--hiveconf", f"hive.server2.thrift.port={h.hiveserver2_port}",
             "--hiveconf", f"hive.server2.thrift.bind.host={self.host}",
             "--hiveconf", "hive.server2.authentication=NOSASL",

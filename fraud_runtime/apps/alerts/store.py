@@ -52,7 +52,10 @@ class AlertStore:
         last = until.replace(second=0, microsecond=0)
         starts = [last - timedelta(minutes=offset) for offset in range(minutes - 1, -1, -1)]
         futures = [self.session.execute_async(self._minute, (start,)) for start in starts]
-        return [(start, Counter(row.decision for row in future.result())) for start, future in zip(starts, futures, strict=True)]
+        return [
+            (start, Counter(row.decision for row in future.result()))
+            for start, future in zip(starts, futures, strict=True)
+        ]
 
     def customer_transactions(self, customer_id: int, limit: int = 50) -> list[dict[str, Any]]:
         """One customer's latest transactions, newest first."""

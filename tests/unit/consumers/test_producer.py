@@ -1,0 +1,50 @@
+"""The simulated stream: exactly N events, key = customer, labels only once their delay has passed."""
+
+import itertools
+from datetime import timedelta
+
+from consumers import producer
+from fraud_domain.schema import parse_event, parse_label
+from fraud_domain.simulator import SimulatorConfig, iter_events, simulate
+from fraud_domain.tokenise import Tokeniser
+
+CFG = SimulatorConfig(seed=5, n_customers=30, n_terminals=60, n_days=20, label_delay=timedelta(days=2))
+
+
+def _run(count: int):
+    sent: list[tuple[str, bytes, bytes]] = []
+    pairs = iter_events(simulate(CFG), Tokeniser(b"unit-test-key-0123456789abcdef!!"))
+    out = producer.publish(pairs, lambda t, k, v: sent.append((t, k, v)), count=count, rate=None, live=False,
+                           topics=("tx", "labels"))
+    return out, sent
+
+
+def test_exactly_n_events_keyed_by_customer_and_labels_after_the_delay() -> None:
+    out, sent = _run(500)
+    events = [parse_event(v, now=_far()) for t, _, v in sent if t == "tx"]
+    assert out.events == len(events) == 500
+    assert all(k == str(parse_event(v, now=_far()).customer_id).encode() for t, k, v in sent if t == "tx")
+    clock = None
+    for topic, _, value in sent:  # a label goes out only once the event clock reached its reported_at
+        if topic == "tx":
+            clock = parse_event(value, now=_far()).event_time
+        else:
+            label = parse_label(value)
+            assert clock is not None and label.reported_at <= next_event_time(sent, value)
+            assert label.reported_at - label.event_time == timedelta(days=2)
+    assert out.labels == sum(1 for t, _, _ in sent if t == "labels") > 0
+
+
+def next_event_time(sent, label_value):
+    after = itertools.dropwhile(lambda s: s[2] != label_value, sent)
+    return next(parse_event(v, now=_far()).event_time for t, _, v in after if t == "tx")
+
+
+def test_deterministic_for_a_seed() -> None:
+    assert _run(200)[1] == _run(200)[1]
+
+
+def _far():
+    from datetime import UTC, datetime
+
+    return datetime(9999, 1, 1, tzinfo=UTC)
