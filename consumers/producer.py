@@ -6,13 +6,17 @@ Two clocks:
 * **replay** (``--count`` or ``--replay``): event times are the simulation's (deterministic for a seed);
   a label is published just before the first event whose time reaches its ``reported_at``.
 * **live** (no ``--count``): each event is re-timed to the wall clock as it is sent (Poisson arrivals at
-  ``rate``); a label is published when the wall clock reaches its ``reported_at``. When a simulation is
-  used up the next seed continues.
+  ``rate`` x ``seasonality(now)``, a daily and weekly rhythm averaging 1); a label is published when the
+  wall clock reaches its ``reported_at``. When a simulation is used up the next seed continues.
+
+``up --profile full`` runs the live clock as the ``stream-producer`` service so the platform is alive on
+its own (``fraud_runtime.services.consumers.StreamProducer``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -29,6 +33,17 @@ from fraud_domain.simulator.profiles import make_profiles
 from fraud_domain.tokenise import Tokeniser
 
 Pair = tuple[TransactionEvent, Label]
+
+# Live traffic rhythm (UTC): busiest mid-afternoon, quietest before dawn; weekends a little quieter.
+DAILY_AMPLITUDE, DAILY_PEAK_HOUR = 0.6, 14.0
+WEEKDAY_WEIGHTS = (1.05, 1.05, 1.05, 1.05, 1.1, 0.9, 0.8)  # Monday .. Sunday; mean 1
+
+
+def seasonality(now: datetime) -> float:
+    """The rate multiplier at ``now``: a daily cosine (mean 1) times the weekday weight (mean 1)."""
+    hour = now.hour + now.minute / 60 + now.second / 3600
+    daily = 1 + DAILY_AMPLITUDE * math.cos(2 * math.pi * (hour - DAILY_PEAK_HOUR) / 24)
+    return daily * WEEKDAY_WEIGHTS[now.weekday()]
 
 
 @dataclass
@@ -69,11 +84,13 @@ def live_pairs(config: SimulatorConfig, tokeniser: Tokeniser) -> Iterator[Pair]:
 
 def publish(pairs: Iterator[Pair], send: Callable[[str, bytes, bytes], None], *, count: int | None,
             rate: float | None, live: bool, topics: tuple[str, str], seed: int = 0,
-            stop: Callable[[], bool] = lambda: False) -> Published:
+            stop: Callable[[], bool] = lambda: False, seasonal: bool = False,
+            on_sent: Callable[[str], None] = lambda topic: None) -> Published:
     """Send up to ``count`` events (all when None) at ``rate`` tx/s (as fast as possible when None).
 
     ``send(topic, key, value)``; ``topics`` = (transactions, labels). Labels wait in a FIFO (constant
-    delay) until their time, judged by the event clock (replay) or the wall clock (live).
+    delay) until their time, judged by the event clock (replay) or the wall clock (live). ``seasonal``
+    scales the rate by ``seasonality`` of the wall clock; ``on_sent(topic)`` is told of every record.
     """
     tx_topic, label_topic = topics
     out, waiting = Published(), deque[Label]()
@@ -83,7 +100,8 @@ def publish(pairs: Iterator[Pair], send: Callable[[str, bytes, bytes], None], *,
         if (count is not None and out.events >= count) or stop():
             break
         if rate is not None:
-            due += rng.exponential(1.0 / rate)  # Poisson arrivals
+            current = rate * seasonality(datetime.now(UTC)) if seasonal else rate
+            due += rng.exponential(1.0 / current)  # Poisson arrivals (piecewise-constant rate)
             ahead = due - (time.monotonic() - started)
             if ahead > 0.002:
                 time.sleep(ahead)
@@ -95,8 +113,10 @@ def publish(pairs: Iterator[Pair], send: Callable[[str, bytes, bytes], None], *,
         while waiting and waiting[0].reported_at <= clock:
             ready = waiting.popleft()
             send(label_topic, str(ready.customer_id).encode(), label_to_json(ready))
+            on_sent(label_topic)
             out.labels += 1
         send(tx_topic, str(event.customer_id).encode(), event_to_json(event))
+        on_sent(tx_topic)
         out.events += 1
         waiting.append(label)
     return out

@@ -158,6 +158,7 @@ class StreamSettings(BaseSettings):
     persister_group: str = "fraud-persister"
     scorer_metrics_port: Port = 9310
     persister_metrics_port: Port = 9311
+    producer_metrics_port: Port = 9312  # the stream-producer service (`stream` without --count)
     batch_size: int = Field(2000, ge=1, le=100_000)  # records per poll (consume -> ... -> commit)
     poll_timeout_ms: int = Field(200, ge=1)
     checkpoint_seconds: float = Field(5.0, gt=0)  # scorer state snapshot + offsets in Cassandra
@@ -177,6 +178,7 @@ class StreamSettings(BaseSettings):
     cassandra_concurrency: int = Field(128, ge=1, le=2048)  # persister in-flight writes
     retry_max_seconds: float = Field(30.0, gt=0)  # backoff ceiling while Cassandra is unavailable
     rate: float = Field(20.0, gt=0)  # `stream` without --count: mean tx/s (Poisson arrivals)
+    seasonality: bool = True  # live stream: daily/weekly rhythm around `rate`
     label_delay_seconds: int = Field(7 * 86_400, ge=0)  # chargeback delay before a label is published
 
 

@@ -69,6 +69,10 @@ def stream(
     seed: Seed = 0, customers: Customers = 5000, terminals: Terminals = 10000, days: Days = 183,
     start_date: Start = "2018-04-01", handbook_only: HandbookOnly = False,
     replay: Annotated[Path | None, typer.Option(help="Replay a handbook-layout CSV/Parquet file instead.")] = None,
+    seasonal: Annotated[bool | None, typer.Option(help="Live stream: daily/weekly rhythm around the rate "
+                                                  "(default STREAM_SEASONALITY).")] = None,
+    metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus metrics (records published) "
+                                                     "on this port.")] = None,
 ) -> None:
     """Publish simulated transactions to transaction_topic (key = customer) and labels to fraud_labels."""
     from consumers import kafka_io, producer
@@ -102,6 +106,7 @@ def stream(
             raise ConfigError(f"--count {count} exceeds the simulation's {len(sim.transactions):,} "
                               "transactions: raise --days or --customers")
         pairs = iter_events(sim, tokeniser)
+    on_sent = _published_counter(s.platform.bind_host, metrics_port) if metrics_port else (lambda topic: None)
     bootstrap = s.kafka.bootstrap_servers or f"{s.platform.bind_host}:{s.kafka.port}"
     kafka = kafka_io.producer(bootstrap, client_id="fraudctl-stream")
     stopping: list[bool] = []
@@ -110,8 +115,24 @@ def stream(
     try:
         done = producer.publish(pairs, lambda t, k, v: kafka.send(t, key=k, value=v), count=count,
                                 rate=rate if rate is not None else (s.stream.rate if live else None), live=live,
-                                topics=(topics.TRANSACTIONS, topics.LABELS), seed=seed, stop=lambda: bool(stopping))
+                                topics=(topics.TRANSACTIONS, topics.LABELS), seed=seed, stop=lambda: bool(stopping),
+                                seasonal=live and (s.stream.seasonality if seasonal is None else seasonal),
+                                on_sent=on_sent)
         kafka.flush()
     finally:
         kafka.close()
     console.print(f"published {done.events:,} transactions and {done.labels:,} labels")
+
+
+def _published_counter(host: str, port: int):
+    """Serve ``fraud_stream_published_total{topic}`` on ``host:port``; returns the per-record hook."""
+    from prometheus_client import CollectorRegistry, Counter, start_http_server
+
+    registry = CollectorRegistry()
+    published = Counter("fraud_stream_published", "Records published by the simulated producer", ["topic"],
+                        registry=registry)
+    try:
+        start_http_server(port, addr=host, registry=registry)
+    except OSError as exc:
+        raise ConfigError(f"--metrics-port {port}: cannot listen on {host}:{port} ({exc.strerror})") from None
+    return lambda topic: published.labels(topic).inc()

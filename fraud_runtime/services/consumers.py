@@ -1,5 +1,6 @@
-"""The stream layer's consumers (consumers/): the scorer and the persister, each a Python process whose
-probe is its Prometheus metrics endpoint (also scraped by Prometheus)."""
+"""The stream layer's processes: the scorer and the persister (consumers/) and the simulated producer
+(`fraudctl stream` on the live clock), each a Python process whose probe is its Prometheus metrics
+endpoint (also scraped by Prometheus)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,21 @@ class Persister(_Consumer):
 
     def metrics_port(self) -> int:
         return self.settings.stream.persister_metrics_port
+
+
+class StreamProducer(_Consumer):
+    """A steady simulated stream (``STREAM_RATE`` tx/s with seasonality) so the platform is alive on its own."""
+
+    name = "stream-producer"
+    depends_on = ("kafka",)
+    module = "fraud_runtime"
+    process_pattern = r"fraud_runtime stream"
+
+    def metrics_port(self) -> int:
+        return self.settings.stream.producer_metrics_port
+
+    def program(self) -> Program:
+        base = super().program()
+        # A week per simulation keeps the process small (~70k events, ~1 h at 20 tx/s); the next seed follows.
+        argv = [*base.argv, "stream", "--days", "7", "--metrics-port", str(self.metrics_port())]
+        return Program(argv=argv, env=base.env, cwd=base.cwd)

@@ -14,7 +14,7 @@ from fraud_runtime.services.airflow import (
 from fraud_runtime.services.alerts_ui import AlertsUi
 from fraud_runtime.services.base import PROFILES, Service
 from fraud_runtime.services.cassandra import Cassandra
-from fraud_runtime.services.consumers import Persister, Scorer
+from fraud_runtime.services.consumers import Persister, Scorer, StreamProducer
 from fraud_runtime.services.exporters import ProcessExporter, StatsdExporter
 from fraud_runtime.services.hdfs import DataNode, NameNode
 from fraud_runtime.services.hive import HiveMetastore, HiveServer2
@@ -40,6 +40,7 @@ SERVICES: tuple[type[Service], ...] = (
     TransactionsApi,
     Scorer,
     Persister,
+    StreamProducer,
     AlertsUi,
     SmtpReceiver,
     AirflowApiServer,

@@ -48,3 +48,28 @@ def _far():
     from datetime import UTC, datetime
 
     return datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def test_seasonality_averages_one_over_a_week_and_is_quietest_at_night() -> None:
+    from datetime import UTC, datetime
+
+    monday = datetime(2026, 11, 23, tzinfo=UTC)
+    week = [producer.seasonality(monday + timedelta(minutes=m)) for m in range(0, 7 * 24 * 60, 10)]
+    assert abs(sum(week) / len(week) - 1) < 0.01
+    assert producer.seasonality(monday.replace(hour=2)) < 0.5 < 1.5 < producer.seasonality(monday.replace(hour=14))
+    sunday_noon, wednesday_noon = monday + timedelta(days=6, hours=12), monday + timedelta(days=2, hours=12)
+    assert producer.seasonality(sunday_noon) < producer.seasonality(wednesday_noon)
+
+
+def test_live_clock_retimes_events_and_reports_every_record() -> None:
+    from datetime import UTC, datetime
+
+    seen: list[str] = []
+    pairs = iter_events(simulate(CFG), Tokeniser(b"unit-test-key-0123456789abcdef!!"))
+    started = datetime.now(UTC)
+    sent: list[tuple[str, bytes, bytes]] = []
+    out = producer.publish(pairs, lambda t, k, v: sent.append((t, k, v)), count=50, rate=5000.0, live=True,
+                           topics=("tx", "labels"), seasonal=True, on_sent=seen.append)
+    assert out.events == 50 and seen.count("tx") == 50
+    times = [parse_event(v, now=_far()).event_time for t, _, v in sent if t == "tx"]
+    assert all(started <= t <= datetime.now(UTC) for t in times) and times == sorted(times)
