@@ -20,6 +20,9 @@ from fraud_runtime.logs import get_logger
 
 log = get_logger("consumers.cassandra")
 FIRST_BACKOFF = 0.1
+MAX_BATCH_ROWS = 100
+# Below Cassandra's default batch_size_fail_threshold (50 KiB), so external clusters need no tuning.
+MAX_BATCH_BYTES = 40 * 1024
 
 
 class Interrupted(Exception):
@@ -55,6 +58,37 @@ def connect(contact_points: Sequence[str], port: int, *, max_backoff: float,
             log.warning("cassandra unavailable, retrying", attempt=attempt, error=str(exc)[:200])
             on_retry()
             _wait(backoff(attempt, max_backoff), should_stop)
+
+
+def partition_batches(pairs: Sequence[tuple[Any, tuple]], *, max_rows: int = MAX_BATCH_ROWS,
+                      max_bytes: int = MAX_BATCH_BYTES) -> list[tuple[Any, Any]]:
+    """``(statement, params)`` pairs that all write ONE partition, as UNLOGGED batches (one request each,
+    applied atomically in that partition, as idempotent as their statements) of at most ``max_rows``
+    statements and about ``max_bytes`` of text/blob values. A lone statement stays a plain request."""
+    from cassandra.query import BatchStatement, BatchType
+
+    out: list[tuple[Any, Any]] = []
+    chunk: list[tuple[Any, tuple]] = []
+    size = 0
+
+    def close() -> None:
+        if len(chunk) == 1:
+            out.append(chunk[0])
+        elif chunk:
+            batch = BatchStatement(batch_type=BatchType.UNLOGGED)
+            for statement, params in chunk:
+                batch.add(statement, params)
+            out.append((batch, None))
+
+    for pair in pairs:
+        row_bytes = 16 + sum(len(v) for v in pair[1] if isinstance(v, str | bytes))
+        if chunk and (len(chunk) >= max_rows or size + row_bytes > max_bytes):
+            close()
+            chunk, size = [], 0
+        chunk.append(pair)
+        size += row_bytes
+    close()
+    return out
 
 
 class Writer:

@@ -6,6 +6,8 @@ One registry per process; metric names are prefixed ``fraud_stream_`` and labell
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -38,41 +40,51 @@ class Metrics:
         self._model = Gauge("fraud_stream_model_info", "Model version in use (value 1)",
                             [*lbl, "model_version"], registry=r)
         self._model_version: str | None = None
+        self._children: dict[tuple[object, ...], object] = {}
+
+    def _of(self, metric: Any, *labels: str) -> Any:
+        """The child of ``metric`` for ``(consumer, *labels)``, cached: ``labels()`` costs a lookup each call."""
+        key = (metric, *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(self.consumer, *labels)
+        return child
 
     def consumed(self, topic: str, n: int = 1) -> None:
-        self._consumed.labels(self.consumer, topic).inc(n)
+        self._of(self._consumed, topic).inc(n)
 
     def produced(self, topic: str, n: int = 1) -> None:
-        self._produced.labels(self.consumer, topic).inc(n)
+        self._of(self._produced, topic).inc(n)
 
     def invalid(self, reason: str) -> None:
-        self._invalid.labels(self.consumer, reason).inc()
+        self._of(self._invalid, reason).inc()
 
-    def flagged(self, reason: str) -> None:
-        self._flagged.labels(self.consumer, reason).inc()
+    def flagged(self, reason: str, n: int = 1) -> None:
+        self._of(self._flagged, reason).inc(n)
 
     def decision(self, outcome: str, n: int = 1) -> None:
-        self._decisions.labels(self.consumer, outcome).inc(n)
+        self._of(self._decisions, outcome).inc(n)
 
     def written(self, table: str, n: int) -> None:
-        self._written.labels(self.consumer, table).inc(n)
+        self._of(self._written, table).inc(n)
 
     def retried(self) -> None:
-        self._retries.labels(self.consumer).inc()
+        self._of(self._retries).inc()
 
     def lag(self, topic: str, partition: int, value: int) -> None:
-        self._lag.labels(self.consumer, topic, str(partition)).set(value)
+        self._of(self._lag, topic, str(partition)).set(value)
 
     def processing(self, seconds: float) -> None:
-        self._processing.labels(self.consumer).observe(seconds)
+        self._of(self._processing).observe(seconds)
 
     def end_to_end(self, seconds: float) -> None:
-        self._e2e.labels(self.consumer).observe(seconds)
+        self._of(self._e2e).observe(seconds)
 
     def model_version(self, version: str) -> None:
         if self._model_version is not None:
             self._model.remove(self.consumer, self._model_version)
-        self._model.labels(self.consumer, version).set(1)
+            self._children.pop((self._model, self._model_version), None)
+        self._of(self._model, version).set(1)
         self._model_version = version
 
 

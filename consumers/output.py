@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 from fraud_domain.schema import Decision, TransactionEvent, decision_to_json
 
@@ -16,7 +17,7 @@ EXTRA_KEYS = ("customer_id", "terminal_id", "amount")
 
 def encode(decision: Decision, event: TransactionEvent) -> bytes:
     extra = b',"customer_id":%d,"terminal_id":%d,"amount":%s}' % (
-        event.customer_id, event.terminal_id, json.dumps(event.amount).encode())
+        event.customer_id, event.terminal_id, orjson.dumps(event.amount))
     return decision_to_json(decision)[:-1] + extra
 
 

@@ -16,11 +16,11 @@ import typer
 
 from consumers import dlq
 from consumers import persister_rows as rows
+from consumers.cassandra_io import partition_batches
 from fraud_domain import topics
 from fraud_runtime.logs import get_logger
 
 log = get_logger("consumers.persister")
-MAX_BATCH_ROWS = 100
 
 
 def _insert(session: Any, table: str, columns: tuple[str, ...]) -> Any:
@@ -70,15 +70,9 @@ class Persister:
 
     @staticmethod
     def _batches(by_partition: dict[tuple[Any, Any], list[tuple]]) -> list[tuple[Any, Any]]:
-        from cassandra.query import BatchStatement, BatchType
-
-        out = []
+        out: list[tuple[Any, Any]] = []
         for (prepared, _key), values in by_partition.items():
-            for i in range(0, len(values), MAX_BATCH_ROWS):
-                batch = BatchStatement(batch_type=BatchType.UNLOGGED)
-                for v in values[i:i + MAX_BATCH_ROWS]:
-                    batch.add(prepared, v)
-                out.append((batch, None))
+            out += partition_batches([(prepared, v) for v in values])
         return out
 
     def flush(self) -> None:

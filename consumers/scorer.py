@@ -9,6 +9,7 @@ rules (``rules.py``) + champion model (``model_registry.py``) combined by ``deci
 from __future__ import annotations
 
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -87,15 +88,20 @@ class Scorer:
         if self.model is not None and scored:
             probabilities = list(self.model.predict([to_vector(f) for _, _, f, _ in scored]))
         version = self.model.version if self.model else "none"
+        outcomes: Counter[str] = Counter()
+        flagged: Counter[str] = Counter()
         for (r, ev, features, hits), p in zip(scored, probabilities, strict=True):  # Step 4: produce
             score, outcome, reasons = combine(hits, p, self.thresholds)
             d = Decision(transaction_id=ev.transaction_id, event_time=ev.event_time, scored_at=now, score=score,
                          decision=outcome, reasons=reasons, model_version=version, features=features)
             self.producer.send(self.out_topic, key=str(ev.customer_id).encode(), value=encode(d, ev),
                                timestamp_ms=r.timestamp if r.timestamp > 0 else None)
-            self.metrics.decision(outcome)
-            for reason in reasons:
-                self.metrics.flagged(reason)
+            outcomes[outcome] += 1
+            flagged.update(reasons)
+        for outcome, n in outcomes.items():
+            self.metrics.decision(outcome, n)
+        for reason, n in flagged.items():
+            self.metrics.flagged(reason, n)
         self.metrics.produced(self.out_topic, len(scored))
 
     def _dead_letter(self, r: Any, exc: Exception, now: datetime) -> None:

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from consumers.cassandra_io import Writer
+import orjson
+
+from consumers.cassandra_io import Writer, partition_batches
 from fraud_domain.features import OnlineFeatureState
 from fraud_domain.features.online import SNAPSHOT_FORMAT
 from fraud_domain.schema import Label, label_to_json, parse_label
@@ -53,12 +55,14 @@ class CassandraStateStore:
     def save(self, state: OnlineFeatureState, dirty: dict[str, set[int]],
              offsets: dict[tuple[str, int], int], pending: list[Label]) -> None:
         statements: list[tuple[Any, Any]] = []
-        for entity in ENTITIES:  # Step 1
+        for entity in ENTITIES:  # Step 1: (group, entity) is one partition, so its rows batch together
+            rows: list[tuple[Any, tuple]] = []
             for key, history in state.export_entities(entity, dirty[entity]).items():
                 if history is None:
-                    statements.append((self._delete, (self.group, entity, key)))
+                    rows.append((self._delete, (self.group, entity, key)))
                 else:
-                    statements.append((self._upsert, (self.group, entity, key, json.dumps(history))))
+                    rows.append((self._upsert, (self.group, entity, key, orjson.dumps(history).decode())))
+            statements += partition_batches(rows)
         self.writer.write(statements)
         meta = {"format": SNAPSHOT_FORMAT, "newest_us": state.newest_us,
                 "allowed_lateness_us": int(state.allowed_lateness.total_seconds() * 1_000_000)}

@@ -1,10 +1,11 @@
 """``Decision``: the scorer's verdict on ``fraud_topic`` (fixed fields, see ARCHITECTURE.md)."""
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+
+import orjson
 
 from fraud_domain.schema import _checks as c
 from fraud_domain.utc import format_utc
@@ -47,7 +48,7 @@ class Decision:
 
 def decision_to_json(d: Decision) -> bytes:
     """Compact UTF-8 JSON; datetimes as ISO-8601 ``Z`` strings, ``reasons`` as a list."""
-    return json.dumps(
+    return orjson.dumps(  # compact; score and features were checked finite on construction
         {
             "transaction_id": d.transaction_id,
             "event_time": format_utc(d.event_time),
@@ -58,9 +59,7 @@ def decision_to_json(d: Decision) -> bytes:
             "model_version": d.model_version,
             "features": d.features,
         },
-        separators=(",", ":"),
-        allow_nan=False,
-    ).encode()
+    )
 
 
 def parse_decision(raw: bytes, *, max_bytes: int = 65536) -> Decision:

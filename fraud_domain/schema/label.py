@@ -4,10 +4,11 @@ Labels travel separately from events so that no scorer input ever contains the g
 code may use a label only from ``reported_at`` on (point-in-time correctness).
 """
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
+
+import orjson
 
 from fraud_domain.schema import _checks as c
 from fraud_domain.utc import format_utc
@@ -62,7 +63,7 @@ def label_to_json(label: Label) -> bytes:
     obj = {name: getattr(label, name) for name in _FIELDS}
     obj["event_time"] = format_utc(label.event_time)
     obj["reported_at"] = format_utc(label.reported_at)
-    return json.dumps(obj, separators=(",", ":")).encode()
+    return orjson.dumps(obj)
 
 
 def parse_label(raw: bytes, *, max_bytes: int = 4096) -> Label:

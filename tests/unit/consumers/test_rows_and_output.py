@@ -41,3 +41,21 @@ def test_every_row_is_keyed_by_the_transaction(sample_event) -> None:
 def test_invalid_transactions_raise(sample_event) -> None:
     with pytest.raises(EventValidationError):
         rows.transaction_row(b"{}", 16384)
+
+
+def test_partition_batches_cap_rows_and_bytes_and_leave_a_lone_statement_plain() -> None:
+    from cassandra.query import BatchStatement
+
+    from consumers.cassandra_io import partition_batches
+
+    insert = "INSERT INTO t (k, c, v) VALUES (%s, %s, %s)"
+    small = [(insert, ("p", i, "x")) for i in range(250)]
+    out = partition_batches(small, max_rows=100)
+    assert [len(b._statements_and_parameters) for b, _ in out] == [100, 100, 50]
+    assert all(isinstance(b, BatchStatement) and params is None for b, params in out)
+    big = [(insert, ("p", i, "y" * 10_000)) for i in range(9)]
+    sizes = [len(b._statements_and_parameters) if isinstance(b, BatchStatement) else 1
+             for b, _ in partition_batches(big, max_bytes=40 * 1024)]
+    assert sum(sizes) == 9 and max(sizes) == 4
+    assert partition_batches([small[0]]) == [small[0]]
+    assert partition_batches([]) == []
