@@ -1,6 +1,6 @@
 """Batch-layer benchmarks: one day into Hive, and one training run on a week.
 
-X
+    PYTHONPATH=. python bench/batch.py day      # one simulated day (2018-05-02): raw JSONL on HDFS -> load -> quality
     PYTHONPATH=. python bench/batch.py day --api http://127.0.0.1:8000   # the same, extracted from the API
     PYTHONPATH=. python bench/batch.py train    # loads 58 days, builds features for 21, then times train_model alone
 
