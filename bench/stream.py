@@ -3,6 +3,7 @@
     python bench/stream.py throughput --count 50000   # scorer vs raw Kafka pass-through, same run
     python bench/stream.py latency --rate 1000 --seconds 30
     python bench/stream.py persister --count 30000    # persister rows/s vs a raw cassandra-driver loop
+    python bench/stream.py clients --count 50000      # raw pass-through: kafka-python vs confluent-kafka (librdkafka)
 
 Run with the platform venv's python from the checkout (PYTHONPATH=.). Prints Markdown rows for BENCHMARKS.md.
 """
@@ -91,6 +92,46 @@ def raw_passthrough(src: str, dst: str, count: int) -> float:
     c.close()
     p.close()
     return rate
+
+
+def raw_passthrough_librdkafka(src: str, dst: str, count: int) -> float:
+    """The same pass-through with confluent-kafka (a C client): the alternative to kafka-python, measured
+    side by side before any switch (issue #3). Same semantics: no auto-commit, acks=all, idempotent."""
+    from confluent_kafka import Consumer, Producer
+
+    c = Consumer({"bootstrap.servers": BOOT, "group.id": f"raw-rd-{uuid.uuid4().hex[:8]}",
+                  "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    p = Producer({"bootstrap.servers": BOOT, "acks": "all", "enable.idempotence": True, "linger.ms": 5})
+    c.subscribe([src])
+    n, t = 0, None
+    while n < count:
+        msgs = c.consume(num_messages=2000, timeout=0.2)
+        if msgs:
+            t = t or time.perf_counter()
+            for m in msgs:
+                if m.error() is None:
+                    p.produce(dst, value=m.value(), key=m.key())
+            n += len(msgs)
+            p.flush()
+            c.commit(asynchronous=False)
+    rate = n / (time.perf_counter() - t)
+    c.close()
+    return rate
+
+
+def clients(ctx, count: int) -> None:
+    tag = uuid.uuid4().hex[:8]
+    names = _names(tag)
+    _load(ctx, names, count)
+    src, dst = names[topics.TRANSACTIONS], names["raw"]
+    rates = {"kafka-python": [], "confluent-kafka": []}
+    for _ in range(2):  # interleaved, so both see the same background noise
+        rates["kafka-python"].append(raw_passthrough(src, dst, count))
+        rates["confluent-kafka"].append(raw_passthrough_librdkafka(src, dst, count))
+    _drop(names)
+    py, rd = (sum(v) / len(v) for v in rates.values())
+    print(f"| raw pass-through ({count:,} rec, consume + produce + commit per batch) | kafka-python "
+          f"{py:,.0f} rec/s | confluent-kafka {rd:,.0f} rec/s | ratio {rd / py:.1f}x |")
 
 
 def throughput(ctx, count: int) -> None:
@@ -206,12 +247,15 @@ def main() -> None:
     lat.add_argument("--rate", type=float, default=1000)
     lat.add_argument("--seconds", type=float, default=30)
     sub.add_parser("persister").add_argument("--count", type=int, default=30_000)
+    sub.add_parser("clients").add_argument("--count", type=int, default=50_000)
     args = parser.parse_args()
     ctx = Context.load()
     if args.what == "throughput":
         throughput(ctx, args.count)
     elif args.what == "latency":
         latency(ctx, args.rate, args.seconds)
+    elif args.what == "clients":
+        clients(ctx, args.count)
     else:
         persister(ctx, args.count)
     print(f"(measured {time.strftime('%Y-%m-%d', time.gmtime())} on a 2-core/24 GiB shared VM)")
