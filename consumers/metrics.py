@@ -88,6 +88,22 @@ class Metrics:
         self._model_version = version
 
 
-def start(metrics: Metrics, host: str, port: int) -> None:
+class ProducerMetrics:
+    """The simulated producer's one family (``fraud_stream_published_total{topic}``), its own registry."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        self._published = Counter("fraud_stream_published", "Records published by the simulated producer",
+                                  ["topic"], registry=self.registry)
+        self._children: dict[str, Any] = {}
+
+    def published(self, topic: str) -> None:
+        child = self._children.get(topic)
+        if child is None:
+            child = self._children[topic] = self._published.labels(topic)
+        child.inc()
+
+
+def start(metrics: Metrics | ProducerMetrics, host: str, port: int) -> None:
     """Serve ``/metrics`` on ``host:port`` from a daemon thread."""
     start_http_server(port, addr=host, registry=metrics.registry)

@@ -125,14 +125,13 @@ def stream(
 
 
 def _published_counter(host: str, port: int):
-    """Serve ``fraud_stream_published_total{topic}`` on ``host:port``; returns the per-record hook."""
-    from prometheus_client import CollectorRegistry, Counter, start_http_server
+    """Serve the producer's metrics (``consumers.metrics.ProducerMetrics``) on ``host:port``; returns the
+    per-record hook."""
+    from consumers.metrics import ProducerMetrics, start
 
-    registry = CollectorRegistry()
-    published = Counter("fraud_stream_published", "Records published by the simulated producer", ["topic"],
-                        registry=registry)
+    metrics = ProducerMetrics()
     try:
-        start_http_server(port, addr=host, registry=registry)
+        start(metrics, host, port)
     except OSError as exc:
         raise ConfigError(f"--metrics-port {port}: cannot listen on {host}:{port} ({exc.strerror})") from None
-    return lambda topic: published.labels(topic).inc()
+    return metrics.published
