@@ -1,12 +1,17 @@
-"""Batch-layer benchmarks: one day into Hive, and one training run on a week.
+"""Batch-layer benchmarks: one day into Hive, one training run on a week, a 30-day backfill through Airflow.
 
-    PYTHONPATH=. python bench/batch.py day      # one simulated day (2018-05-02): raw JSONL on HDFS -> load -> quality
+    PYTHONPATH=. python bench/batch.py day      # one simulated day (2018-05-02): raw JSONL on HDFS -> load_day
     PYTHONPATH=. python bench/batch.py day --api http://127.0.0.1:8000   # the same, extracted from the API
     PYTHONPATH=. python bench/batch.py train    # loads 58 days, builds features for 21, then times train_model alone
+    PYTHONPATH=. python bench/batch.py backfill --days 30   # `airflow backfill create` of transactions_daily
 
-Runs against the running core platform in an isolated Hive database (``fraud_bench``) and HDFS roots under
-``/tmp/bench-batch`` (the platform's ``fraud`` tables and champion are untouched). Run it with the platform
-venv's python from the checkout; rows are printed as Markdown for BENCHMARKS.md.
+``day`` is one DAG run's work: transactions and labels to HDFS, then the ``load_day`` Spark job (both
+tables, validated, deduplicated, written and quality-checked). ``day`` and ``train`` run against the core
+platform in an isolated Hive database (``fraud_bench``) and HDFS roots under ``/tmp/bench-batch`` (the
+platform's ``fraud`` tables and champion are untouched). ``backfill`` needs the full profile (Airflow, the
+transactions API) and is the real pipeline writing the platform's ``fraud`` tables: it ends by comparing
+every day's Hive counts with the API's. Run with the platform venv's python from the checkout; rows are
+printed as Markdown for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import subprocess
 import sys
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 from fraud_domain.simulator import SimulatorConfig
 from fraud_runtime.context import Context
@@ -27,6 +33,8 @@ from spark_jobs.extract import ApiSource, extract_day, write_raw
 from spark_jobs.sample_data import sample_days
 from spark_jobs.session import submit_command, submit_env
 
+ROOT = Path(__file__).resolve().parents[1]
+DAILY_DAG = "transactions_daily"
 BASE = "/tmp/bench-batch"
 PLACE = ["--database", "fraud_bench", "--raw-root", f"{BASE}/raw", "--quarantine-root", f"{BASE}/quarantine"]
 
@@ -42,20 +50,77 @@ def job(ctx: Context, name: str, *args: str) -> float:
 
 def day(ctx: Context, hdfs: WebHdfs, api: str | None, token: str | None) -> None:
     dt = date(2018, 5, 2)
-    started = time.perf_counter()
     if api:
-        rows = extract_day(ApiSource(api, token or ""), hdfs, "transactions", dt, root=f"{BASE}/raw").rows
+        started = time.perf_counter()
+        rows = {kind: extract_day(ApiSource(api, token or ""), hdfs, kind, dt, root=f"{BASE}/raw").rows
+                for kind in ("transactions", "labels")}
     else:
         data = sample_days(SimulatorConfig(n_days=32))  # the reference run's first month: ~10k tx/day
-        rows_json = [json.loads(line) for line in data.event_lines(dt)]
+        lines = {"transactions": data.event_lines(dt), "labels": data.label_lines(dt)}
         started = time.perf_counter()  # the simulation is not part of the pipeline
-        rows = write_raw(hdfs, "transactions", dt, rows_json, total=len(rows_json), pages=1, root=f"{BASE}/raw").rows
+        rows = {}
+        for kind, kind_lines in lines.items():
+            parsed = [json.loads(line) for line in kind_lines]
+            rows[kind] = write_raw(hdfs, kind, dt, parsed, total=len(parsed), pages=1, root=f"{BASE}/raw").rows
     extracted = time.perf_counter() - started
-    loaded = job(ctx, "load_transactions", "--dt", dt.isoformat(), *PLACE)
-    checked = job(ctx, "check_quality", "--kind", "transactions", "--dt", dt.isoformat(), *PLACE)
+    loaded = job(ctx, "load_day", "--dt", dt.isoformat(), *PLACE)
     source = "API -> HDFS" if api else "JSONL -> HDFS (WebHDFS)"
-    print(f"| one day ({rows:,} tx) | {source} {extracted:.1f} s; load job {loaded:.1f} s; DQ job {checked:.1f} s "
-          f"| **{extracted + loaded:.1f} s** to Hive (+{checked:.1f} s checks) |")
+    print(f"| one day ({rows['transactions']:,} tx + {rows['labels']:,} labels) | {source} {extracted:.1f} s; "
+          f"load_day job (both tables + quality checks) {loaded:.1f} s | **{extracted + loaded:.1f} s** |")
+
+
+def backfill(ctx: Context, first: date, days: int, max_active_runs: int, token: str) -> None:
+    """``airflow backfill create`` over ``days`` days, wait for every run, then check Hive against the API."""
+    from fraud_runtime.apps.transactions_api.client import TransactionsApiClient
+    from fraud_runtime.clients import hive_connection
+    from fraud_runtime.services.hive import HiveServer2
+    from fraud_runtime.services.transactions_api import TransactionsApi
+
+    last = first + timedelta(days=days - 1)
+    fraudctl = [str(ROOT / "fraudctl"), "airflow"]
+    created = time.time()
+    started = time.perf_counter()
+    subprocess.run([*fraudctl, "backfill", "create", "--dag-id", DAILY_DAG, "--from-date", first.isoformat(),
+                    "--to-date", last.isoformat(), "--max-active-runs", str(max_active_runs),
+                    "--reprocess-behavior", "completed"], check=True, capture_output=True, text=True)
+    wanted = {(first + timedelta(days=i)).isoformat() for i in range(days)}
+    while True:
+        listed = subprocess.run([*fraudctl, "dags", "list-runs", DAILY_DAG, "--output", "json"], check=True,
+                                capture_output=True, text=True).stdout
+        table = json.loads(next(line for line in listed.splitlines() if line.startswith("[")))
+        runs = [r for r in table if r["run_id"].startswith("backfill__") and r["logical_date"][:10] in wanted
+                and _epoch(r["start_date"] or r["logical_date"]) >= created - 5]
+        states = {r["logical_date"][:10]: r["state"] for r in runs}
+        done = [d for d, state in states.items() if state in ("success", "failed")]
+        print(f"\r{len(done)}/{days} runs done, {time.perf_counter() - started:.0f} s", end="", flush=True)
+        if len(done) == days:
+            break
+        time.sleep(10)
+    elapsed = time.perf_counter() - started
+    print()
+    failed = sorted(d for d, state in states.items() if state == "failed")
+    api = TransactionsApiClient(TransactionsApi(ctx).base_url, token)
+    server = HiveServer2(ctx)
+    mismatched = []
+    with hive_connection(server.server_host, ctx.settings.hive.hiveserver2_port) as conn:
+        cursor = conn.cursor()
+        for kind in ("transactions", "labels"):
+            cursor.execute(f"REFRESH TABLE fraud.{kind}")
+            cursor.execute(f"SELECT dt, COUNT(*) FROM fraud.{kind} WHERE dt BETWEEN '{first}' AND '{last}' GROUP BY dt")
+            hive = dict(cursor.fetchall())
+            mismatched += [f"{kind} {d}: hive {hive.get(d)} != api {api.page(kind, date.fromisoformat(d)).total}"
+                           for d in sorted(wanted) if hive.get(d) != api.page(kind, date.fromisoformat(d)).total]
+    if failed or mismatched:
+        sys.exit(f"backfill: failed runs {failed}; count mismatches {mismatched}")
+    print(f"| {days}-day backfill, `airflow backfill create` (max {max_active_runs} active run(s)), "
+          f"{first} .. {last} | **{elapsed / 60:.1f} min**, {elapsed / days:.1f} s per day; Hive counts = API's "
+          f"for all {2 * days} partitions |")
+
+
+def _epoch(text: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def train(ctx: Context, hdfs: WebHdfs) -> None:
@@ -80,16 +145,22 @@ def train(ctx: Context, hdfs: WebHdfs) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("day", "train"))
+    parser.add_argument("what", choices=("day", "train", "backfill"))
     parser.add_argument("--api", help="transactions API base URL (day: extract from it instead of the simulator)")
     parser.add_argument("--token", help="API bearer token (default: API_TOKEN from the settings)")
+    parser.add_argument("--days", type=int, default=30, help="backfill: number of days (default %(default)s)")
+    parser.add_argument("--start", type=date.fromisoformat, default=date(2018, 4, 2),
+                        help="backfill: first logical date (default %(default)s)")
+    parser.add_argument("--max-active-runs", type=int, default=1, help="backfill: runs at once (default %(default)s)")
     args = parser.parse_args()
     ctx = Context.load()
     namenode = NameNode(ctx)
     hdfs = WebHdfs(namenode.webhdfs_url, ctx.settings.hdfs.user)
+    token = args.token or (ctx.settings.api.token.get_secret_value() if ctx.settings.api.token else "")
     if args.what == "day":
-        token = args.token or (ctx.settings.api.token.get_secret_value() if ctx.settings.api.token else None)
         day(ctx, hdfs, args.api, token)
+    elif args.what == "backfill":
+        backfill(ctx, args.start, args.days, args.max_active_runs, token)
     else:
         train(ctx, hdfs)
 

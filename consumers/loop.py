@@ -9,8 +9,10 @@ Each iteration is one batch:
 4. **produce/write** - decisions and DLQ records sent to Kafka; rows written to Cassandra (retried with
    backoff until they succeed).
 5. **flush** - block until every output of the batch is acknowledged (Kafka ``acks=all`` / Cassandra).
-6. **checkpoint** - the handler saves its own state, if it has any (the scorer: feature state + the
-   offsets it corresponds to, every ``STREAM_CHECKPOINT_SECONDS``) and says whether offsets may move.
+6. **checkpoint** - the handler saves its own state, if it has any, and says which offsets may move:
+   all polled (``True``; the persister, which has no state), exactly the offsets a completed save covers
+   (a mapping; the scorer saves feature state + offsets every ``STREAM_CHECKPOINT_SECONDS`` in the
+   background and hands them over once written), or none yet (``False``).
 7. **commit offsets** - only now, synchronously, and only to a position the saved state covers. A crash
    anywhere before this replays from the last commit.
 
@@ -23,10 +25,12 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Mapping
 from typing import Any, Protocol
 
-from kafka import ConsumerRebalanceListener, KafkaConsumer
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.errors import CommitFailedError
+from kafka.structs import OffsetAndMetadata
 
 from consumers import kafka_io
 from consumers.cassandra_io import Interrupted
@@ -35,6 +39,7 @@ from fraud_runtime.logs import get_logger
 
 log = get_logger("consumers.loop")
 LAG_EVERY_SECONDS = 5.0
+Commit = bool | Mapping[tuple[str, int], int]  # step 6's answer: all polled / these (topic, partition) -> next
 
 
 class Handler(Protocol):
@@ -43,7 +48,7 @@ class Handler(Protocol):
     def on_assigned(self, consumer: KafkaConsumer, partitions: list[Any]) -> None: ...
     def process(self, records: list[Any]) -> None: ...  # steps 2-4
     def flush(self) -> None: ...  # step 5
-    def checkpoint(self, force: bool = False) -> bool: ...  # step 6: True = offsets may be committed
+    def checkpoint(self, force: bool = False) -> Commit: ...  # step 6: which offsets may be committed
     def after_commit(self) -> None: ...  # periodic work between batches (e.g. model reload)
     def close(self) -> None: ...
 
@@ -84,20 +89,29 @@ class ConsumerLoop:
         try:
             while not self.stopping:
                 self.run_once()
-            if self._uncommitted and self.handler.checkpoint(force=True):
-                self.consumer.commit()
+            self._commit(force=True)
         except Interrupted:
             log.warning("stopped while a write was failing: the batch was not committed and will be replayed")
         finally:
             self.handler.close()
             self.consumer.close(autocommit=False)
 
-    def _commit(self) -> None:
-        if not self._uncommitted or not self.handler.checkpoint():  # Step 6
+    def _commit(self, force: bool = False) -> None:
+        allowed = self.handler.checkpoint(force=force)  # Step 6
+        if allowed is True:
+            if not self._uncommitted:
+                return
+            self._uncommitted, offsets = False, None  # the positions of everything polled, all processed
+        elif allowed:
+            assigned = self.consumer.assignment()  # never commit for a partition another member now owns
+            offsets = {tp: OffsetAndMetadata(o, "", -1) for (t, p), o in allowed.items()
+                       if (tp := TopicPartition(t, p)) in assigned}
+            if not offsets:
+                return
+        else:
             return
-        self._uncommitted = False
         try:
-            self.consumer.commit()  # Step 7: the positions of everything polled, all processed and saved
+            self.consumer.commit(offsets)  # Step 7
         except CommitFailedError as exc:  # a rebalance took the partitions: the new owner replays
             log.warning("commit failed; the partitions' new owner replays from the last commit", error=str(exc))
 

@@ -37,6 +37,8 @@ class Metrics:
                                      lbl, buckets=_LATENCY_BUCKETS, registry=r)
         self._e2e = Histogram("fraud_stream_end_to_end_seconds", "Record produced -> output flushed",
                               lbl, buckets=_LATENCY_BUCKETS, registry=r)
+        self._checkpoint = Histogram("fraud_stream_checkpoint_seconds", "State checkpoint save time (scorer; "
+                                     "in the background)", lbl, buckets=_LATENCY_BUCKETS, registry=r)
         self._model = Gauge("fraud_stream_model_info", "Model version in use (value 1)",
                             [*lbl, "model_version"], registry=r)
         self._model_version: str | None = None
@@ -79,6 +81,9 @@ class Metrics:
 
     def end_to_end(self, seconds: float) -> None:
         self._of(self._e2e).observe(seconds)
+
+    def checkpoint(self, seconds: float) -> None:
+        self._of(self._checkpoint).observe(seconds)
 
     def model_version(self, version: str) -> None:
         if self._model_version is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from consumers.decide import combine
 from consumers.labels import LabelFeed
 from consumers.model_registry import Model, ModelRegistry
 from consumers.output import encode
+from consumers.state_store import Snapshot
 from fraud_domain import topics
 from fraud_domain.errors import EventValidationError
 from fraud_domain.features import OnlineFeatureState, retention, to_vector
@@ -47,6 +49,9 @@ class Scorer:
         self.dirty: dict[str, set[int]] = {"customer": set(), "terminal": set()}
         self.model: Model | None = None
         self._next_checkpoint = time.monotonic() + self.checkpoint_every
+        self._changed = False  # records processed since the last snapshot
+        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint")
+        self._saving: tuple[Future, Snapshot] | None = None  # at most one save in flight
         self._next_model = 0.0
         self.metrics.model_version("none")
 
@@ -67,6 +72,7 @@ class Scorer:
 
     def process(self, records: list[Any]) -> None:
         self.labels.drain(self.state, self.dirty["terminal"])
+        self._changed = True
         now = datetime.now(UTC)
         scored: list[tuple[Any, Any, dict[str, float], tuple[str, ...]]] = []
         for r in records:  # Steps 2-3: validate, compute features and rules
@@ -122,23 +128,50 @@ class Scorer:
                 self.model = model
                 self.metrics.model_version(model.version)
 
-    def checkpoint(self, force: bool = False) -> bool:
-        """Every ``checkpoint_every`` s: save the dirty histories, then the offsets they correspond to
-        (``state_store`` steps 1-2). Kafka offsets are committed only then, so the committed position
-        never runs ahead of the saved state (a restart without a checkpoint starts from the beginning)."""
-        if not force and time.monotonic() < self._next_checkpoint:
-            return False
+    def checkpoint(self, force: bool = False) -> dict[tuple[str, int], int] | bool:
+        """Every ``checkpoint_every`` s: snapshot the dirty histories with the offsets they cover (here, a
+        copy) and save them in the background (``state_store`` steps 1-2) while scoring goes on. Returns
+        the offsets of a save that has completed - the only ones the loop may commit, so the committed
+        position never runs ahead of the saved state - or False. ``force`` (on stop) waits for the save in
+        flight, then saves what is left synchronously."""
+        saved = self._collect(wait=force)
+        if self._saving is None and self._changed and (force or time.monotonic() >= self._next_checkpoint):
+            snap = self._snapshot()
+            if force:
+                self.store.save(snap)
+                saved = snap.offsets
+            else:
+                self._saving = (self._saver.submit(self._save, snap), snap)
+        return saved or False
+
+    def _snapshot(self) -> Snapshot:
         self._next_checkpoint = time.monotonic() + self.checkpoint_every
         if self.state.newest_us is not None:
             horizon = max(retention("customer"), retention("terminal")) + self.state.allowed_lateness
             self.labels.expire(self.state.newest_us - int(horizon.total_seconds() * 1_000_000))
-        offsets = self.offsets | self.labels.positions()
-        self.store.save(self.state, self.dirty, offsets, list(self.labels.pending.values()))
-        log.debug("checkpoint saved", entities=sum(map(len, self.dirty.values())))
+        snap = Snapshot.take(self.state, self.dirty, self.offsets | self.labels.positions(),
+                             list(self.labels.pending.values()))
         self.dirty = {"customer": set(), "terminal": set()}
-        return True
+        self._changed = False
+        return snap
+
+    def _save(self, snap: Snapshot) -> None:
+        started = time.perf_counter()
+        self.store.save(snap)
+        self.metrics.checkpoint(time.perf_counter() - started)
+        log.debug("checkpoint saved", entities=len(snap), seconds=round(time.perf_counter() - started, 3))
+
+    def _collect(self, *, wait: bool) -> dict[tuple[str, int], int] | None:
+        """The offsets of the save in flight once it has completed (its error, if any, is raised here)."""
+        if self._saving is None or not (wait or self._saving[0].done()):
+            return None
+        future, snap = self._saving
+        self._saving = None
+        future.result()
+        return snap.offsets
 
     def close(self) -> None:
+        self._saver.shutdown(wait=True, cancel_futures=True)
         self.producer.close()
         self.labels.consumer.close()
 

@@ -10,6 +10,10 @@ A checkpoint is written in two steps, in this order:
 On start the scorer restores the histories, seeks to the checkpoint's offsets and replays from there.
 A crash between 1 and 2 leaves histories slightly ahead of the offsets: the replayed events are
 recognised by ``OnlineFeatureState`` (same transaction id and time) and not counted twice.
+
+``snapshot`` copies what a checkpoint needs out of the live state (list slices, in the scorer's thread);
+``save`` encodes and writes it and may run in another thread while the scorer goes on. The histories it
+writes are then at or ahead of its offsets — the same case as a crash between steps 1 and 2.
 """
 
 from __future__ import annotations
@@ -38,6 +42,27 @@ class Checkpoint:
     pending_labels: list[Label] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """One checkpoint's content, detached from the live state (safe to save from another thread)."""
+
+    entities: dict[str, dict[int, dict[str, Any] | None]]  # entity -> key -> history (None = delete)
+    offsets: dict[tuple[str, int], int]
+    meta: dict[str, Any]
+    pending_labels: list[Label]
+
+    @classmethod
+    def take(cls, state: OnlineFeatureState, dirty: dict[str, set[int]], offsets: dict[tuple[str, int], int],
+             pending: list[Label]) -> Snapshot:
+        meta = {"format": SNAPSHOT_FORMAT, "newest_us": state.newest_us,
+                "allowed_lateness_us": int(state.allowed_lateness.total_seconds() * 1_000_000)}
+        return cls({entity: state.export_entities(entity, dirty[entity]) for entity in ENTITIES}, dict(offsets),
+                   meta, list(pending))
+
+    def __len__(self) -> int:
+        return sum(map(len, self.entities.values()))
+
+
 class CassandraStateStore:
     def __init__(self, session: Any, writer: Writer, group: str) -> None:
         self.session, self.writer, self.group = session, writer, group
@@ -52,22 +77,21 @@ class CassandraStateStore:
         self._load_ckpt = session.prepare("SELECT offsets, meta, pending_labels FROM scorer_checkpoints "
                                           "WHERE scorer_group = ?")
 
-    def save(self, state: OnlineFeatureState, dirty: dict[str, set[int]],
-             offsets: dict[tuple[str, int], int], pending: list[Label]) -> None:
+    def save(self, snap: Snapshot) -> None:
+        """Step 1 (the histories), then step 2 (the offsets row); returns once both are written."""
         statements: list[tuple[Any, Any]] = []
-        for entity in ENTITIES:  # Step 1: (group, entity) is one partition, so its rows batch together
+        for entity, histories in snap.entities.items():  # (group, entity) is one partition: rows batch together
             rows: list[tuple[Any, tuple]] = []
-            for key, history in state.export_entities(entity, dirty[entity]).items():
+            for key, history in histories.items():
                 if history is None:
                     rows.append((self._delete, (self.group, entity, key)))
                 else:
                     rows.append((self._upsert, (self.group, entity, key, orjson.dumps(history).decode())))
             statements += partition_batches(rows)
         self.writer.write(statements)
-        meta = {"format": SNAPSHOT_FORMAT, "newest_us": state.newest_us,
-                "allowed_lateness_us": int(state.allowed_lateness.total_seconds() * 1_000_000)}
-        row = (self.group, json.dumps([[t, p, o] for (t, p), o in sorted(offsets.items())]), json.dumps(meta),
-               json.dumps([label_to_json(lb).decode() for lb in pending]), datetime.now(UTC))
+        row = (self.group, json.dumps([[t, p, o] for (t, p), o in sorted(snap.offsets.items())]),
+               json.dumps(snap.meta), json.dumps([label_to_json(lb).decode() for lb in snap.pending_labels]),
+               datetime.now(UTC))
         self.writer.write([(self._save_ckpt, row)])  # Step 2
 
     def load(self) -> Checkpoint | None:

@@ -58,6 +58,8 @@ class LoadCounts:
     quarantined: int = 0  # malformed rows + conflicting duplicates
     by_field: dict[str, int] = field(default_factory=dict)
     max_bad_ratio: float = 0.0
+    api_total: int | None = None  # set when the quality checks ran (``check_quality.check_days``) ...
+    checked: bool = False  # ... and passed
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -1,8 +1,15 @@
-"""Command line of the two load jobs (``load_transactions.py``, ``load_labels.py``)."""
+"""Command line of the load jobs (``load_transactions.py``, ``load_labels.py``, ``load_day.py``).
+
+One Spark session loads every requested kind for every requested day (``spark_jobs.ingest``) and then runs
+the data-quality checks on what it wrote (``spark_jobs.check_quality``), so a DAG run pays the JVM and
+Hive start-up once. Prints one JSON line per kind and day: the load counts plus ``api_total`` and
+``checked``.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
 from spark_jobs.entry import date_range, iso_date, run
 from spark_jobs.ingest import QUARANTINE_ROOT, RAW_ROOT
@@ -12,12 +19,17 @@ from spark_jobs.validate import Kind
 DEFAULT_MAX_BAD_RATIO = 0.01
 
 
-def main(kind: Kind) -> None:
-    parser = argparse.ArgumentParser(description=f"Load one day of raw {kind} JSONL into Hive fraud.{kind}.")
+def main(kinds: Sequence[Kind]) -> None:
+    tables = " and ".join(f"fraud.{kind}" for kind in kinds)
+    parser = argparse.ArgumentParser(
+        description=f"Load raw {'/'.join(kinds)} JSONL of one day (or a range) into Hive {tables}, then check "
+                    "the data quality of what was written.")
     parser.add_argument("--dt", type=iso_date, required=True, help="the (first) partition date, YYYY-MM-DD (UTC)")
     parser.add_argument("--until", type=iso_date, help="load every day from --dt to this date (inclusive)")
     parser.add_argument("--max-bad-ratio", type=float, default=DEFAULT_MAX_BAD_RATIO,
                         help="fail when more than this share of rows is quarantined (default %(default)s)")
+    parser.add_argument("--skip-checks", action="store_true",
+                        help="do not run the quality checks after the load (check_quality.py runs them alone)")
     parser.add_argument("--database", default=DATABASE, help="Hive database (default %(default)s)")
     parser.add_argument("--raw-root", default=RAW_ROOT, help="HDFS root of the raw JSONL (default %(default)s)")
     parser.add_argument("--quarantine-root", default=QUARANTINE_ROOT, help="HDFS root for rejected rows")
@@ -27,18 +39,25 @@ def main(kind: Kind) -> None:
 
     def job() -> None:
         from fraud_runtime.logs import get_logger
+        from spark_jobs.check_quality import check_days
         from spark_jobs.ingest import Locations, load_days
         from spark_jobs.session import job_session
 
         days = date_range(args.dt, args.until or args.dt)
-        spark = job_session(f"fraud-load-{kind}")
+        where = Locations(args.database, args.raw_root, args.quarantine_root)
+        spark = job_session(f"fraud-load-{'-'.join(kinds)}")
+        results = []
         try:
-            where = Locations(args.database, args.raw_root, args.quarantine_root)
-            counts = load_days(spark, kind, days, max_bad_ratio=args.max_bad_ratio, where=where)
+            for kind in kinds:
+                counts = load_days(spark, kind, days, max_bad_ratio=args.max_bad_ratio, where=where)
+                if not args.skip_checks:
+                    for c, report in zip(counts, check_days(spark, kind, days, where), strict=True):
+                        c.api_total, c.checked = report["api_total"], True
+                results.extend(counts)
         finally:
             spark.stop()
         log = get_logger("spark_jobs.ingest")
-        for c in counts:
+        for c in results:
             log.info("loaded", **c.__dict__)
             print(c.to_json(), flush=True)
 

@@ -6,4 +6,4 @@ Usage: ``spark-submit … spark_jobs/load_labels.py --dt 2018-05-02 [--max-bad-r
 from spark_jobs.ingest_main import main
 
 if __name__ == "__main__":
-    main("labels")
+    main(("labels",))

@@ -7,4 +7,4 @@ Prints the load counts as one JSON line on stdout. See ``spark_jobs.ingest`` for
 from spark_jobs.ingest_main import main
 
 if __name__ == "__main__":
-    main("transactions")
+    main(("transactions",))

@@ -166,3 +166,20 @@ class TcpProxy:
             for s in (src, dst):
                 with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
+
+
+def malformed_payloads(good: dict) -> list[bytes]:
+    """50 invalid payloads for the DLQ (every kind the scorer names), built around one valid event."""
+    kinds = [
+        b"not json at all", b"\xff\xfe\xfd invalid utf-8", b"[1,2,3]", b"",
+        json.dumps({k: v for k, v in good.items() if k != "amount"}).encode(),
+        json.dumps(good | {"is_fraud": 1}).encode(),
+        json.dumps(good | {"customer_id": "12"}).encode(),
+        json.dumps(good | {"amount": "12.5"}).encode(),
+        json.dumps(good | {"amount": -5.0}).encode(),
+        json.dumps(good | {"amount": 9e15}).encode(),
+        json.dumps(good | {"event_time": "2999-01-01T00:00:00Z"}).encode(),
+        json.dumps(good | {"device_id": "x" * 20000}).encode(),
+        json.dumps(good | {"transaction_id": "not-a-uuid"}).encode(),
+    ]
+    return [kinds[i % len(kinds)] for i in range(50)]

@@ -26,6 +26,7 @@ from .stream_support import (
     decisions_by_tx,
     end_total,
     free_port,
+    malformed_payloads,
     metric,
     read_all,
     spawn,
@@ -185,22 +186,6 @@ def test_persister_kill_9_still_exactly_n_rows(run, scored, kafka_bootstrap, cql
     assert tx_rows == N
 
 
-def _malformed(good: dict) -> list[bytes]:
-    kinds = [
-        b"not json at all", b"\xff\xfe\xfd invalid utf-8", b"[1,2,3]", b"",
-        json.dumps({k: v for k, v in good.items() if k != "amount"}).encode(),
-        json.dumps(good | {"is_fraud": 1}).encode(),
-        json.dumps(good | {"customer_id": "12"}).encode(),
-        json.dumps(good | {"amount": "12.5"}).encode(),
-        json.dumps(good | {"amount": -5.0}).encode(),
-        json.dumps(good | {"amount": 9e15}).encode(),
-        json.dumps(good | {"event_time": "2999-01-01T00:00:00Z"}).encode(),
-        json.dumps(good | {"device_id": "x" * 20000}).encode(),
-        json.dumps(good | {"transaction_id": "not-a-uuid"}).encode(),
-    ]
-    return [kinds[i % len(kinds)] for i in range(50)]
-
-
 def test_malformed_events_reach_the_dlq_while_valid_traffic_flows(ctx, kafka_bootstrap, cql, tmp_path) -> None:
     from kafka import KafkaProducer
 
@@ -208,7 +193,7 @@ def test_malformed_events_reach_the_dlq_while_valid_traffic_flows(ctx, kafka_boo
     names = _topics(kafka_bootstrap, unique, "d")
     try:
         valid = [ev for ev, _ in itertools.islice(_pairs(ctx, 7), 200)]
-        bad = _malformed(json.loads(event_to_json(valid[0])))
+        bad = malformed_payloads(json.loads(event_to_json(valid[0])))
         p = KafkaProducer(bootstrap_servers=kafka_bootstrap)
         for i, ev in enumerate(valid):
             p.send(names[topics.TRANSACTIONS], key=b"k", value=event_to_json(ev))

@@ -36,7 +36,7 @@ for dag_id, dag in bag.dags.items():
             "retries": t.retries, "backoff": bool(t.retry_exponential_backoff),
             "timeout": t.execution_timeout.total_seconds() if t.execution_timeout else None,
             "email": list(t.email or []), "email_on_failure": bool(t.email_on_failure),
-            "operator": type(t).__name__,
+            "operator": type(t).__name__, "upstream": sorted(t.upstream_task_ids),
         }
 print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": sorted(bag.dags),
                   "tasks": tasks, "seconds": seconds, "catchup": {d: bag.dags[d].catchup for d in bag.dags}}))
@@ -80,10 +80,9 @@ def test_every_task_retries_with_backoff_times_out_and_mails_on_failure(parsed) 
 
 def test_daily_dag_shape(parsed) -> None:
     tasks = {name.split(".", 1)[1]: t for name, t in parsed["tasks"].items() if name.startswith("transactions_daily.")}
-    for kind in ("transactions", "labels"):
-        assert tasks[f"load_{kind}"]["operator"] == "PlatformSparkSubmitOperator"
-        assert tasks[f"check_{kind}"]["operator"] == "PlatformSparkSubmitOperator"
-        assert f"extract_{kind}" in tasks
+    assert set(tasks) == {"extract_transactions", "extract_labels", "load_to_hive"}
+    assert tasks["load_to_hive"]["operator"] == "PlatformSparkSubmitOperator"
+    assert tasks["load_to_hive"]["upstream"] == ["extract_labels", "extract_transactions"]
     assert parsed["catchup"]["transactions_daily"] is True
 
 
