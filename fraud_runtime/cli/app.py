@@ -10,7 +10,7 @@ import click
 import typer
 from rich.console import Console
 
-from fraud_runtime.cli import passthrough, platform_commands, stream_commands, test_command
+from fraud_runtime.cli import bench_command, passthrough, platform_commands, stream_commands, test_command
 from fraud_runtime.errors import FraudError
 from fraud_runtime.logs import configure_logging
 
@@ -26,6 +26,7 @@ platform_commands.register(app)
 test_command.register(app)
 passthrough.register(app)
 stream_commands.register(app)
+bench_command.register(app)
 
 
 def main() -> None:

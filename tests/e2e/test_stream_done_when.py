@@ -18,7 +18,7 @@ import pytest
 
 from fraud_domain import topics
 from fraud_domain.schema import parse_decision
-from tests.integration.stream_support import count_rows, malformed_payloads, wait_for
+from tests.integration.stream_support import count_rows, ends, malformed_payloads, records_since, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNT = 5000
@@ -27,38 +27,6 @@ COUNT = 5000
 def fraudctl(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     return subprocess.run([str(ROOT / "fraudctl"), *args], cwd=ROOT, env={**os.environ, "FRAUD_ROOT": str(ROOT)},
                           capture_output=True, text=True, timeout=timeout)
-
-
-def ends(bootstrap: str, topic: str) -> dict[int, int]:
-    from kafka import KafkaConsumer, TopicPartition
-
-    c = KafkaConsumer(bootstrap_servers=bootstrap)
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(c.partitions_for_topic(topic) or ())]
-        return {tp.partition: offset for tp, offset in c.end_offsets(tps).items()}
-    finally:
-        c.close()
-
-
-def records_since(bootstrap: str, topic: str, since: dict[int, int]) -> list:
-    """Every record of ``topic`` from the offsets ``since`` to the topic's current end."""
-    from kafka import KafkaConsumer, TopicPartition
-
-    c = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, check_crcs=False,
-                      max_poll_records=20000, fetch_max_bytes=32 * 1024 * 1024)
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(since)]
-        c.assign(tps)
-        for tp in tps:
-            c.seek(tp, since[tp.partition])
-        stop_at = c.end_offsets(tps)
-        out = []
-        while any(c.position(tp) < stop_at[tp] for tp in tps):
-            for recs in c.poll(timeout_ms=1000).values():
-                out += [r for r in recs if r.offset < stop_at[TopicPartition(r.topic, r.partition)]]
-        return out
-    finally:
-        c.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import mailbox
 import os
+import random
 import subprocess
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,6 +18,8 @@ from fraud_runtime.apps.transactions_api.client import TransactionsApiClient
 from fraud_runtime.clients import hive_connection
 from spark_jobs.extract import ApiSource, extract_day
 from spark_jobs.session import submit_command, submit_env
+
+from .stream_support import ends, metric, records_since, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = date(2018, 5, 2)
@@ -102,6 +105,34 @@ def test_training_dag_leaves_a_model_and_metrics(full, ctx, api, hive, hdfs) -> 
     assert meta["model_type"] == model_type and meta["metrics"]["average_precision"] == pytest.approx(ap)
     assert hdfs.exists(f"/models/fraud/{version}/pipeline/metadata")
     assert hdfs.read("/models/fraud/champion").decode().strip()  # a champion exists (this or a better one)
+
+
+def test_the_scorer_service_picks_up_the_champion_and_scores_with_it(full, ctx, hdfs, start_full,
+                                                                     kafka_bootstrap) -> None:
+    # Runs after the training test: the champion the batch layer promoted, loaded by the platform's own
+    # scorer from HDFS (hot reload within STREAM_MODEL_POLL_SECONDS), is on every new decision.
+    from fraud_domain import topics
+    from fraud_domain.schema import parse_decision
+
+    champion = hdfs.read("/models/fraud/champion").decode().strip()
+    start_full("scorer")
+    port = ctx.settings.stream.scorer_metrics_port
+    wait_for(lambda: metric(port, "fraud_stream_model_info", model_version=champion) == 1,
+             ctx.settings.stream.model_poll_seconds + 240, f"the scorer to load {champion}", every=2)
+    before = ends(kafka_bootstrap, topics.TRANSACTIONS)
+    decided = ends(kafka_bootstrap, topics.DECISIONS)
+    seed = str(random.randrange(1, 2**31))
+    sent = subprocess.run([str(ROOT / "fraudctl"), "stream", "--count", "50", "--seed", seed],
+                          env={**os.environ, "FRAUD_ROOT": str(ROOT)}, capture_output=True, text=True, timeout=300)
+    assert sent.returncode == 0, sent.stderr[-2000:]
+    ids = {json.loads(r.value)["transaction_id"] for r in records_since(kafka_bootstrap, topics.TRANSACTIONS, before)}
+
+    def ours() -> list:
+        found = [parse_decision(r.value) for r in records_since(kafka_bootstrap, topics.DECISIONS, decided)]
+        return [d for d in found if d.transaction_id in ids]
+
+    wait_for(lambda: {d.transaction_id for d in ours()} >= ids, 300, "decisions for the 50 transactions", every=2)
+    assert {d.model_version for d in ours()} == {champion}
 
 
 def test_a_failing_task_sends_an_email_naming_dag_task_and_run(full, ctx) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-COMMANDS = ("setup", "up", "down", "status", "logs", "reset", "test")
+COMMANDS = ("setup", "up", "down", "status", "logs", "reset", "test", "benchmark")
 
 
 def fraudctl(*args: str) -> subprocess.CompletedProcess[str]:
@@ -40,6 +40,7 @@ def test_every_command_has_help(command: str) -> None:
         (("up", "--service", "mysql"), "unknown service 'mysql'"),
         (("logs", "mysql"), "unknown service 'mysql'"),
         (("reset",), "pass --yes to confirm"),
+        (("benchmark", "nope"), "unknown benchmark suite 'nope'"),
     ],
 )
 def test_bad_input_is_one_line_and_non_zero(args: tuple[str, ...], message: str) -> None:
@@ -55,3 +56,10 @@ def test_invalid_setting_is_one_line(monkeypatch) -> None:
     result = fraudctl("status")
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "CASSANDRA_PORT='not-a-port' is invalid" in result.stderr
+
+
+def test_benchmark_lists_the_suites_and_passes_arguments_through() -> None:
+    listed = fraudctl("benchmark")
+    assert listed.returncode == 2 and "stream" in listed.stdout and "batch" in listed.stdout
+    suite_help = fraudctl("benchmark", "batch", "--help")
+    assert suite_help.returncode == 0 and "backfill" in suite_help.stdout
