@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 import time
 import uuid
@@ -26,8 +27,9 @@ from consumers import kafka_io, producer  # noqa: E402
 from fraud_domain import topics  # noqa: E402
 from fraud_runtime.context import Context  # noqa: E402
 from fraud_runtime.kafka_topics import ensure_topics  # noqa: E402
+from fraud_runtime.services.kafka import Kafka  # noqa: E402
 
-BOOT = "127.0.0.1:9092"
+BOOT = ""  # the platform's Kafka (KAFKA_BOOTSTRAP_SERVERS or the local broker), set in main()
 LOG = Path("/tmp")
 
 
@@ -154,7 +156,19 @@ def throughput(ctx, count: int) -> None:
           f"{raw:,.0f} rec/s | ratio {scorer / raw:.0%} | (producer loaded {load:,.0f} tx/s) |")
 
 
+def produce(ctx, tx_topic: str, labels_topic: str, count: int, rate: float) -> None:
+    """The latency run's load, in a process of its own (so it does not share a GIL with the measurement)."""
+    p = kafka_io.producer(BOOT, client_id="bench-latency", linger_ms=1)
+    producer.publish(_pairs(ctx), lambda tp, k, v: p.send(tp, key=k, value=v), count=count, rate=rate, live=True,
+                     topics=(tx_topic, labels_topic))
+    p.flush()
+    p.close()
+
+
 def latency(ctx, rate: float, seconds: float) -> None:
+    """Event produced (record timestamp, set by the producer process) -> its decision read back here."""
+    import subprocess
+
     from kafka import KafkaConsumer, TopicPartition
 
     tag = uuid.uuid4().hex[:8]
@@ -163,25 +177,23 @@ def latency(ctx, rate: float, seconds: float) -> None:
     s = _scorer(names, tag, port)
     wait_for(lambda: metric(port, "fraud_stream_model_info") > 0, 120, "scorer start", [s], every=0.2)
     time.sleep(8)  # group join
-    c = KafkaConsumer(bootstrap_servers=BOOT, check_crcs=False)
+    c = KafkaConsumer(bootstrap_servers=BOOT, check_crcs=False, fetch_max_wait_ms=5)
     tps = [TopicPartition(names[topics.DECISIONS], p) for p in range(6)]
     c.assign(tps)
     c.seek_to_end(*tps)
     for tp in tps:
         c.position(tp)
     count = int(rate * seconds)
-    p = kafka_io.producer(BOOT, client_id="bench-latency", linger_ms=1)
-    import threading
-
-    threading.Thread(target=lambda: (producer.publish(
-        _pairs(ctx), lambda tp, k, v: p.send(tp, key=k, value=v), count=count, rate=rate, live=True,
-        topics=(names[topics.TRANSACTIONS], names[topics.LABELS])), p.flush()), daemon=True).start()
+    load = subprocess.Popen([sys.executable, __file__, "produce", "--tx-topic", names[topics.TRANSACTIONS],
+                             "--labels-topic", names[topics.LABELS], "--count", str(count), "--rate", str(rate)],
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
     lat: list[float] = []
     end = time.time() + seconds + 60
     while len(lat) < count and time.time() < end:
         for recs in c.poll(timeout_ms=100).values():
             now = time.time() * 1000
             lat += [now - r.timestamp for r in recs]
+    load.wait(60)
     stop(s)
     _drop(names)
     lat.sort()
@@ -248,8 +260,18 @@ def main() -> None:
     lat.add_argument("--seconds", type=float, default=30)
     sub.add_parser("persister").add_argument("--count", type=int, default=30_000)
     sub.add_parser("clients").add_argument("--count", type=int, default=50_000)
+    load = sub.add_parser("produce", help="(internal) the latency run's producer process")
+    load.add_argument("--tx-topic", required=True)
+    load.add_argument("--labels-topic", required=True)
+    load.add_argument("--count", type=int, required=True)
+    load.add_argument("--rate", type=float, required=True)
     args = parser.parse_args()
     ctx = Context.load()
+    global BOOT
+    BOOT = Kafka(ctx).bootstrap_servers
+    if args.what == "produce":
+        produce(ctx, args.tx_topic, args.labels_topic, args.count, args.rate)
+        return
     if args.what == "throughput":
         throughput(ctx, args.count)
     elif args.what == "latency":

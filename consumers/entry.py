@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from consumers import metrics as metrics_mod
 from fraud_runtime.context import Context
@@ -45,3 +47,14 @@ def start(consumer: str, metrics_port: int | None) -> tuple[Settings, Endpoints,
                             else settings.stream.persister_metrics_port)
     metrics_mod.start(m, settings.platform.bind_host, port)
     return settings, endpoints(settings), m
+
+
+def on_retry(metrics: metrics_mod.Metrics, watchdog: Any) -> Callable[[], None]:
+    """What a failing write's retry does: count it, and tell the watchdog the loop is alive (waiting for
+    Cassandra is not a stall)."""
+
+    def retried() -> None:
+        metrics.retried()
+        watchdog.beat()
+
+    return retried

@@ -35,6 +35,7 @@ from kafka.structs import OffsetAndMetadata
 from consumers import kafka_io
 from consumers.cassandra_io import Interrupted
 from consumers.metrics import Metrics
+from consumers.watchdog import Watchdog
 from fraud_runtime.logs import get_logger
 
 log = get_logger("consumers.loop")
@@ -69,9 +70,9 @@ class ConsumerLoop:
     """Run ``handler`` over ``topics`` until stopped; see the module docstring for the steps."""
 
     def __init__(self, consumer: KafkaConsumer, topics: list[str], handler: Handler, metrics: Metrics,
-                 *, poll_timeout_ms: int, batch_size: int) -> None:
+                 *, poll_timeout_ms: int, batch_size: int, watchdog: Watchdog | None = None) -> None:
         self.consumer, self.topics, self.handler, self.metrics = consumer, topics, handler, metrics
-        self.poll_timeout_ms, self.batch_size = poll_timeout_ms, batch_size
+        self.poll_timeout_ms, self.batch_size, self.watchdog = poll_timeout_ms, batch_size, watchdog
         self.stopping = False
         self._uncommitted = False  # processed (and flushed) records whose offsets are not committed yet
         self._next_lag = 0.0
@@ -85,14 +86,24 @@ class ConsumerLoop:
         self.stopping = True
 
     def run(self) -> None:
+        for topic in self.topics:  # metadata first: the first group join then assigns every partition at once
+            kafka_io.partitions(self.consumer, topic)
         self.consumer.subscribe(self.topics, listener=_Rebalance(self))
+        if self.watchdog is not None:
+            self.watchdog.start()
         try:
             while not self.stopping:
                 self.run_once()
+                if self.watchdog is not None:
+                    self.watchdog.beat()
+            if self.watchdog is not None:
+                self.watchdog.stop()  # the final checkpoint may wait for Cassandra: that is not a stall
             self._commit(force=True)
         except Interrupted:
             log.warning("stopped while a write was failing: the batch was not committed and will be replayed")
         finally:
+            if self.watchdog is not None:
+                self.watchdog.stop()
             self.handler.close()
             self.consumer.close(autocommit=False)
 

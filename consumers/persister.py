@@ -100,21 +100,24 @@ def main(
     from consumers import entry, kafka_io
     from consumers.cassandra_io import Writer, connect
     from consumers.loop import ConsumerLoop
+    from consumers.watchdog import Watchdog
 
     settings, ep, metrics = entry.start("persister", metrics_port)
     s = settings.stream
     group = group or s.persister_group
     holder: list[ConsumerLoop] = []
     stopping = lambda: bool(holder) and holder[0].stopping  # noqa: E731
+    watchdog = Watchdog(s.stall_seconds, "persister")
+    retried = entry.on_retry(metrics, watchdog)
     loop = ConsumerLoop(kafka_io.consumer(ep.kafka, group, batch_size=s.batch_size, client_id=group),
                         [transactions_topic, decisions_topic], None, metrics,  # type: ignore[arg-type]
-                        poll_timeout_ms=s.poll_timeout_ms, batch_size=s.batch_size)
+                        poll_timeout_ms=s.poll_timeout_ms, batch_size=s.batch_size, watchdog=watchdog)
     holder.append(loop)
     loop.install_signal_handlers()
     cluster, session = connect(ep.cassandra_points, cassandra_port or ep.cassandra_port,
-                               max_backoff=s.retry_max_seconds, should_stop=stopping, on_retry=metrics.retried)
+                               max_backoff=s.retry_max_seconds, should_stop=stopping, on_retry=retried)
     writer = Writer(session, concurrency=s.cassandra_concurrency, max_backoff=s.retry_max_seconds,
-                    should_stop=stopping, on_retry=metrics.retried)
+                    should_stop=stopping, on_retry=retried)
     loop.handler = Persister(session, writer, metrics, tx_topic=transactions_topic,
                              decisions_topic=decisions_topic, max_bytes=s.max_event_bytes)
     log.info("persister started", group=group)

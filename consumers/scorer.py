@@ -190,6 +190,7 @@ def main(
     from consumers.cassandra_io import Writer, connect
     from consumers.loop import ConsumerLoop
     from consumers.state_store import CassandraStateStore
+    from consumers.watchdog import Watchdog
     from fraud_runtime.webhdfs import WebHdfs
 
     settings, ep, metrics = entry.start("scorer", metrics_port)
@@ -197,10 +198,12 @@ def main(
     group = group or s.scorer_group
     loop_holder: list[ConsumerLoop] = []
     stopping = lambda: bool(loop_holder) and loop_holder[0].stopping  # noqa: E731
+    watchdog = Watchdog(s.stall_seconds, "scorer")
+    retried = entry.on_retry(metrics, watchdog)
     cluster, session = connect(ep.cassandra_points, ep.cassandra_port, max_backoff=s.retry_max_seconds,
-                               should_stop=stopping, on_retry=metrics.retried)
+                               should_stop=stopping, on_retry=retried)
     writer = Writer(session, concurrency=s.cassandra_concurrency, max_backoff=s.retry_max_seconds,
-                    should_stop=stopping, on_retry=metrics.retried)
+                    should_stop=stopping, on_retry=retried)
     feed = LabelFeed(kafka_io.consumer(ep.kafka, None, batch_size=20_000, client_id=f"{group}-labels"),
                      labels_topic, metrics)
     registry = None if no_model else ModelRegistry(WebHdfs(ep.webhdfs_url, ep.hdfs_user, timeout=10))
@@ -212,7 +215,7 @@ def main(
     loop = ConsumerLoop(kafka_io.consumer(ep.kafka, group, batch_size=s.batch_size, client_id=group,
                                           partition_fetch_bytes=s.partition_fetch_bytes),
                         [transactions_topic], scorer, metrics, poll_timeout_ms=s.poll_timeout_ms,
-                        batch_size=s.batch_size)
+                        batch_size=s.batch_size, watchdog=watchdog)
     loop_holder.append(loop)
     loop.install_signal_handlers()
     log.info("scorer started", group=group, topic=transactions_topic)

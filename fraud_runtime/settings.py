@@ -177,6 +177,7 @@ class StreamSettings(BaseSettings):
     model_poll_seconds: float = Field(60.0, gt=0)  # champion pointer check (hot reload)
     cassandra_concurrency: int = Field(128, ge=1, le=2048)  # persister in-flight writes
     retry_max_seconds: float = Field(30.0, gt=0)  # backoff ceiling while Cassandra is unavailable
+    stall_seconds: float = Field(180.0, gt=0)  # consumers exit (and are restarted) after this long without progress
     rate: float = Field(20.0, gt=0)  # `stream` without --count: mean tx/s (Poisson arrivals)
     seasonality: bool = True  # live stream: daily/weekly rhythm around `rate`
     label_delay_seconds: int = Field(7 * 86_400, ge=0)  # chargeback delay before a label is published
