@@ -3,7 +3,7 @@
     PYTHONPATH=. python bench/batch.py day      # one simulated day (2018-05-02): raw JSONL on HDFS -> load_day
     PYTHONPATH=. python bench/batch.py day --api http://127.0.0.1:8000   # the same, extracted from the API
     PYTHONPATH=. python bench/batch.py train    # loads 58 days, builds features for 21, then times train_model alone
-    PYTHONPATH=. python bench/batch.py backfill --days 30   # `airflow backfill create` of transactions_daily
+    PYTHONPATH=. python bench/batch.py backfill --days 30   # transactions_daily catching up 30 days (scheduler)
 
 ``day`` is one DAG run's work: transactions and labels to HDFS, then the ``load_day`` Spark job (both
 tables, validated, deduplicated, written and quality-checked). ``day`` and ``train`` run against the core
@@ -69,36 +69,42 @@ def day(ctx: Context, hdfs: WebHdfs, api: str | None, token: str | None) -> None
           f"load_day job (both tables + quality checks) {loaded:.1f} s | **{extracted + loaded:.1f} s** |")
 
 
-def backfill(ctx: Context, first: date, days: int, max_active_runs: int, token: str) -> None:
-    """``airflow backfill create`` over ``days`` days, wait for every run, then check Hive against the API."""
+def backfill(ctx: Context, days: int, token: str) -> None:
+    """Unpause ``transactions_daily`` and let the scheduler catch up ``days`` daily runs (catchup from the
+    DAG's start date, 2018-04-01, on a new platform; from where it stopped otherwise), pause it again, then
+    check every day's Hive counts against the API's. Airflow 3 runs no backfill of a paused DAG, and
+    unpausing a catchup DAG is how its history is backfilled."""
     from fraud_runtime.apps.transactions_api.client import TransactionsApiClient
     from fraud_runtime.clients import hive_connection
     from fraud_runtime.services.hive import HiveServer2
     from fraud_runtime.services.transactions_api import TransactionsApi
 
-    last = first + timedelta(days=days - 1)
-    fraudctl = [str(ROOT / "fraudctl"), "airflow"]
-    created = time.time()
-    started = time.perf_counter()
-    subprocess.run([*fraudctl, "backfill", "create", "--dag-id", DAILY_DAG, "--from-date", first.isoformat(),
-                    "--to-date", last.isoformat(), "--max-active-runs", str(max_active_runs),
-                    "--reprocess-behavior", "completed"], check=True, capture_output=True, text=True)
-    wanted = {(first + timedelta(days=i)).isoformat() for i in range(days)}
-    while True:
-        listed = subprocess.run([*fraudctl, "dags", "list-runs", DAILY_DAG, "--output", "json"], check=True,
+    airflow = [str(ROOT / "fraudctl"), "airflow"]
+
+    def scheduled_runs() -> list[dict]:
+        listed = subprocess.run([*airflow, "dags", "list-runs", DAILY_DAG, "--output", "json"], check=True,
                                 capture_output=True, text=True).stdout
         table = json.loads(next(line for line in listed.splitlines() if line.startswith("[")))
-        runs = [r for r in table if r["run_id"].startswith("backfill__") and r["logical_date"][:10] in wanted
-                and _epoch(r["start_date"] or r["logical_date"]) >= created - 5]
-        states = {r["logical_date"][:10]: r["state"] for r in runs}
-        done = [d for d, state in states.items() if state in ("success", "failed")]
-        print(f"\r{len(done)}/{days} runs done, {time.perf_counter() - started:.0f} s", end="", flush=True)
-        if len(done) == days:
-            break
-        time.sleep(10)
+        return sorted((r for r in table if r["run_id"].startswith("scheduled__")), key=lambda r: r["logical_date"])
+
+    known = {r["run_id"] for r in scheduled_runs()}
+    started = time.perf_counter()
+    subprocess.run([*airflow, "dags", "unpause", DAILY_DAG], check=True, capture_output=True)
+    try:
+        while True:
+            new = [r for r in scheduled_runs() if r["run_id"] not in known][:days]
+            done = [r for r in new if r["state"] in ("success", "failed")]
+            print(f"\r{len(done)}/{days} runs done, {time.perf_counter() - started:.0f} s", end="", flush=True)
+            if len(done) == days:
+                break
+            time.sleep(10)
+    finally:
+        subprocess.run([*airflow, "dags", "pause", DAILY_DAG], check=True, capture_output=True)
     elapsed = time.perf_counter() - started
     print()
-    failed = sorted(d for d, state in states.items() if state == "failed")
+    failed = [r["logical_date"][:10] for r in done if r["state"] == "failed"]
+    per_run = [_epoch(r["end_date"]) - _epoch(r["start_date"]) for r in done if r["state"] == "success"]
+    dates = [date.fromisoformat(r["logical_date"][:10]) for r in done]
     api = TransactionsApiClient(TransactionsApi(ctx).base_url, token)
     server = HiveServer2(ctx)
     mismatched = []
@@ -106,15 +112,18 @@ def backfill(ctx: Context, first: date, days: int, max_active_runs: int, token: 
         cursor = conn.cursor()
         for kind in ("transactions", "labels"):
             cursor.execute(f"REFRESH TABLE fraud.{kind}")
-            cursor.execute(f"SELECT dt, COUNT(*) FROM fraud.{kind} WHERE dt BETWEEN '{first}' AND '{last}' GROUP BY dt")
+            cursor.execute(f"SELECT dt, COUNT(*) FROM fraud.{kind} WHERE dt BETWEEN '{min(dates)}' AND "
+                           f"'{max(dates)}' GROUP BY dt")
             hive = dict(cursor.fetchall())
-            mismatched += [f"{kind} {d}: hive {hive.get(d)} != api {api.page(kind, date.fromisoformat(d)).total}"
-                           for d in sorted(wanted) if hive.get(d) != api.page(kind, date.fromisoformat(d)).total]
+            for d in dates:
+                expected = api.page(kind, d).total
+                if hive.get(d.isoformat()) != expected:
+                    mismatched.append(f"{kind} {d}: hive {hive.get(d.isoformat())} != api {expected}")
     if failed or mismatched:
         sys.exit(f"backfill: failed runs {failed}; count mismatches {mismatched}")
-    print(f"| {days}-day backfill, `airflow backfill create` (max {max_active_runs} active run(s)), "
-          f"{first} .. {last} | **{elapsed / 60:.1f} min**, {elapsed / days:.1f} s per day; Hive counts = API's "
-          f"for all {2 * days} partitions |")
+    print(f"| {days}-day catchup backfill through the scheduler, {min(dates)} .. {max(dates)} (2 extracts + "
+          f"load_day per run) | **{elapsed / 60:.1f} min** wall; per run mean {sum(per_run) / len(per_run):.1f} s, "
+          f"max {max(per_run):.1f} s; Hive counts = API's for all {2 * days} partitions |")
 
 
 def _epoch(text: str) -> float:
@@ -149,9 +158,6 @@ def main() -> None:
     parser.add_argument("--api", help="transactions API base URL (day: extract from it instead of the simulator)")
     parser.add_argument("--token", help="API bearer token (default: API_TOKEN from the settings)")
     parser.add_argument("--days", type=int, default=30, help="backfill: number of days (default %(default)s)")
-    parser.add_argument("--start", type=date.fromisoformat, default=date(2018, 4, 2),
-                        help="backfill: first logical date (default %(default)s)")
-    parser.add_argument("--max-active-runs", type=int, default=1, help="backfill: runs at once (default %(default)s)")
     args = parser.parse_args()
     ctx = Context.load()
     namenode = NameNode(ctx)
@@ -160,7 +166,7 @@ def main() -> None:
     if args.what == "day":
         day(ctx, hdfs, args.api, token)
     elif args.what == "backfill":
-        backfill(ctx, args.start, args.days, args.max_active_runs, token)
+        backfill(ctx, args.days, token)
     else:
         train(ctx, hdfs)
 

@@ -21,7 +21,7 @@ from consumers.decide import combine
 from consumers.labels import LabelFeed
 from consumers.model_registry import Model, ModelRegistry
 from consumers.output import encode
-from consumers.state_store import Snapshot
+from consumers.state_store import Snapshot, SnapshotBuilder
 from fraud_domain import topics
 from fraud_domain.errors import EventValidationError
 from fraud_domain.features import OnlineFeatureState, retention, to_vector
@@ -29,6 +29,7 @@ from fraud_domain.schema import Decision, parse_event
 from fraud_runtime.logs import get_logger
 
 log = get_logger("consumers.scorer")
+SNAPSHOT_CHUNK = 500  # histories copied per loop iteration while a checkpoint is being taken
 
 
 class Scorer:
@@ -51,6 +52,7 @@ class Scorer:
         self._next_checkpoint = time.monotonic() + self.checkpoint_every
         self._changed = False  # records processed since the last snapshot
         self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint")
+        self._taking: SnapshotBuilder | None = None  # a snapshot being copied, a chunk per batch
         self._saving: tuple[Future, Snapshot] | None = None  # at most one save in flight
         self._next_model = 0.0
         self.metrics.model_version("none")
@@ -129,31 +131,41 @@ class Scorer:
                 self.metrics.model_version(model.version)
 
     def checkpoint(self, force: bool = False) -> dict[tuple[str, int], int] | bool:
-        """Every ``checkpoint_every`` s: snapshot the dirty histories with the offsets they cover (here, a
-        copy) and save them in the background (``state_store`` steps 1-2) while scoring goes on. Returns
-        the offsets of a save that has completed - the only ones the loop may commit, so the committed
-        position never runs ahead of the saved state - or False. ``force`` (on stop) waits for the save in
-        flight, then saves what is left synchronously."""
+        """Every ``checkpoint_every`` s: fix the offsets processed so far, copy the histories touched since
+        the last checkpoint (``SNAPSHOT_CHUNK`` per batch, so the loop never stalls on it) and save them in
+        the background (``state_store`` steps 1-2) while scoring goes on. Returns the offsets of a save
+        that has completed - the only ones the loop may commit, so the committed position never runs ahead
+        of the saved state - or False. ``force`` (on stop) finishes and saves everything synchronously."""
         saved = self._collect(wait=force)
-        if self._saving is None and self._changed and (force or time.monotonic() >= self._next_checkpoint):
-            snap = self._snapshot()
-            if force:
+        if force:  # finish the snapshot being copied, then one of whatever was processed meanwhile
+            while self._taking is not None or self._changed:
+                snap = (self._taking or self._begin_snapshot()).advance()
+                self._taking = None
+                assert snap is not None  # advance() without a limit completes
                 self.store.save(snap)
                 saved = snap.offsets
-            else:
+            return saved or False
+        if self._saving is not None:
+            return saved or False
+        if self._taking is None and self._changed and time.monotonic() >= self._next_checkpoint:
+            self._taking = self._begin_snapshot()
+        if self._taking is not None:
+            snap = self._taking.advance(SNAPSHOT_CHUNK)
+            if snap is not None:
+                self._taking = None
                 self._saving = (self._saver.submit(self._save, snap), snap)
         return saved or False
 
-    def _snapshot(self) -> Snapshot:
+    def _begin_snapshot(self) -> SnapshotBuilder:
         self._next_checkpoint = time.monotonic() + self.checkpoint_every
         if self.state.newest_us is not None:
             horizon = max(retention("customer"), retention("terminal")) + self.state.allowed_lateness
             self.labels.expire(self.state.newest_us - int(horizon.total_seconds() * 1_000_000))
-        snap = Snapshot.take(self.state, self.dirty, self.offsets | self.labels.positions(),
-                             list(self.labels.pending.values()))
+        builder = SnapshotBuilder(self.state, self.dirty, self.offsets | self.labels.positions(),
+                                  list(self.labels.pending.values()))
         self.dirty = {"customer": set(), "terminal": set()}
         self._changed = False
-        return snap
+        return builder
 
     def _save(self, snap: Snapshot) -> None:
         started = time.perf_counter()

@@ -11,9 +11,10 @@ On start the scorer restores the histories, seeks to the checkpoint's offsets an
 A crash between 1 and 2 leaves histories slightly ahead of the offsets: the replayed events are
 recognised by ``OnlineFeatureState`` (same transaction id and time) and not counted twice.
 
-``snapshot`` copies what a checkpoint needs out of the live state (list slices, in the scorer's thread);
-``save`` encodes and writes it and may run in another thread while the scorer goes on. The histories it
-writes are then at or ahead of its offsets — the same case as a crash between steps 1 and 2.
+``SnapshotBuilder`` copies what a checkpoint needs out of the live state (list slices, in the scorer's
+thread, a chunk per loop iteration); ``save`` encodes and writes it and may run in another thread while
+the scorer goes on. The histories it writes are then at or ahead of its offsets — the same case as a crash
+between steps 1 and 2.
 """
 
 from __future__ import annotations
@@ -51,16 +52,38 @@ class Snapshot:
     meta: dict[str, Any]
     pending_labels: list[Label]
 
-    @classmethod
-    def take(cls, state: OnlineFeatureState, dirty: dict[str, set[int]], offsets: dict[tuple[str, int], int],
-             pending: list[Label]) -> Snapshot:
-        meta = {"format": SNAPSHOT_FORMAT, "newest_us": state.newest_us,
-                "allowed_lateness_us": int(state.allowed_lateness.total_seconds() * 1_000_000)}
-        return cls({entity: state.export_entities(entity, dirty[entity]) for entity in ENTITIES}, dict(offsets),
-                   meta, list(pending))
-
     def __len__(self) -> int:
         return sum(map(len, self.entities.values()))
+
+
+class SnapshotBuilder:
+    """Takes a ``Snapshot`` a chunk of histories at a time, so the scorer's loop never stalls copying
+    thousands of them at once. The offsets, the clock and the pending labels are fixed when it starts;
+    histories copied later may be ahead of those offsets, which a restore tolerates (module docstring)."""
+
+    def __init__(self, state: OnlineFeatureState, dirty: dict[str, set[int]], offsets: dict[tuple[str, int], int],
+                 pending: list[Label]) -> None:
+        self.state = state
+        self.meta = {"format": SNAPSHOT_FORMAT, "newest_us": state.newest_us,
+                     "allowed_lateness_us": int(state.allowed_lateness.total_seconds() * 1_000_000)}
+        self.offsets, self.pending = dict(offsets), list(pending)
+        self.todo = {entity: list(dirty[entity]) for entity in ENTITIES}
+        self.entities: dict[str, dict[int, dict[str, Any] | None]] = {entity: {} for entity in ENTITIES}
+
+    def advance(self, limit: int | None = None) -> Snapshot | None:
+        """Copy up to ``limit`` more histories (all with None); returns the Snapshot once complete."""
+        for entity in ENTITIES:
+            keys = self.todo[entity]
+            if limit is not None and limit <= 0:
+                break
+            chunk = keys[:] if limit is None else keys[-limit:]
+            del keys[len(keys) - len(chunk):]
+            self.entities[entity].update(self.state.export_entities(entity, chunk))
+            if limit is not None:
+                limit -= len(chunk)
+        if any(self.todo.values()):
+            return None
+        return Snapshot(self.entities, self.offsets, self.meta, self.pending)
 
 
 class CassandraStateStore:
