@@ -12,9 +12,9 @@ A crash between 1 and 2 leaves histories slightly ahead of the offsets: the repl
 recognised by ``OnlineFeatureState`` (same transaction id and time) and not counted twice.
 
 ``SnapshotBuilder`` copies what a checkpoint needs out of the live state (list slices, in the scorer's
-thread, a chunk per loop iteration); ``save`` encodes and writes it and may run in another thread while
-the scorer goes on. The histories it writes are then at or ahead of its offsets — the same case as a crash
-between steps 1 and 2.
+thread, all at once so the copy matches its offsets exactly); ``save`` encodes and writes it and may run in
+another thread while the scorer goes on. (Copying a chunk per batch was tried: the later chunks then hold
+histories ahead of the offsets, and a replayed event counts a later event that has the same timestamp.)
 """
 
 from __future__ import annotations
