@@ -21,7 +21,7 @@ from consumers.decide import combine
 from consumers.labels import LabelFeed
 from consumers.model_registry import Model, ModelRegistry
 from consumers.output import encode
-from consumers.state_store import Snapshot, SnapshotBuilder
+from consumers.state_store import Snapshot
 from fraud_domain import topics
 from fraud_domain.errors import EventValidationError
 from fraud_domain.features import OnlineFeatureState, retention, to_vector
@@ -140,8 +140,7 @@ class Scorer:
         saved = self._collect(wait=force)
         if force:  # what was processed since the last snapshot, saved synchronously
             if self._changed:
-                snap = self._begin_snapshot().advance()
-                assert snap is not None
+                snap = self._snapshot()
                 self.store.save(snap)
                 saved = snap.offsets
             return saved or False
@@ -151,21 +150,20 @@ class Scorer:
             # Copied whole, here: a snapshot copied over several batches would hold histories ahead of its
             # offsets, and a replayed event would then count a later event with the same timestamp
             # (seen in CI as a customer feature off by one after kill -9).
-            snap = self._begin_snapshot().advance()
-            assert snap is not None  # advance() without a limit completes
+            snap = self._snapshot()
             self._saving = (self._saver.submit(self._save, snap), snap)
         return saved or False
 
-    def _begin_snapshot(self) -> SnapshotBuilder:
+    def _snapshot(self) -> Snapshot:
         self._next_checkpoint = time.monotonic() + self.checkpoint_every
         if self.state.newest_us is not None:
             horizon = max(retention("customer"), retention("terminal")) + self.state.allowed_lateness
             self.labels.expire(self.state.newest_us - int(horizon.total_seconds() * 1_000_000))
-        builder = SnapshotBuilder(self.state, self.dirty, self.offsets | self.labels.positions(),
-                                  list(self.labels.pending.values()))
+        snap = Snapshot.take(self.state, self.dirty, self.offsets | self.labels.positions(),
+                             list(self.labels.pending.values()))
         self.dirty = {"customer": set(), "terminal": set()}
         self._changed = False
-        return builder
+        return snap
 
     def _save(self, snap: Snapshot) -> None:
         started = time.perf_counter()

@@ -11,7 +11,7 @@ On start the scorer restores the histories, seeks to the checkpoint's offsets an
 A crash between 1 and 2 leaves histories slightly ahead of the offsets: the replayed events are
 recognised by ``OnlineFeatureState`` (same transaction id and time) and not counted twice.
 
-``SnapshotBuilder`` copies what a checkpoint needs out of the live state (list slices, in the scorer's
+``Snapshot.take`` copies what a checkpoint needs out of the live state (list slices, in the scorer's
 thread, all at once so the copy matches its offsets exactly); ``save`` encodes and writes it and may run in
 another thread while the scorer goes on. (Copying a chunk per batch was tried: the later chunks then hold
 histories ahead of the offsets, and a replayed event counts a later event that has the same timestamp.)
@@ -52,38 +52,17 @@ class Snapshot:
     meta: dict[str, Any]
     pending_labels: list[Label]
 
+    @classmethod
+    def take(cls, state: OnlineFeatureState, dirty: dict[str, set[int]], offsets: dict[tuple[str, int], int],
+             pending: list[Label]) -> Snapshot:
+        """Copy the ``dirty`` histories (list slices) with the offsets, clock and pending labels they match."""
+        meta = {"format": SNAPSHOT_FORMAT, "newest_us": state.newest_us,
+                "allowed_lateness_us": int(state.allowed_lateness.total_seconds() * 1_000_000)}
+        return cls({entity: state.export_entities(entity, dirty[entity]) for entity in ENTITIES}, dict(offsets),
+                   meta, list(pending))
+
     def __len__(self) -> int:
         return sum(map(len, self.entities.values()))
-
-
-class SnapshotBuilder:
-    """Takes a ``Snapshot`` a chunk of histories at a time, so the scorer's loop never stalls copying
-    thousands of them at once. The offsets, the clock and the pending labels are fixed when it starts;
-    histories copied later may be ahead of those offsets, which a restore tolerates (module docstring)."""
-
-    def __init__(self, state: OnlineFeatureState, dirty: dict[str, set[int]], offsets: dict[tuple[str, int], int],
-                 pending: list[Label]) -> None:
-        self.state = state
-        self.meta = {"format": SNAPSHOT_FORMAT, "newest_us": state.newest_us,
-                     "allowed_lateness_us": int(state.allowed_lateness.total_seconds() * 1_000_000)}
-        self.offsets, self.pending = dict(offsets), list(pending)
-        self.todo = {entity: list(dirty[entity]) for entity in ENTITIES}
-        self.entities: dict[str, dict[int, dict[str, Any] | None]] = {entity: {} for entity in ENTITIES}
-
-    def advance(self, limit: int | None = None) -> Snapshot | None:
-        """Copy up to ``limit`` more histories (all with None); returns the Snapshot once complete."""
-        for entity in ENTITIES:
-            keys = self.todo[entity]
-            if limit is not None and limit <= 0:
-                break
-            chunk = keys[:] if limit is None else keys[-limit:]
-            del keys[len(keys) - len(chunk):]
-            self.entities[entity].update(self.state.export_entities(entity, chunk))
-            if limit is not None:
-                limit -= len(chunk)
-        if any(self.todo.values()):
-            return None
-        return Snapshot(self.entities, self.offsets, self.meta, self.pending)
 
 
 class CassandraStateStore:
