@@ -94,8 +94,8 @@ class ConsumerLoop:
         try:
             while not self.stopping:
                 self.run_once()
-                if self.watchdog is not None:
-                    self.watchdog.beat()
+                if self.watchdog is not None and self.consumer.assignment():
+                    self.watchdog.beat()  # polling with no partition (a rejoin that never completed) is a stall
             if self.watchdog is not None:
                 self.watchdog.stop()  # the final checkpoint may wait for Cassandra: that is not a stall
             self._commit(force=True)
