@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -26,12 +25,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from fraud_domain.simulator import SimulatorConfig
+from fraud_platform.spark import run_job
+from fraud_platform.webhdfs import WebHdfs
 from fraud_runtime.context import Context
 from fraud_runtime.services.hdfs import NameNode
-from fraud_runtime.webhdfs import WebHdfs
 from spark_jobs.extract import ApiSource, extract_day, write_raw
 from spark_jobs.sample_data import sample_days
-from spark_jobs.session import submit_command, submit_env
 
 ROOT = Path(__file__).resolve().parents[1]
 DAILY_DAG = "transactions_daily"
@@ -41,8 +40,7 @@ PLACE = ["--database", "fraud_bench", "--raw-root", f"{BASE}/raw", "--quarantine
 
 def job(ctx: Context, name: str, *args: str) -> float:
     started = time.perf_counter()
-    result = subprocess.run(submit_command(ctx, name, list(args)), env={**os.environ, **submit_env(ctx)},
-                            capture_output=True, text=True)
+    result = run_job(ctx, name, list(args))
     if result.returncode:
         sys.exit(f"{name} failed:\n{result.stderr[-3000:]}")
     return time.perf_counter() - started
@@ -74,8 +72,8 @@ def backfill(ctx: Context, days: int, token: str) -> None:
     DAG's start date, 2018-04-01, on a new platform; from where it stopped otherwise), pause it again, then
     check every day's Hive counts against the API's. Airflow 3 runs no backfill of a paused DAG, and
     unpausing a catchup DAG is how its history is backfilled."""
-    from fraud_runtime.apps.transactions_api.client import TransactionsApiClient
-    from fraud_runtime.clients import hive_connection
+    from fraud_platform.api_client import TransactionsApiClient
+    from fraud_platform.clients import hive_connection
     from fraud_runtime.services.hive import HiveServer2
     from fraud_runtime.services.transactions_api import TransactionsApi
 

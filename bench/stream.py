@@ -27,8 +27,8 @@ from stream_support import end_total, free_port, metric, spawn, stop, wait_for  
 
 from consumers import kafka_io, producer  # noqa: E402
 from fraud_domain import topics  # noqa: E402
+from fraud_platform.kafka_topics import ensure_topics  # noqa: E402
 from fraud_runtime.context import Context  # noqa: E402
-from fraud_runtime.kafka_topics import ensure_topics  # noqa: E402
 from fraud_runtime.services.kafka import Kafka  # noqa: E402
 
 BOOT = ""  # the platform's Kafka (KAFKA_BOOTSTRAP_SERVERS or the local broker), set in main()
@@ -220,7 +220,7 @@ def persister(ctx, count: int) -> None:
     from consumers import persister_rows as rows
     from consumers.output import encode
     from fraud_domain.schema import Decision
-    from fraud_runtime.clients import cassandra_cluster
+    from fraud_platform.clients import cassandra_cluster
 
     tag = uuid.uuid4().hex[:8]
     names = _names(tag)

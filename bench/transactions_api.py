@@ -25,7 +25,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fraud_runtime.apps.transactions_api.client import TransactionsApiClient  # noqa: E402
+from fraud_platform.api_client import TransactionsApiClient  # noqa: E402
 
 
 def _free_port() -> int:
@@ -50,10 +50,10 @@ def _read_day(client: TransactionsApiClient, day: date) -> tuple[int, int, float
 
 
 def _raw_baseline(day: date) -> tuple[int, float]:
+    from apps.transactions_api.dataset import simulated
     from fraud_domain.schema import event_to_json
     from fraud_domain.simulator import Simulation, iter_events
     from fraud_domain.tokenise import Tokeniser
-    from fraud_runtime.apps.transactions_api.dataset import simulated
 
     sim = simulated(date(2018, 4, 1), date(2018, 9, 30), 0, timedelta(days=7), False)
     df = sim.transactions
@@ -72,7 +72,7 @@ def main() -> None:
     port, token = _free_port(), "bench-token"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "FRAUD_ROOT": str(ROOT), "API_PORT": str(port), "API_TOKEN": token}
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "fraud_runtime.apps.transactions_api"], env=env, cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "apps.transactions_api"], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while True:

@@ -15,8 +15,8 @@ from typing import Any
 
 from cassandra.policies import ExponentialReconnectionPolicy
 
-from fraud_runtime.clients import cassandra_cluster
-from fraud_runtime.logs import get_logger
+from fraud_platform.clients import cassandra_cluster
+from fraud_platform.logs import get_logger
 
 log = get_logger("consumers.cassandra")
 FIRST_BACKOFF = 0.1

@@ -1,52 +1,48 @@
-"""What both consumers' ``main`` share: settings read once, logging, metrics server, endpoints."""
+"""The one entry of the stream processes (scorer, persister, stream producer): settings read once,
+logging, the metrics server, the engines' endpoints."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from consumers import metrics as metrics_mod
-from fraud_runtime.context import Context
-from fraud_runtime.logs import configure_logging
-from fraud_runtime.settings import Settings
+from fraud_platform.config import PlatformConfig, load_config
+from fraud_platform.endpoints import Endpoints
+from fraud_platform.errors import ConfigError
+from fraud_platform.logs import configure_logging
+from fraud_platform.settings import Settings
+
+DEFAULT_PORTS: dict[str, Callable[[Settings], int]] = {
+    "scorer": lambda s: s.stream.scorer_metrics_port,
+    "persister": lambda s: s.stream.persister_metrics_port,
+    "stream-producer": lambda s: s.stream.producer_metrics_port,
+}
 
 
-@dataclass(frozen=True)
-class Endpoints:
-    kafka: str
-    cassandra_points: tuple[str, ...]
-    cassandra_port: int
-    webhdfs_url: str
-    hdfs_user: str
+def configure(config: PlatformConfig | None = None) -> PlatformConfig:
+    """Logging and settings of a stream process (settings read here, once)."""
+    configure_logging()
+    logging.getLogger("kafka").setLevel(logging.ERROR)  # its own reconnect chatter; errors still shown
+    return config or load_config()
 
 
-def endpoints(settings: Settings) -> Endpoints:
-    """Engine endpoints from settings: the configured cluster, or the local engines on the bind host."""
+def serve_metrics(metrics: Any, settings: Settings, port: int) -> None:
+    """Serve `metrics` on the bind host; a port in use is one clear error."""
     host = settings.platform.bind_host
-    k, c, h = settings.kafka, settings.cassandra, settings.hdfs
-    points = tuple(p.strip() for p in (c.contact_points or host).split(",") if p.strip())
-    return Endpoints(
-        kafka=k.bootstrap_servers or f"{host}:{k.port}",
-        cassandra_points=points,
-        cassandra_port=c.port,
-        webhdfs_url=h.webhdfs_url or f"http://{host}:{h.http_port}",
-        hdfs_user=h.user,
-    )
+    try:
+        metrics_mod.start(metrics, host, port)
+    except OSError as exc:
+        raise ConfigError(f"metrics port {port}: cannot listen on {host}:{port} ({exc.strerror})") from None
 
 
 def start(consumer: str, metrics_port: int | None) -> tuple[Settings, Endpoints, metrics_mod.Metrics]:
-    """Entry-point set-up: logging, settings (read once), metrics served on ``metrics_port``."""
-    configure_logging()
-    import logging
-
-    logging.getLogger("kafka").setLevel(logging.ERROR)  # its own reconnect chatter; errors still shown
-    settings = Context.load().settings
+    """A consumer's set-up: logging, settings (read once), its metrics served on ``metrics_port``."""
+    config = configure()
     m = metrics_mod.Metrics(consumer)
-    port = metrics_port or (settings.stream.scorer_metrics_port if consumer == "scorer"
-                            else settings.stream.persister_metrics_port)
-    metrics_mod.start(m, settings.platform.bind_host, port)
-    return settings, endpoints(settings), m
+    serve_metrics(m, config.settings, metrics_port or DEFAULT_PORTS[consumer](config.settings))
+    return config.settings, config.endpoints, m
 
 
 def on_retry(metrics: metrics_mod.Metrics, watchdog: Any) -> Callable[[], None]:

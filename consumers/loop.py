@@ -36,7 +36,7 @@ from consumers import kafka_io
 from consumers.cassandra_io import Interrupted
 from consumers.metrics import Metrics
 from consumers.watchdog import Watchdog
-from fraud_runtime.logs import get_logger
+from fraud_platform.logs import get_logger
 
 log = get_logger("consumers.loop")
 LAG_EVERY_SECONDS = 5.0

@@ -1,6 +1,6 @@
 """``ModelRegistry``: the champion model the batch layer publishes on HDFS, polled for hot reload.
 
-Layout (written by ``spark_jobs/train_model.py``, see ``spark_jobs/model_store.py``)::
+Layout (written by ``spark_jobs/train_model.py``, see ``fraud_platform/model_store.py``)::
 
     /models/fraud/champion                   one line: the champion's <version>
     /models/fraud/<version>/metadata.json    flavour, feature_names, positive_index, ...
@@ -17,7 +17,7 @@ import json
 from typing import Any, Protocol
 
 from consumers.errors import ModelLoadError
-from fraud_runtime.logs import get_logger
+from fraud_platform.logs import get_logger
 
 log = get_logger("consumers.model_registry")
 MODELS_ROOT = "/models/fraud"

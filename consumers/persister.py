@@ -14,11 +14,13 @@ from typing import Any
 
 import typer
 
-from consumers import dlq
+from consumers import dlq, entry, kafka_io
 from consumers import persister_rows as rows
-from consumers.cassandra_io import partition_batches
+from consumers.cassandra_io import Writer, connect, partition_batches
+from consumers.loop import ConsumerLoop
+from consumers.watchdog import Watchdog
 from fraud_domain import topics
-from fraud_runtime.logs import get_logger
+from fraud_platform.logs import get_logger
 
 log = get_logger("consumers.persister")
 
@@ -97,10 +99,6 @@ def main(
     decisions_topic: str = typer.Option(topics.DECISIONS, help="Decisions topic."),
 ) -> None:
     """Persist transactions and decisions into Cassandra keyspace `fraud`, exactly once in effect."""
-    from consumers import entry, kafka_io
-    from consumers.cassandra_io import Writer, connect
-    from consumers.loop import ConsumerLoop
-    from consumers.watchdog import Watchdog
 
     settings, ep, metrics = entry.start("persister", metrics_port)
     s = settings.stream

@@ -16,17 +16,21 @@ from typing import Any
 
 import typer
 
-from consumers import dlq, kafka_io, rules
+from consumers import dlq, entry, kafka_io, rules
+from consumers.cassandra_io import Writer, connect
 from consumers.decide import combine
 from consumers.labels import LabelFeed
+from consumers.loop import ConsumerLoop
 from consumers.model_registry import Model, ModelRegistry
 from consumers.output import encode
-from consumers.state_store import Snapshot
+from consumers.state_store import CassandraStateStore, Snapshot
+from consumers.watchdog import Watchdog
 from fraud_domain import topics
 from fraud_domain.errors import EventValidationError
 from fraud_domain.features import OnlineFeatureState, retention, to_vector
 from fraud_domain.schema import Decision, parse_event
-from fraud_runtime.logs import get_logger
+from fraud_platform.logs import get_logger
+from fraud_platform.webhdfs import WebHdfs
 
 log = get_logger("consumers.scorer")
 
@@ -196,12 +200,6 @@ def main(
     no_model: bool = typer.Option(False, help="Rules only: do not poll the champion model."),
 ) -> None:
     """Score every transaction: rules + champion model -> fraud_topic; invalid events -> transaction_dlq."""
-    from consumers import entry
-    from consumers.cassandra_io import Writer, connect
-    from consumers.loop import ConsumerLoop
-    from consumers.state_store import CassandraStateStore
-    from consumers.watchdog import Watchdog
-    from fraud_runtime.webhdfs import WebHdfs
 
     settings, ep, metrics = entry.start("scorer", metrics_port)
     s = settings.stream

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from fraud_runtime.logs import get_logger
+from fraud_platform.logs import get_logger
 
 log = get_logger("consumers.watchdog")
 STALLED_EXIT_CODE = 70  # EX_SOFTWARE: the supervisor restarts the process (autorestart)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import dag
 
-from spark_jobs.dag_support import FEATURES_ASSET, MODELS_ASSET, PlatformSparkSubmitOperator, default_args
+from dags.support import FEATURES_ASSET, MODELS_ASSET, PlatformSparkSubmitOperator, default_args
 
 
 @dag(schedule="@weekly", start_date=datetime(2018, 4, 29, tzinfo=UTC), catchup=True, max_active_runs=1,

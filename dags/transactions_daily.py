@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from airflow.sdk import dag, task
 
-from spark_jobs.dag_support import (
+from dags.support import (
     LABELS_ASSET,
     TRANSACTIONS_ASSET,
     PlatformSparkSubmitOperator,

@@ -1,6 +1,6 @@
 # The image of the platform's own Python services under docker-compose (transactions API, SMTP receiver,
 # Airflow). The native runtime does not use it. Both venvs come from the same lock files as natively, at the
-# paths the runtime derives from them, so `fraud_runtime.apps.run_service` starts exactly what supervisord
+# paths the runtime derives from them, so `fraud_runtime.run_service` starts exactly what supervisord
 # would. A JRE is included for the Spark jobs the Airflow scheduler submits.
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
@@ -15,4 +15,4 @@ RUN for venv in platform airflow; do \
       && touch "$dir/.complete" || exit 1; \
     done
 COPY . .
-ENTRYPOINT ["sh", "-c", "exec /cache/venvs/platform-*/bin/python -m fraud_runtime.apps.run_service \"$@\"", "run_service"]
+ENTRYPOINT ["sh", "-c", "exec /cache/venvs/platform-*/bin/python -m fraud_runtime.run_service \"$@\"", "run_service"]

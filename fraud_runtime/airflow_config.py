@@ -18,12 +18,17 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from fraud_platform.airflow_contract import (
+    ALERT_EMAIL_ENV,
+    API_CONN_ID,
+    PLATFORM_PYTHON_ENV,
+    SMTP_CONN_ID,
+    SPARK_CONN_ID,
+    WEBHDFS_CONN_ID,
+)
+from fraud_platform.errors import ConfigError
 from fraud_runtime.context import Context
-from fraud_runtime.errors import ConfigError
 
-# Connection ids the DAGs use (spark_jobs/dag_support.py); smtp_default is what Airflow's e-mails use.
-API_CONN_ID, WEBHDFS_CONN_ID = "fraud_api", "fraud_webhdfs"
-SPARK_CONN_ID, SMTP_CONN_ID = "spark_default", "smtp_default"
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "airflow"
 
 
@@ -40,7 +45,8 @@ def airflow_environment(ctx: Context) -> dict[str, str]:
         "AIRFLOW_CONFIG": str(home / "airflow.cfg"),
         "PYTHONPATH": str(ctx.paths.root),  # DAGs import fraud_domain, fraud_runtime and spark_jobs
         "FRAUD_ROOT": str(ctx.paths.root),
-        "FRAUD_ALERT_EMAIL": s.smtp.alert_recipients,
+        ALERT_EMAIL_ENV: s.smtp.alert_recipients,
+        PLATFORM_PYTHON_ENV: str(ctx.artifacts.venv_bin("platform", "python")),
         "TZ": "UTC",
         "AIRFLOW__CORE__DAGS_FOLDER": str(ctx.paths.root / "dags"),
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
@@ -63,7 +69,7 @@ def airflow_environment(ctx: Context) -> dict[str, str]:
         "AIRFLOW__EMAIL__FROM_EMAIL": s.smtp.from_address,
         "AIRFLOW__EMAIL__SUBJECT_TEMPLATE": str(TEMPLATES / "email_subject.j2"),  # names DAG, task and run
         "AIRFLOW__EMAIL__HTML_CONTENT_TEMPLATE": str(TEMPLATES / "email_body.html.j2"),
-        "AIRFLOW__SMTP__SMTP_HOST": s.smtp.host or s.platform.bind_host,
+        "AIRFLOW__SMTP__SMTP_HOST": ctx.endpoints.smtp[0],
         "AIRFLOW__SMTP__SMTP_PORT": str(s.smtp.port),
         "AIRFLOW__SMTP__SMTP_STARTTLS": str(s.smtp.starttls),
         "AIRFLOW__SMTP__SMTP_SSL": "False",
@@ -100,11 +106,8 @@ def prepare_airflow_home(ctx: Context) -> Path:
 
 def connections(ctx: Context) -> dict[str, dict[str, object]]:
     """The connections DAG tasks use: the transactions API, WebHDFS, Spark and SMTP."""
-    from fraud_runtime.services.hdfs import NameNode
-    from fraud_runtime.services.transactions_api import TransactionsApi
-
-    s = ctx.settings
-    api, webhdfs = urlsplit(TransactionsApi(ctx).base_url), urlsplit(NameNode(ctx).webhdfs_url)
+    s, endpoints = ctx.settings, ctx.endpoints
+    api, webhdfs = urlsplit(endpoints.api_url), urlsplit(endpoints.webhdfs_url)
     smtp_extra = {"from_email": s.smtp.from_address, "disable_ssl": True, "disable_tls": not s.smtp.starttls,
                   "timeout": 30, "retry_limit": 3}
     return {
@@ -112,8 +115,8 @@ def connections(ctx: Context) -> dict[str, dict[str, object]]:
                       "password": s.api.token.get_secret_value() if s.api.token else None},
         WEBHDFS_CONN_ID: {"conn_type": "webhdfs", "host": webhdfs.hostname, "port": webhdfs.port or 9870,
                           "login": s.hdfs.user},
-        SPARK_CONN_ID: {"conn_type": "spark", "host": s.spark.master, "extra": {"deploy-mode": "client"}},
-        SMTP_CONN_ID: {"conn_type": "smtp", "host": s.smtp.host or s.platform.bind_host, "port": s.smtp.port,
+        SPARK_CONN_ID: {"conn_type": "spark", "host": endpoints.spark_master, "extra": {"deploy-mode": "client"}},
+        SMTP_CONN_ID: {"conn_type": "smtp", "host": endpoints.smtp[0], "port": endpoints.smtp[1],
                        "login": s.smtp.user,
                        "password": s.smtp.password.get_secret_value() if s.smtp.password else None,
                        "extra": smtp_extra},

@@ -1,18 +1,8 @@
-"""Errors the CLI turns into one clear line and a non-zero exit (never a traceback)."""
+"""The runtime's errors (install, start, probe); the shared ones come from `fraud_platform.errors`."""
 
 from __future__ import annotations
 
-
-class FraudError(Exception):
-    """Base of every expected failure: its message is the one line the user sees."""
-
-    exit_code = 1
-
-
-class ConfigError(FraudError):
-    """A setting or argument is wrong (unknown profile/service, bad value)."""
-
-    exit_code = 2
+from fraud_platform.errors import FraudError
 
 
 class InstallError(FraudError):

@@ -97,7 +97,7 @@ class CqlProbe(Probe):
     port: int
 
     def check(self) -> None:
-        from fraud_runtime.clients import cassandra_cluster
+        from fraud_platform.clients import cassandra_cluster
 
         cluster = cassandra_cluster(self.contact_points, self.port, connect_timeout=3)
         try:
@@ -117,7 +117,7 @@ class HiveMetastoreProbe(Probe):
     port: int
 
     def check(self) -> None:
-        from fraud_runtime.clients import metastore_databases
+        from fraud_platform.clients import metastore_databases
 
         try:
             metastore_databases(self.host, self.port, timeout=3.0)
@@ -131,7 +131,7 @@ class HiveServer2Probe(Probe):
     port: int
 
     def check(self) -> None:
-        from fraud_runtime.clients import hive_connection
+        from fraud_platform.clients import hive_connection
 
         try:
             with hive_connection(self.host, self.port) as conn:

@@ -16,8 +16,8 @@ from typing import Any
 
 from supervisor.xmlrpc import SupervisorTransport
 
-from fraud_runtime.errors import FraudError
-from fraud_runtime.paths import Paths
+from fraud_platform.errors import FraudError
+from fraud_platform.paths import Paths
 from fraud_runtime.services.base import Program
 
 

@@ -68,7 +68,7 @@ def main() -> None:
         parser.error(f"--end {args.end} is before --start {args.start}")
 
     def job() -> None:
-        from fraud_runtime.logs import get_logger
+        from fraud_platform.logs import get_logger
         from spark_jobs.session import job_session
 
         spark = job_session("fraud-build-features")

@@ -26,16 +26,16 @@ def check_days(spark, kind: str, days: Sequence[date], where) -> list[dict]:
     ``ingest.Locations``."""
     from pyspark.sql import functions as F
 
+    from fraud_platform.lake import COUNTS_FILE, MANIFEST_FILE, quarantine_dir, raw_dir
     from spark_jobs import quality
     from spark_jobs.errors import MissingInputError, QualityError
     from spark_jobs.hdfs_files import HadoopFiles
-    from spark_jobs.ingest import COUNTS_FILE, quarantine_dir, raw_dir
     from spark_jobs.tables import INGESTED, PARTITION
 
     files, table = HadoopFiles(spark), INGESTED[kind]
     manifests, loads = {}, {}
     for dt in days:
-        manifest_path = f"{raw_dir(kind, dt, where.raw_root)}/{quality.MANIFEST_FILE}"
+        manifest_path = f"{raw_dir(kind, dt, where.raw_root)}/{MANIFEST_FILE}"
         counts_path = f"{quarantine_dir(kind, dt, where.quarantine_root)}/{COUNTS_FILE}"
         for path in (manifest_path, counts_path):
             if not files.exists(path):
@@ -77,7 +77,7 @@ def check_days(spark, kind: str, days: Sequence[date], where) -> list[dict]:
 
 
 def main() -> None:
-    from spark_jobs.ingest import QUARANTINE_ROOT, RAW_ROOT, Locations
+    from fraud_platform.lake import QUARANTINE_ROOT, RAW_ROOT, Locations
 
     parser = argparse.ArgumentParser(description="Data-quality checks of loaded days (re-check; the loads "
                                                  "already run them).")

@@ -26,7 +26,7 @@ def date_range(first: date, last: date) -> list[date]:
 
 def run(main: Callable[[], None]) -> None:
     """Run ``main``; a ``BatchError`` becomes ``ERROR: <message>`` on stderr and exit code 2."""
-    from fraud_runtime.logs import configure_logging
+    from fraud_platform.logs import configure_logging
 
     configure_logging(json=True)
     try:

@@ -1,6 +1,6 @@
 """Extract one day from the transactions API into raw JSONL on HDFS (stdlib + requests: runs in Airflow).
 
-API contract (``fraud_runtime.apps.transactions_api.client`` speaks it): ``GET /v1/<kind>?date=…&page_token=…``
+API contract (``fraud_platform.api_client`` speaks it): ``GET /v1/<kind>?date=…&page_token=…``
 with a bearer token answers ``{"date", "<kind>": [objects], "next_page_token", "total"}``; 404 means the
 API has no data for that date. Objects are written as they came, one compact JSON line each: validating
 them is the load job's work (malformed rows go to quarantine there, with reasons).
@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from fraud_runtime.webhdfs import WebHdfs
+from fraud_platform.lake import DATA_FILE, MANIFEST_FILE, RAW_ROOT, raw_dir, staging_dir
+from fraud_platform.webhdfs import WebHdfs
 from spark_jobs.errors import ExtractError
 
 Kind = Literal["transactions", "labels"]
-RAW_ROOT = "/raw"
-DATA_FILE, MANIFEST_FILE = "part-00000.jsonl", "_manifest.json"
 MAX_PAGES = 10_000  # a loop guard: a token that never ends is an API bug
 
 
@@ -54,7 +53,7 @@ def fetch_day(source: ApiSource, kind: Kind, dt: date) -> tuple[list[Any], int, 
     """All rows of ``kind`` for ``dt``: ``(rows, total, pages)``. 404 (no data for that date) -> no rows;
     anything else the client gives up on (unreachable, 5xx after its retries, 409 labels not yet
     published, 4xx) raises, so that the task's retries and failure e-mail apply."""
-    from fraud_runtime.apps.transactions_api.client import NoDataError, TransactionsApiClient
+    from fraud_platform.api_client import NoDataError, TransactionsApiClient
 
     client = TransactionsApiClient(source.base_url, source.token, timeout=source.timeout)
     rows: list[Any] = []
@@ -75,15 +74,11 @@ def fetch_day(source: ApiSource, kind: Kind, dt: date) -> tuple[list[Any], int, 
     return rows, total, pages
 
 
-def raw_path(kind: str, dt: date, root: str = RAW_ROOT) -> str:
-    return f"{root}/{kind}/dt={dt.isoformat()}"
-
-
 def write_raw(hdfs: WebHdfs, kind: Kind, dt: date, rows: list[Any], *, total: int, pages: int,
               root: str = RAW_ROOT) -> ExtractResult:
     """Replace ``<root>/<kind>/dt=<dt>/`` with the rows as JSONL plus ``_manifest.json``."""
-    target = raw_path(kind, dt, root)
-    staging = f"{root}/{kind}/_staging-dt={dt.isoformat()}-{uuid.uuid4().hex[:8]}"
+    target = raw_dir(kind, dt, root)
+    staging = staging_dir(kind, dt, uuid.uuid4().hex[:8], root)
     body = "".join(json.dumps(row, separators=(",", ":"), ensure_ascii=False) + "\n" for row in rows)
     manifest = {"kind": kind, "dt": dt.isoformat(), "total": total, "rows": len(rows), "pages": pages,
                 "extracted_at": datetime.now(UTC).isoformat()}

@@ -20,30 +20,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 
+from fraud_platform.lake import COUNTS_FILE, Locations, quarantine_dir, raw_dir
 from spark_jobs.errors import MissingInputError, QualityError
 from spark_jobs.hdfs_files import HadoopFiles
-from spark_jobs.tables import DATABASE, INGESTED, PARTITION, ensure_table, spark_schema
+from spark_jobs.tables import INGESTED, PARTITION, ensure_table, spark_schema
 from spark_jobs.validate import Kind, validate_frames
-
-RAW_ROOT, QUARANTINE_ROOT = "/raw", "/quarantine"
-COUNTS_FILE = "_counts.json"
-
-
-def raw_dir(kind: str, dt: date, root: str = RAW_ROOT) -> str:
-    return f"{root}/{kind}/{PARTITION}={dt.isoformat()}"
-
-
-def quarantine_dir(kind: str, dt: date, root: str = QUARANTINE_ROOT) -> str:
-    return f"{root}/{kind}/{PARTITION}={dt.isoformat()}"
-
-
-@dataclass(frozen=True)
-class Locations:
-    """Where a load reads and writes; the defaults are the platform's fixed names (tests use their own)."""
-
-    database: str = DATABASE
-    raw_root: str = RAW_ROOT
-    quarantine_root: str = QUARANTINE_ROOT
 
 
 @dataclass

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from fraud_platform.lake import QUARANTINE_ROOT, RAW_ROOT, Locations
 from spark_jobs.entry import date_range, iso_date, run
-from spark_jobs.ingest import QUARANTINE_ROOT, RAW_ROOT
 from spark_jobs.tables import DATABASE
 from spark_jobs.validate import Kind
 
@@ -38,9 +38,9 @@ def main(kinds: Sequence[Kind]) -> None:
         parser.error(f"--until {args.until} is before --dt {args.dt}")
 
     def job() -> None:
-        from fraud_runtime.logs import get_logger
+        from fraud_platform.logs import get_logger
         from spark_jobs.check_quality import check_days
-        from spark_jobs.ingest import Locations, load_days
+        from spark_jobs.ingest import load_days
         from spark_jobs.session import job_session
 
         days = date_range(args.dt, args.until or args.dt)

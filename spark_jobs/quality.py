@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-MANIFEST_FILE = "_manifest.json"  # written by spark_jobs.extract beside the raw JSONL (same name there)
-
 
 def check_counts(*, api_total: int, raw_rows: int, hive_rows: int, load: Mapping[str, int]) -> list[str]:
     problems = []

@@ -12,9 +12,8 @@ from datetime import datetime
 
 from fraud_domain.features.definitions import ALL_FEATURE_NAMES
 from fraud_domain.schema import Label, TransactionEvent
+from fraud_platform.lake import DATABASE, PARTITION
 
-DATABASE = "fraud"
-PARTITION = "dt"  # yyyy-MM-dd, the UTC date of the data
 _SQL_TYPES = {str: "STRING", datetime: "TIMESTAMP", int: "BIGINT", float: "DOUBLE", bool: "BOOLEAN"}
 _SMALL_INTS = {"schema_version", "scenario"}  # enumerations, not ids
 

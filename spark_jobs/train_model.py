@@ -12,7 +12,7 @@ Steps:
 2. Fit each model (logistic regression, random forest, gradient-boosted trees) as a Spark ML pipeline:
    assembler over ``FEATURE_NAMES`` -> standard scaler -> classifier.
 3. Score the test set; AUC ROC, AP and Card Precision@100 per model (``spark_jobs.metrics``).
-4. Save the best (by AP) under ``/models/fraud/<version>/`` (``spark_jobs.model_store``).
+4. Save the best (by AP) under ``/models/fraud/<version>/`` (``fraud_platform.model_store``).
 5. Score the current champion on the same test set; move the pointer if the new model's AP is higher.
 6. Append one row per model to ``fraud.model_metrics``.
 """
@@ -103,9 +103,9 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
     from pyspark.ml import PipelineModel
 
     from fraud_domain.features.definitions import FEATURE_NAMES
+    from fraud_platform.model_store import ModelMetadata, ModelStore, parse_pointer
     from spark_jobs.hdfs_files import HadoopFiles
     from spark_jobs.metrics import evaluate
-    from spark_jobs.model_store import ModelMetadata, ModelStore, parse_pointer
     from spark_jobs.tables import MODEL_METRICS, ensure_table
 
     train_window = date_range(train_start, train_start + timedelta(days=train_days - 1))
@@ -180,7 +180,7 @@ def main() -> None:
     def job() -> None:
         import json
 
-        from fraud_runtime.logs import get_logger
+        from fraud_platform.logs import get_logger
         from spark_jobs.session import job_session
 
         spark = job_session("fraud-train-model")

@@ -10,9 +10,12 @@ import click
 import typer
 from rich.console import Console
 
+from fraud_platform.config import default_root
+from fraud_platform.errors import FraudError
+from fraud_platform.logs import configure_logging
+from fraud_platform.paths import env_example, env_file
 from fraud_runtime.cli import bench_command, passthrough, platform_commands, stream_commands, test_command
-from fraud_runtime.errors import FraudError
-from fraud_runtime.logs import configure_logging
+from fraud_runtime.envfile import ensure_env_file
 
 app = typer.Typer(
     name="fraudctl",
@@ -29,6 +32,12 @@ stream_commands.register(app)
 bench_command.register(app)
 
 
+def prepare_env_file() -> None:
+    """Setup's first step, before any command reads settings: `.env` exists (secrets generated, mode 0600)."""
+    root = default_root()
+    ensure_env_file(env_file(root), env_example(root))
+
+
 def main() -> None:
     configure_logging()
     # Probes retry while engines boot: the drivers' own connection-refused tracebacks are noise here.
@@ -36,6 +45,7 @@ def main() -> None:
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
     command = typer.main.get_command(app)
     try:
+        prepare_env_file()
         command(prog_name="fraudctl")
     except FraudError as exc:
         Console(stderr=True).print(f"[bold red]fraudctl: error:[/] {exc}", highlight=False, soft_wrap=True)

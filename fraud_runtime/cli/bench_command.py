@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
+from fraud_platform.errors import ConfigError
 from fraud_runtime.context import Context
-from fraud_runtime.errors import ConfigError
 
 PASS = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 

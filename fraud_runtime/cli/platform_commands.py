@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fraud_platform.errors import ConfigError
 from fraud_runtime.context import Context
-from fraud_runtime.errors import ConfigError
 from fraud_runtime.install.setup import run_setup
 from fraud_runtime.lifecycle import Platform, ServiceStatus, status_json
 from fraud_runtime.services import registry

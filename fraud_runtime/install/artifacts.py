@@ -4,10 +4,11 @@ lock file, a version), so a fresh clone finds its jars and venvs in the shared c
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
+from fraud_platform.spark import spark_home
 
 JVM_ENGINES = ("kafka", "cassandra", "hadoop", "spark-extras", "agents")
 VENVS = ("airflow", "superset")
@@ -61,10 +62,7 @@ class Artifacts:
 
     @property
     def spark_home(self) -> Path:
-        spec = importlib.util.find_spec("pyspark")
-        if spec is None or spec.origin is None:
-            raise RuntimeError("pyspark is not installed in the platform venv")
-        return Path(spec.origin).parent
+        return spark_home()
 
     @property
     def spark_submit(self) -> Path:

@@ -40,6 +40,7 @@ class Service:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.settings = ctx.settings
+        self.endpoints = ctx.endpoints  # where each engine is: the one rule, in fraud_platform.endpoints
         self.paths = ctx.paths
         self.artifacts = ctx.artifacts
         self.peers: list[Service] = []  # the services brought up together (set by the registry)

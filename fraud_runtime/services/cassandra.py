@@ -21,12 +21,11 @@ class Cassandra(JvmService):
 
     @property
     def external(self) -> bool:
-        return self.settings.cassandra.contact_points is not None
+        return self.endpoints.cassandra_external
 
     @property
     def contact_points(self) -> tuple[str, ...]:
-        points = self.settings.cassandra.contact_points
-        return tuple(p.strip() for p in points.split(",")) if points else (self.host,)
+        return self.endpoints.cassandra_points
 
     def ports(self) -> dict[str, int]:
         c = self.settings.cassandra
@@ -83,7 +82,7 @@ class Cassandra(JvmService):
         return CqlProbe(self.contact_points, self.settings.cassandra.port)
 
     def bootstrap(self) -> None:
-        from fraud_runtime.clients import cassandra_cluster
+        from fraud_platform.clients import cassandra_cluster
         from fraud_runtime.migrations.cassandra_migrate import migrate
 
         cluster = cassandra_cluster(self.contact_points, self.settings.cassandra.port)

@@ -1,5 +1,5 @@
 """The stream layer's processes: the scorer and the persister (consumers/) and the simulated producer
-(`fraudctl stream` on the live clock), each a Python process whose probe is its Prometheus metrics
+(`consumers.stream_producer` on the live clock), each a Python process whose probe is its Prometheus metrics
 endpoint (also scraped by Prometheus)."""
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ class StreamProducer(_Consumer):
 
     name = "stream-producer"
     depends_on = ("kafka",)
-    module = "fraud_runtime"
-    process_pattern = r"fraud_runtime stream"
+    module = "consumers.stream_producer"
+    process_pattern = r"consumers\.stream_producer"
 
     def metrics_port(self) -> int:
         return self.settings.stream.producer_metrics_port
@@ -71,5 +71,5 @@ class StreamProducer(_Consumer):
     def program(self) -> Program:
         base = super().program()
         # A week per simulation keeps the process small (~70k events, ~1 h at 20 tx/s); the next seed follows.
-        argv = [*base.argv, "stream", "--days", "7", "--metrics-port", str(self.metrics_port())]
+        argv = [*base.argv, "--days", "7", "--metrics-port", str(self.metrics_port())]
         return Program(argv=argv, env=base.env, cwd=base.cwd)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import subprocess
 
+from fraud_platform.lake import DIRECTORIES  # the fixed layout, created once a DataNode is live
 from fraud_runtime.probes import AllOf, HttpProbe, Probe
 from fraud_runtime.services.jvm import JvmService
-
-# The platform's fixed HDFS layout (ARCHITECTURE.md), created idempotently once a DataNode is live.
-DIRECTORIES = ("/raw/transactions", "/raw/labels", "/models/fraud", "/quarantine", "/user/hive/warehouse", "/tmp")
 
 
 class HdfsService(JvmService):
@@ -17,15 +15,15 @@ class HdfsService(JvmService):
 
     @property
     def external(self) -> bool:
-        return self.settings.hdfs.namenode_uri is not None
+        return self.endpoints.hdfs_external
 
     @property
     def namenode_uri(self) -> str:
-        return self.settings.hdfs.namenode_uri or f"hdfs://{self.host}:{self.settings.hdfs.rpc_port}"
+        return self.endpoints.namenode_uri
 
     @property
     def webhdfs_url(self) -> str:
-        return self.settings.hdfs.webhdfs_url or f"http://{self.host}:{self.settings.hdfs.http_port}"
+        return self.endpoints.webhdfs_url
 
     def render_config(self) -> None:
         values = {
@@ -108,7 +106,7 @@ class DataNode(HdfsService):
         return AllOf((HttpProbe(jmx, check_json=_live_and_writable),))
 
     def bootstrap(self) -> None:
-        from fraud_runtime.webhdfs import WebHdfs
+        from fraud_platform.webhdfs import WebHdfs
 
         client = WebHdfs(self.webhdfs_url, self.settings.hdfs.user)
         for directory in DIRECTORIES:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+from fraud_platform.lake import WAREHOUSE
+from fraud_platform.spark import DRIVER_JAVA_OPTIONS_CONF, session_conf, spark_home
 from fraud_runtime.probes import HiveMetastoreProbe, HiveServer2Probe
 from fraud_runtime.services.base import Program
-from fraud_runtime.services.hdfs import HdfsService, NameNode
 from fraud_runtime.services.jvm import JvmService
-
-WAREHOUSE = "/user/hive/warehouse"
 
 
 class HiveService(JvmService):
@@ -20,25 +19,21 @@ class HiveService(JvmService):
 
     @property
     def metastore_uri(self) -> str:
-        return self.settings.hive.metastore_uri or f"thrift://{self.host}:{self.settings.hive.metastore_port}"
-
-    @property
-    def hdfs(self) -> HdfsService:
-        return NameNode(self.ctx)
+        return self.endpoints.metastore_uri
 
     def classpath(self) -> list[str]:
-        return [str(self.conf_dir), str(self.artifacts.spark_home / "jars" / "*")]
+        return [str(self.conf_dir), str(spark_home() / "jars" / "*")]
 
     def render_config(self) -> None:
-        hdfs = self.hdfs
+        namenode = self.endpoints.namenode_uri
         self.write_template(
             "hive/hive-site.xml.j2",
             derby_dir=self.paths.service_data("hive-metastore") / "metastore_db",
-            warehouse=f"{hdfs.namenode_uri}{WAREHOUSE}",
-            hdfs_uri=hdfs.namenode_uri,
+            warehouse=f"{namenode}{WAREHOUSE}",
+            hdfs_uri=namenode,
             metastore_uri=self.metastore_uri,
         )
-        self.write_template("hdfs/core-site.xml.j2", hdfs_uri=hdfs.namenode_uri, tmp_dir=self.data_dir / "tmp")
+        self.write_template("hdfs/core-site.xml.j2", hdfs_uri=namenode, tmp_dir=self.data_dir / "tmp")
         self.write_template("hive/hive-log4j2.properties")
         self.write_template("hive/hive-log4j2.properties", "log4j2.properties")
 
@@ -53,7 +48,7 @@ class HiveMetastore(HiveService):
 
     @property
     def external(self) -> bool:
-        return self.settings.hive.metastore_uri is not None
+        return self.endpoints.metastore_external
 
     def ports(self) -> dict[str, int]:
         h = self.settings.hive
@@ -91,11 +86,11 @@ class HiveServer2(HiveService):
 
     @property
     def external(self) -> bool:
-        return self.settings.hive.hiveserver2_host is not None
+        return self.endpoints.hiveserver2_external
 
     @property
     def server_host(self) -> str:
-        return self.settings.hive.hiveserver2_host or self.host
+        return self.endpoints.hiveserver2[0]
 
     def ports(self) -> dict[str, int]:
         h = self.settings.hive
@@ -111,28 +106,22 @@ class HiveServer2(HiveService):
         return self.settings.hive.hiveserver2_jmx_exporter_port
 
     def program(self) -> Program:
-        h, hdfs = self.settings.hive, self.hdfs
+        h = self.settings.hive
         agent = f"-javaagent:{self.artifacts.jmx_agent}={self.host}:{h.hiveserver2_jmx_exporter_port}:" + str(
             self.paths.root / "monitoring" / "jmx" / self.jmx_rules
         )
+        conf = session_conf(self.endpoints)  # the platform's one Spark configuration, as every job gets it
+        java_options = f"{agent} {conf.pop(DRIVER_JAVA_OPTIONS_CONF)}"
+        # Batch jobs rewrite partitions behind the server's back: re-list files after 30 s at most.
+        conf["spark.sql.metadataCacheTTLSeconds"] = "30"
         argv = [
             str(self.artifacts.spark_submit),
             "--class", "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2",
             "--name", "fraud-hiveserver2",
-            "--master", self.settings.spark.master if self.settings.spark.master != "local[*]" else "local[2]",
+            "--master", self.endpoints.spark_master,
             "--driver-memory", h.hiveserver2_memory,
-            "--driver-java-options", f"{agent} -Duser.timezone=UTC",
-            "--conf", "spark.sql.catalogImplementation=hive",
-            "--conf", f"spark.hadoop.hive.metastore.uris={self.metastore_uri}",
-            "--conf", f"spark.hadoop.fs.defaultFS={hdfs.namenode_uri}",
-            "--conf", f"spark.sql.warehouse.dir={hdfs.namenode_uri}{WAREHOUSE}",
-            "--conf", f"spark.driver.host={self.host}",
-            "--conf", f"spark.driver.bindAddress={self.host}",
-            "--conf", "spark.ui.enabled=false",
-            "--conf", "spark.sql.session.timeZone=UTC",
-            "--conf", "spark.sql.shuffle.partitions=4",
-            # Batch jobs rewrite partitions behind the server's back: re-list files after 30 s at most.
-            "--conf", "spark.sql.metadataCacheTTLSeconds=30",
+            "--driver-java-options", java_options,
+            *(arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")),
             "--hiveconf", f"hive.server2.thrift.port={h.hiveserver2_port}",
             "--hiveconf", f"hive.server2.thrift.bind.host={self.host}",
             "--hiveconf", "hive.server2.authentication=NOSASL",

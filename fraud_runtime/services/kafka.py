@@ -19,12 +19,11 @@ class Kafka(JvmService):
 
     @property
     def external(self) -> bool:
-        return self.settings.kafka.bootstrap_servers is not None
+        return self.endpoints.kafka_external
 
     @property
     def bootstrap_servers(self) -> str:
-        k = self.settings.kafka
-        return k.bootstrap_servers or f"{self.host}:{k.port}"
+        return self.endpoints.kafka
 
     def ports(self) -> dict[str, int]:
         k = self.settings.kafka
@@ -67,7 +66,7 @@ class Kafka(JvmService):
         return KafkaProbe(self.bootstrap_servers)
 
     def bootstrap(self) -> None:
-        from fraud_runtime.kafka_topics import ensure_topics
+        from fraud_platform.kafka_topics import ensure_topics
 
         k = self.settings.kafka
         ensure_topics(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fraud_runtime.errors import ConfigError
+from fraud_platform.errors import ConfigError
 from fraud_runtime.services.airflow import (
     AirflowApiServer,
     AirflowDagProcessor,

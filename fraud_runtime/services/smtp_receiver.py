@@ -13,16 +13,16 @@ from fraud_runtime.services.base import FULL, Program, Service
 class SmtpReceiver(Service):
     name = "smtp-receiver"
     profiles = FULL
-    process_pattern = r"fraud_runtime\.apps\.smtp_receiver"
+    process_pattern = r"apps\.smtp_receiver"
     ready_timeout = 30.0
 
     @property
     def external(self) -> bool:
-        return self.settings.smtp.host is not None
+        return self.endpoints.smtp_external
 
     @property
     def smtp_host(self) -> str:
-        return self.settings.smtp.host or self.host
+        return self.endpoints.smtp[0]
 
     @property
     def maildir(self) -> Path:
@@ -36,7 +36,7 @@ class SmtpReceiver(Service):
 
     def program(self) -> Program:
         return Program(
-            argv=[sys.executable, "-m", "fraud_runtime.apps.smtp_receiver"],
+            argv=[sys.executable, "-m", "apps.smtp_receiver"],
             env={"PYTHONPATH": str(self.paths.root), "FRAUD_ROOT": str(self.paths.root)},
             cwd=self.paths.root,
         )

@@ -12,16 +12,16 @@ from fraud_runtime.services.base import FULL, Program, Service
 class TransactionsApi(Service):
     name = "transactions-api"
     profiles = FULL
-    process_pattern = r"fraud_runtime\.apps\.transactions_api"
+    process_pattern = r"apps\.transactions_api"
     ready_timeout = 90.0  # simulating six months takes a few seconds on two cores
 
     @property
     def external(self) -> bool:
-        return self.settings.api.url is not None
+        return self.endpoints.api_external
 
     @property
     def base_url(self) -> str:
-        return (self.settings.api.url or f"http://{self.host}:{self.settings.api.port}").rstrip("/")
+        return self.endpoints.api_url
 
     def ports(self) -> dict[str, int]:
         return {"http": self.settings.api.port}
@@ -34,7 +34,7 @@ class TransactionsApi(Service):
 
     def program(self) -> Program:
         return Program(
-            argv=[sys.executable, "-m", "fraud_runtime.apps.transactions_api"],
+            argv=[sys.executable, "-m", "apps.transactions_api"],
             env={"PYTHONPATH": str(self.paths.root), "FRAUD_ROOT": str(self.paths.root)},
             cwd=self.paths.root,
         )

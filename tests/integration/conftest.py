@@ -44,7 +44,7 @@ def unique() -> str:
 
 @pytest.fixture(scope="session")
 def cql(services: dict[str, object]) -> Iterator[object]:
-    from fraud_runtime.clients import cassandra_cluster
+    from fraud_platform.clients import cassandra_cluster
 
     cassandra = services["cassandra"]
     cluster = cassandra_cluster(cassandra.contact_points, cassandra.settings.cassandra.port)
@@ -55,7 +55,7 @@ def cql(services: dict[str, object]) -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def hdfs(services: dict[str, object]):
-    from fraud_runtime.webhdfs import WebHdfs
+    from fraud_platform.webhdfs import WebHdfs
 
     namenode = services["namenode"]
     return WebHdfs(namenode.webhdfs_url, namenode.settings.hdfs.user)

@@ -83,7 +83,7 @@ def test_task_code_resolves_the_platform_connections(airflow, ctx) -> None:
 
 
 def test_a_failing_task_mails_dag_task_and_run_to_the_receiver(airflow, start_full, ctx) -> None:
-    from fraud_runtime.apps.smtp_receiver import read_messages
+    from apps.smtp_receiver import read_messages
     from fraud_runtime.cli.passthrough import tool_environment
 
     receiver = start_full("smtp-receiver")["smtp-receiver"]

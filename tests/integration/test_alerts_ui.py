@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from fraud_runtime.apps.alerts.store import AlertStore
+from apps.alerts.store import AlertStore
 
 PAGE = Path(__file__).resolve().parents[2] / "fraud_runtime" / "apps" / "alerts" / "page.py"
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from fraud_runtime.apps.transactions_api.client import TransactionsApiClient
-from fraud_runtime.clients import hive_connection
+from fraud_platform.api_client import TransactionsApiClient
+from fraud_platform.clients import hive_connection
+from fraud_platform.spark import run_job
 from spark_jobs.extract import ApiSource, extract_day
-from spark_jobs.session import submit_command, submit_env
 
 from .stream_support import ends, metric, records_since, wait_for
 
@@ -82,14 +82,13 @@ def test_training_dag_leaves_a_model_and_metrics(full, ctx, api, hive, hdfs) -> 
     # instead of 58 DAG runs: extract each day from the API, then one load per table.
     first, last = TRAIN_RUN - timedelta(days=58), TRAIN_RUN - timedelta(days=1)
     source = ApiSource(api.base_url, api.token)
-    from fraud_runtime.webhdfs import WebHdfs
+    from fraud_platform.webhdfs import WebHdfs
 
     for i in range((last - first).days + 1):
         for kind in ("transactions", "labels"):
             extract_day(source, WebHdfs(hdfs.base_url, hdfs.user), kind, first + timedelta(days=i))
     for job in ("load_transactions", "load_labels"):
-        loaded = subprocess.run(submit_command(ctx, job, ["--dt", first.isoformat(), "--until", last.isoformat()]),
-                                env={**os.environ, **submit_env(ctx)}, capture_output=True, text=True, timeout=1800)
+        loaded = run_job(ctx, job, ["--dt", first.isoformat(), "--until", last.isoformat()])
         assert loaded.returncode == 0, loaded.stderr[-3000:]
 
     result = fraudctl_airflow("dags", "test", "features_and_training", TRAIN_RUN.isoformat())

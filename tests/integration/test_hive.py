@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fraud_runtime.clients import hive_connection, metastore_databases
+from fraud_platform.clients import hive_connection, metastore_databases
 from fraud_runtime.services.hive import WAREHOUSE
 
 

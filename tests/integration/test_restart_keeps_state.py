@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fraud_domain import topics
-from fraud_runtime.clients import cassandra_cluster, hive_connection
+from fraud_platform.clients import cassandra_cluster, hive_connection
 
 
 def test_down_then_up_keeps_every_kind_of_state(platform, services, hdfs, kafka_bootstrap, unique) -> None:

@@ -6,7 +6,7 @@ import smtplib
 import time
 from email.message import EmailMessage
 
-from fraud_runtime.apps.smtp_receiver import read_messages
+from apps.smtp_receiver import read_messages
 
 
 def test_a_message_sent_over_smtp_lands_in_the_maildir(start_full, unique) -> None:

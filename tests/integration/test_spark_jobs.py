@@ -8,7 +8,6 @@ touches the platform's `fraud` tables or its champion model. Data: the simulator
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from datetime import date, timedelta
 
@@ -16,10 +15,10 @@ import pytest
 
 from fraud_domain.features import ALL_FEATURE_NAMES, OnlineFeatureState, reference_features
 from fraud_domain.simulator import SimulatorConfig
-from fraud_runtime.clients import hive_connection
+from fraud_platform.clients import hive_connection
+from fraud_platform.spark import run_job
 from spark_jobs.extract import write_raw
 from spark_jobs.sample_data import sample_days
-from spark_jobs.session import submit_command, submit_env
 
 FIRST = date(2018, 6, 1)
 DAYS = [FIRST + timedelta(days=i) for i in range(24)]
@@ -69,8 +68,7 @@ def hive(services):
 
 
 def spark_job(ctx, job: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(submit_command(ctx, job, list(args)), env={**os.environ, **submit_env(ctx)},
-                          capture_output=True, text=True, timeout=900)
+    return run_job(ctx, job, list(args), timeout=900)
 
 
 def ok(result: subprocess.CompletedProcess) -> list[dict]:

@@ -51,7 +51,7 @@ class Run:
 
 
 def _topics(kafka_bootstrap: str, unique: str, tag: str) -> dict[str, str]:
-    from fraud_runtime.kafka_topics import ensure_topics
+    from fraud_platform.kafka_topics import ensure_topics
 
     names = {t: f"{t}_{tag}{unique}" for t in topics.ALL_TOPICS}
     ensure_topics(kafka_bootstrap, names.values(), partitions=6, replication_factor=1, retention_ms=86_400_000)
@@ -125,7 +125,7 @@ def scored(run, kafka_bootstrap, tmp_path_factory):
     logs = tmp_path_factory.mktemp("scorer")
     names = run.names
     out_b = f"{names[topics.DECISIONS]}_b"
-    from fraud_runtime.kafka_topics import ensure_topics
+    from fraud_platform.kafka_topics import ensure_topics
 
     ensure_topics(kafka_bootstrap, [out_b], partitions=6, replication_factor=1, retention_ms=86_400_000)
     port_a, port_b = free_port(), free_port()

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from fraud_domain.schema import parse_event, parse_label
-from fraud_runtime.apps.transactions_api.client import (
+from fraud_platform.api_client import (
     ApiClientError,
     NoDataError,
     NotYetAvailableError,
@@ -147,7 +147,7 @@ def own_api(tmp_path) -> Iterator:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "FRAUD_ROOT": str(ROOT), "API_PORT": str(port),
                "API_TOKEN": token, **settings}
         log = (tmp_path / f"api-{port}.log").open("w")
-        procs.append(subprocess.Popen([sys.executable, "-m", "fraud_runtime.apps.transactions_api"], env=env,
+        procs.append(subprocess.Popen([sys.executable, "-m", "apps.transactions_api"], env=env,
                                       stdout=log, stderr=subprocess.STDOUT, cwd=ROOT))
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

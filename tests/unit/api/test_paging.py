@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from fraud_runtime.apps.transactions_api.errors import PageTokenError
-from fraud_runtime.apps.transactions_api.paging import decode_token, encode_token, page
+from apps.transactions_api.errors import PageTokenError
+from apps.transactions_api.paging import decode_token, encode_token, page
 
 DAY = date(2018, 5, 2)
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from apps.transactions_api.dataset import from_file, simulated
+from apps.transactions_api.errors import DatasetError
+from apps.transactions_api.source import HistorySource
 from fraud_domain.schema import parse_event, parse_label
 from fraud_domain.tokenise import Tokeniser
-from fraud_runtime.apps.transactions_api.dataset import from_file, simulated
-from fraud_runtime.apps.transactions_api.errors import DatasetError
-from fraud_runtime.apps.transactions_api.source import HistorySource
 
 KEY = Tokeniser(b"k" * 32)
 COLUMNS = ["TRANSACTION_ID", "TX_DATETIME", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT", "TX_TIME_SECONDS",

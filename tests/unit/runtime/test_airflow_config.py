@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from fraud_platform.errors import ConfigError
 from fraud_runtime.airflow_config import airflow_environment, connections, prepare_airflow_home
 from fraud_runtime.context import Context
-from fraud_runtime.errors import ConfigError
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_connections_follow_the_settings(tmp_ctx: Context) -> None:
     assert conns["fraud_api"] | {"password": "-"} == {"conn_type": "http", "host": "127.0.0.1", "port": 8000,
                                                       "schema": "http", "password": "-"}
     assert conns["fraud_api"]["password"] == "api-secret-456"
-    assert conns["spark_default"]["host"] == tmp_ctx.settings.spark.master
+    assert conns["spark_default"]["host"] == tmp_ctx.endpoints.spark_master == "local[2]"  # the one cap
     assert conns["smtp_default"]["port"] == 1025 and conns["smtp_default"]["extra"]["disable_tls"] is True
 
 

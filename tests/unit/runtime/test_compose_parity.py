@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fraud_runtime.settings import Settings
+from fraud_platform.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
 HOST_PORT = re.compile(r"^\$\{FRAUD_BIND_HOST:-127\.0\.0\.1\}:\$\{(?P<setting>\w+):-(?P<default>\d+)\}:\d+(/udp)?$")

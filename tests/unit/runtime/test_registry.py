@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fraud_runtime.errors import ConfigError
+from fraud_platform.errors import ConfigError
 from fraud_runtime.services.base import PROFILES
 from fraud_runtime.services.registry import SERVICES, check_profile, resolve, service_class
 

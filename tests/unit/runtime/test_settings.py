@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fraud_runtime.errors import ConfigError
-from fraud_runtime.settings import load_settings
+from fraud_platform.errors import ConfigError
+from fraud_platform.settings import load_settings
 
 
 def test_defaults_bind_loopback_and_start_local_engines(monkeypatch, tmp_path: Path) -> None:

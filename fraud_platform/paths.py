@@ -30,11 +30,11 @@ class Paths:
 
     @property
     def env_file(self) -> Path:
-        return self.root / ".env"
+        return env_file(self.root)
 
     @property
     def env_example(self) -> Path:
-        return self.root / ".env.example"
+        return env_example(self.root)
 
     def service_conf(self, service: str) -> Path:
         return self.conf / service
@@ -44,3 +44,13 @@ class Paths:
 
     def service_log(self, service: str) -> Path:
         return self.logs / f"{service}.log"
+
+
+def env_file(root: Path) -> Path:
+    """The checkout's settings file (secrets; mode 0600; ignored by git)."""
+    return root / ".env"
+
+
+def env_example(root: Path) -> Path:
+    """The template `.env` is made from (`<generated>` values become fresh secrets)."""
+    return root / ".env.example"

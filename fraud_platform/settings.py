@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from fraud_runtime.errors import ConfigError
+from fraud_platform.errors import ConfigError
 
 
 def _blank_is_none(value: object) -> object:

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from fraud_runtime.apps.transactions_api.errors import PageTokenError
+from apps.transactions_api.errors import PageTokenError
 
 
 @dataclass(frozen=True)

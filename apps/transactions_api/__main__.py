@@ -1,4 +1,4 @@
-"""Entry point: `python -m fraud_runtime.apps.transactions_api` (settings from .env and the environment)."""
+"""Entry point: `python -m apps.transactions_api` (settings from .env and the environment)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from datetime import UTC, datetime, timedelta
 
 import uvicorn
 
+from apps.transactions_api.app import ApiConfig, create_app
+from apps.transactions_api.dataset import from_file, simulated
+from apps.transactions_api.errors import ApiError
+from apps.transactions_api.source import HistorySource
 from fraud_domain.tokenise import Tokeniser
-from fraud_runtime.apps.transactions_api.app import ApiConfig, create_app
-from fraud_runtime.apps.transactions_api.dataset import from_file, simulated
-from fraud_runtime.apps.transactions_api.errors import ApiError
-from fraud_runtime.apps.transactions_api.source import HistorySource
-from fraud_runtime.context import Context
-from fraud_runtime.errors import ConfigError, FraudError
-from fraud_runtime.logs import configure_logging, get_logger
-from fraud_runtime.settings import ApiSettings, Settings
+from fraud_platform.config import load_config
+from fraud_platform.errors import ConfigError, FraudError
+from fraud_platform.logs import configure_logging, get_logger
+from fraud_platform.settings import ApiSettings, Settings
 
 
 def build_source(settings: Settings) -> HistorySource:
@@ -55,7 +55,7 @@ def main() -> None:
     configure_logging(json=True)
     log = get_logger("transactions_api")
     try:
-        settings = Context.load().settings
+        settings = load_config().settings
         config = api_config(settings.api)
         started = time.perf_counter()
         source = build_source(settings)

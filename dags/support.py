@@ -4,37 +4,47 @@ import time: connections and settings are read when a task runs.
 
 Contract with the runtime (the Airflow services and ``./fraudctl airflow``):
 
-* ``PYTHONPATH`` = the checkout (so ``spark_jobs`` and ``fraud_runtime`` import), ``dags_folder`` = ``dags/``.
+* ``PYTHONPATH`` = the checkout (so ``spark_jobs`` and ``fraud_platform`` import), ``dags_folder`` = ``dags/``.
 * Connections ``API_CONN_ID`` (HTTP: host, port, password = API token) and ``WEBHDFS_CONN_ID`` (host,
   port, login = HDFS user), SMTP configured for the provider; ``FRAUD_ALERT_EMAIL`` = the recipients
   of failure e-mails (comma-separated; default ``fraud-alerts@localhost``).
-* Spark jobs: ``SPARK_CONN_ID`` gives the master. The operator adds, at run time, the platform venv's
-  python (``PYSPARK_PYTHON``), its ``spark-submit`` on ``PATH``, and ``HADOOP_USER_NAME`` from the
-  platform settings; the jobs take their endpoints from those settings too (``spark_jobs.session``).
+* Spark jobs: ``SPARK_CONN_ID`` gives the master. The operator adds, at run time, the platform's Spark
+  configuration (``fraud_platform.spark``: conf, driver memory, endpoints), the platform venv's python
+  (``FRAUD_PLATFORM_PYTHON``) and its ``spark-submit`` on ``PATH``.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import Asset
 
-from spark_jobs.session import FIXED_CONF, JOBS_DIR
+from fraud_platform.airflow_contract import (
+    ALERT_EMAIL_ENV,
+    API_CONN_ID,
+    DEFAULT_ALERT_EMAIL,
+    PLATFORM_PYTHON_ENV,
+    SPARK_CONN_ID,
+    WEBHDFS_CONN_ID,
+)
+from fraud_platform.config import PlatformConfig, load_config
+from fraud_platform.spark import job_env, job_path, session_conf, spark_bin
+from fraud_platform.webhdfs import WebHdfs
+from spark_jobs.extract import ApiSource, extract_day
 
-API_CONN_ID, WEBHDFS_CONN_ID, SPARK_CONN_ID = "fraud_api", "fraud_webhdfs", "spark_default"
 TRANSACTIONS_ASSET = Asset("hive://fraud/transactions")
 LABELS_ASSET = Asset("hive://fraud/labels")
 FEATURES_ASSET = Asset("hive://fraud/features")
 MODELS_ASSET = Asset("hdfs:///models/fraud")
-DRIVER_MEMORY = "1g"
 
 
 def default_args() -> dict:
     """Every task: 3 tries with exponential backoff, a time limit, and an e-mail when it finally fails."""
-    recipients = os.environ.get("FRAUD_ALERT_EMAIL", "fraud-alerts@localhost")
+    recipients = os.environ.get(ALERT_EMAIL_ENV, DEFAULT_ALERT_EMAIL)
     return {
         "owner": "fraud-platform",
         "retries": 2,
@@ -48,33 +58,24 @@ def default_args() -> dict:
     }
 
 
-def platform_spark_env() -> dict[str, str]:
-    """Run-time environment of spark-submit: the platform venv (not Airflow's) and the settings' HDFS user."""
-    from fraud_runtime.context import Context
-
-    ctx = Context.load(Path(os.environ["FRAUD_ROOT"]) if os.environ.get("FRAUD_ROOT") else None)
-    venv = ctx.artifacts.venv("platform")
-    python = venv / "bin" / "python"
-    spark_bin = next(venv.glob("lib/python3*/site-packages/pyspark/bin"), None)
-    if spark_bin is None:
-        raise RuntimeError(f"pyspark is not installed in the platform venv {venv}: run `./fraudctl setup`")
-    return {"PYSPARK_PYTHON": str(python), "PYSPARK_DRIVER_PYTHON": str(python),
-            "PATH": f"{spark_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-            "PYTHONPATH": str(ctx.paths.root), "FRAUD_ROOT": str(ctx.paths.root),
-            "HADOOP_USER_NAME": ctx.settings.hdfs.user, "SPARK_LOCAL_IP": ctx.settings.platform.bind_host,
-            "TZ": "UTC"}
+def platform_spark_env(config: PlatformConfig) -> dict[str, str]:
+    """Run-time environment of spark-submit: the platform venv (not Airflow's), its pyspark on PATH."""
+    python = Path(os.environ.get(PLATFORM_PYTHON_ENV) or sys.executable)
+    return {**job_env(config, python), "PATH": f"{spark_bin(python)}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
 
 
 class PlatformSparkSubmitOperator(SparkSubmitOperator):
-    """SparkSubmitOperator that runs ``spark_jobs/<job>.py`` with the platform venv (see module doc)."""
+    """SparkSubmitOperator for ``spark_jobs/<job>.py``: the platform's one Spark configuration
+    (``fraud_platform.spark``: conf, driver memory, endpoints) and venv, read when the task runs."""
 
     def __init__(self, *, job: str, **kwargs) -> None:
-        kwargs.setdefault("conf", dict(FIXED_CONF))
-        super().__init__(application=str(JOBS_DIR / f"{job}.py"), conn_id=SPARK_CONN_ID, name=f"fraud-{job}",
-                         driver_memory=DRIVER_MEMORY, **kwargs)
+        super().__init__(application=str(job_path(job)), conn_id=SPARK_CONN_ID, name=f"fraud-{job}", **kwargs)
 
     def execute(self, context):
-        self.env_vars = {**platform_spark_env(), **(self.env_vars or {})}
+        config = load_config()
+        self.conf = {**session_conf(config.endpoints), **(self.conf or {})}
+        self._driver_memory = config.settings.spark.driver_memory
+        self.env_vars = {**platform_spark_env(config), **(self.env_vars or {})}
         return super().execute(context)
 
 
@@ -84,8 +85,6 @@ def extract_to_hdfs(kind: str, ds: str) -> dict:
 
     from airflow.sdk import BaseHook
 
-    from fraud_runtime.webhdfs import WebHdfs
-    from spark_jobs.extract import ApiSource, extract_day
 
     api, webhdfs = BaseHook.get_connection(API_CONN_ID), BaseHook.get_connection(WEBHDFS_CONN_ID)
     source = ApiSource(base_url=f"http://{api.host}:{api.port}", token=api.password or "")

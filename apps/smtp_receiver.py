@@ -1,7 +1,7 @@
 """The development SMTP receiver (aiosmtpd): accepts every message on 127.0.0.1:SMTP_PORT and stores it in a
 Maildir under the state dir, so tests and developers can read what Airflow's failure e-mails say.
 
-Run it with `python -m fraud_runtime.apps.smtp_receiver`; read it with `read_messages(maildir)`.
+Run it with `python -m apps.smtp_receiver`; read it with `read_messages(maildir)`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
-from fraud_runtime.logs import configure_logging, get_logger
+from fraud_platform.config import load_config
+from fraud_platform.logs import configure_logging, get_logger
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,8 @@ def _stored(key: str, msg: mailbox.MaildirMessage) -> StoredMessage:
 
 
 def main() -> None:
-    from fraud_runtime.context import Context
-
     configure_logging(json=True)
-    ctx = Context.load()
+    ctx = load_config()
     host, port = ctx.settings.platform.bind_host, ctx.settings.smtp.port
     maildir = ctx.paths.service_data("smtp-receiver") / "maildir"
     controller = Controller(MaildirHandler(maildir), hostname=host, port=port, server_hostname="fraud-platform")

@@ -1,4 +1,4 @@
-"""The Streamlit live-alerts page: `streamlit run fraud_runtime/apps/alerts/page.py`.
+"""The Streamlit live-alerts page: `streamlit run apps/alerts/page.py`.
 
 Reads settings once (cached for the server's life), then re-runs every UI_REFRESH_SECONDS: today's alerts
 (newest first), decisions per minute over the last hour, and one customer's history on demand.
@@ -11,21 +11,20 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from fraud_runtime.apps.alerts.store import AlertStore
-from fraud_runtime.context import Context
+from apps.alerts.store import AlertStore
+from fraud_platform.config import PlatformConfig, load_config
 
 
 @st.cache_resource
-def _store() -> tuple[AlertStore, Context]:
-    from fraud_runtime.clients import cassandra_cluster
+def _store() -> tuple[AlertStore, PlatformConfig]:
+    from fraud_platform.clients import cassandra_cluster
 
-    ctx = Context.load()
-    points = ctx.settings.cassandra.contact_points or ctx.settings.platform.bind_host
-    cluster = cassandra_cluster([p.strip() for p in points.split(",")], ctx.settings.cassandra.port)
+    ctx = load_config()
+    cluster = cassandra_cluster(ctx.endpoints.cassandra_points, ctx.endpoints.cassandra_port)
     return AlertStore(cluster.connect()), ctx
 
 
-def render(store: AlertStore, ctx: Context) -> None:
+def render(store: AlertStore, ctx: PlatformConfig) -> None:
     now = datetime.now(UTC)
     st.title("Live fraud alerts")
     st.caption(f"UTC {now:%Y-%m-%d %H:%M:%S} · refreshes every {ctx.settings.ui.refresh_seconds:g} s")

@@ -14,10 +14,10 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from fraud_runtime.apps.transactions_api.errors import PageTokenError
-from fraud_runtime.apps.transactions_api.metrics import ApiMetrics
-from fraud_runtime.apps.transactions_api.paging import page
-from fraud_runtime.apps.transactions_api.source import HistorySource
+from apps.transactions_api.errors import PageTokenError
+from apps.transactions_api.metrics import ApiMetrics
+from apps.transactions_api.paging import page
+from apps.transactions_api.source import HistorySource
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Run one registered service in the foreground: render its config, initialise it, then exec the very
 `Program` supervisord runs natively. docker-compose's entry point for the platform's own services.
 
-    python -m fraud_runtime.apps.run_service transactions-api
+    python -m fraud_runtime.run_service transactions-api
 
 `AIRFLOW__*` variables of the calling environment win over the rendered ones (a container network needs
 e.g. another execution API URL than the loopback default).
@@ -12,14 +12,14 @@ from __future__ import annotations
 import os
 import sys
 
+from fraud_platform.errors import FraudError
 from fraud_runtime.context import Context
-from fraud_runtime.errors import FraudError
 from fraud_runtime.services.registry import service_class
 
 
 def main(argv: list[str]) -> None:
     if len(argv) != 1:
-        sys.exit("usage: python -m fraud_runtime.apps.run_service SERVICE")
+        sys.exit("usage: python -m fraud_runtime.run_service SERVICE")
     try:
         service = service_class(argv[0])(Context.load())
         service.conf_dir.mkdir(parents=True, exist_ok=True)

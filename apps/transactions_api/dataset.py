@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from apps.transactions_api.errors import DatasetError
 from fraud_domain.simulator import HANDBOOK_COLUMNS, Simulation, SimulatorConfig, simulate
 from fraud_domain.simulator.profiles import make_profiles
-from fraud_runtime.apps.transactions_api.errors import DatasetError
 
 SECONDS_PER_DAY = 86_400
 _INT_COLUMNS = ("TRANSACTION_ID", "CUSTOMER_ID", "TERMINAL_ID", "TX_FRAUD", "TX_FRAUD_SCENARIO")

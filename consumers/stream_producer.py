@@ -1,0 +1,117 @@
+"""The stream producer process: simulated (or replayed) transactions to `transaction_topic`, labels to
+`fraud_labels`. `./fraudctl stream` is this command; the `stream-producer` service runs it on the live clock
+(`python -m consumers.stream_producer --days 7 --metrics-port …`). The publishing logic is in
+`consumers.producer`; this module is its entry: options, settings, Kafka client, signals, metrics.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from consumers import entry, kafka_io, producer
+from consumers.metrics import ProducerMetrics
+from fraud_domain import topics
+from fraud_domain.simulator import SimulatorConfig, iter_events, simulate
+from fraud_domain.tokenise import Tokeniser
+from fraud_platform.errors import ConfigError, FraudError
+
+console = Console(stderr=True)
+Seed = Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")]
+Customers = Annotated[int, typer.Option(min=1, help="Simulated customers.")]
+Terminals = Annotated[int, typer.Option(min=1, help="Simulated terminals.")]
+Days = Annotated[int, typer.Option(min=1, help="Simulated days.")]
+Start = Annotated[str, typer.Option(help="First simulated day (YYYY-MM-DD).")]
+HandbookOnly = Annotated[bool, typer.Option(help="Only the handbook's fraud scenarios (no extra patterns).")]
+
+
+def simulator_config(seed: int, customers: int, terminals: int, days: int, start: str, handbook_only: bool,
+                     label_delay_seconds: int | None = None) -> SimulatorConfig:
+    """The simulator's configuration from command-line values (a bad date is one clear error)."""
+    try:
+        first = date.fromisoformat(start)
+    except ValueError:
+        raise ConfigError(f"--start-date {start!r} is not a YYYY-MM-DD date") from None
+    extra = {} if label_delay_seconds is None else {"label_delay": timedelta(seconds=label_delay_seconds)}
+    make = SimulatorConfig.handbook if handbook_only else SimulatorConfig
+    return make(seed=seed, n_customers=customers, n_terminals=terminals, n_days=days, start_date=first, **extra)
+
+
+def stream(
+    count: Annotated[int | None, typer.Option(help="Publish exactly N transactions, then exit; "
+                                              "without it run until stopped (live clock).")] = None,
+    rate: Annotated[float | None, typer.Option(help="Mean tx/s, Poisson arrivals (default: as fast as "
+                                               "possible with --count, STREAM_RATE otherwise).")] = None,
+    seed: Seed = 0, customers: Customers = 5000, terminals: Terminals = 10000, days: Days = 183,
+    start_date: Start = "2018-04-01", handbook_only: HandbookOnly = False,
+    replay: Annotated[Path | None, typer.Option(help="Replay a handbook-layout CSV/Parquet file instead.")] = None,
+    seasonal: Annotated[bool | None, typer.Option(help="Live stream: daily/weekly rhythm around the rate "
+                                                  "(default STREAM_SEASONALITY).")] = None,
+    metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus metrics (records published) "
+                                                     "on this port.")] = None,
+) -> None:
+    """Publish simulated transactions to transaction_topic (key = customer) and labels to fraud_labels."""
+    if count is not None and count < 0:
+        raise ConfigError(f"--count must be >= 0 (got {count})")
+    if rate is not None and rate <= 0:
+        raise ConfigError(f"--rate must be > 0 (got {rate})")
+    config = entry.configure()
+    s = config.settings
+    if s.tokenisation.key is None:
+        raise ConfigError("TOKENISATION_KEY is not set in .env: run ./fraudctl setup")
+    tokeniser = Tokeniser(s.tokenisation.key.get_secret_value().encode())
+    sim_config = simulator_config(seed, customers, terminals, days, start_date, handbook_only,
+                                  s.stream.label_delay_seconds)
+    live = count is None and replay is None
+    if replay is not None:
+        try:
+            sim = producer.replay_simulation(producer.read_dataset(replay), sim_config)
+        except (ValueError, OSError) as exc:
+            raise ConfigError(f"--replay: {exc}") from None
+        pairs = iter_events(sim, tokeniser)
+    elif live:
+        pairs = producer.live_pairs(sim_config, tokeniser)
+    else:
+        sim = simulate(sim_config)
+        if len(sim.transactions) < count:
+            raise ConfigError(f"--count {count} exceeds the simulation's {len(sim.transactions):,} "
+                              "transactions: raise --days or --customers")
+        pairs = iter_events(sim, tokeniser)
+    on_sent: Callable[[str], None] = lambda topic: None  # noqa: E731
+    if metrics_port:
+        metrics = ProducerMetrics()
+        entry.serve_metrics(metrics, s, metrics_port)
+        on_sent = metrics.published
+    kafka = kafka_io.producer(config.endpoints.kafka, client_id="fraudctl-stream")
+    stopping: list[bool] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.append(True))
+    try:
+        done = producer.publish(pairs, lambda t, k, v: kafka.send(t, key=k, value=v), count=count,
+                                rate=rate if rate is not None else (s.stream.rate if live else None), live=live,
+                                topics=(topics.TRANSACTIONS, topics.LABELS), seed=seed, stop=lambda: bool(stopping),
+                                seasonal=live and (s.stream.seasonality if seasonal is None else seasonal),
+                                on_sent=on_sent)
+        kafka.flush()
+    finally:
+        kafka.close()
+    console.print(f"published {done.events:,} transactions and {done.labels:,} labels")
+
+
+def main() -> None:
+    try:
+        typer.run(stream)
+    except FraudError as exc:
+        console.print(f"[bold red]stream-producer: error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

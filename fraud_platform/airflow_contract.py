@@ -1,0 +1,12 @@
+"""What the runtime gives every Airflow process and what the DAGs read: connection ids and environment
+names. The runtime renders them (`fraud_runtime.airflow_config`); `dags/support.py` uses them."""
+
+from __future__ import annotations
+
+API_CONN_ID = "fraud_api"  # HTTP: host, port, password = the API's bearer token
+WEBHDFS_CONN_ID = "fraud_webhdfs"  # host, port, login = HDFS user
+SPARK_CONN_ID = "spark_default"  # host = the Spark master
+SMTP_CONN_ID = "smtp_default"  # what Airflow's failure e-mails use
+PLATFORM_PYTHON_ENV = "FRAUD_PLATFORM_PYTHON"  # the platform venv's python: Spark jobs run with it
+ALERT_EMAIL_ENV = "FRAUD_ALERT_EMAIL"  # comma-separated recipients of failure e-mails
+DEFAULT_ALERT_EMAIL = "fraud-alerts@localhost"

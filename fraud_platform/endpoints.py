@@ -1,0 +1,109 @@
+"""Where each engine is: the one answer for every caller (consumers, Spark jobs, DAGs, apps, the runtime).
+
+Rule, stated once: an endpoint setting that is set (e.g. `KAFKA_BOOTSTRAP_SERVERS`) names an existing
+cluster and nothing is started locally (`external_*` is True); left empty, the platform's local engine on
+`FRAUD_BIND_HOST` and the configured port is the answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fraud_platform.settings import Settings
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    settings: Settings
+
+    @property
+    def host(self) -> str:
+        return self.settings.platform.bind_host
+
+    # ---- Kafka -------------------------------------------------------------------------------
+    @property
+    def kafka_external(self) -> bool:
+        return self.settings.kafka.bootstrap_servers is not None
+
+    @property
+    def kafka(self) -> str:
+        """Bootstrap servers, `host:port[,host:port…]`."""
+        k = self.settings.kafka
+        return k.bootstrap_servers or f"{self.host}:{k.port}"
+
+    # ---- Cassandra ---------------------------------------------------------------------------
+    @property
+    def cassandra_external(self) -> bool:
+        return self.settings.cassandra.contact_points is not None
+
+    @property
+    def cassandra_points(self) -> tuple[str, ...]:
+        points = self.settings.cassandra.contact_points or self.host
+        return tuple(p.strip() for p in points.split(",") if p.strip())
+
+    @property
+    def cassandra_port(self) -> int:
+        return self.settings.cassandra.port
+
+    # ---- HDFS --------------------------------------------------------------------------------
+    @property
+    def hdfs_external(self) -> bool:
+        return self.settings.hdfs.namenode_uri is not None
+
+    @property
+    def namenode_uri(self) -> str:
+        """`hdfs://host:port`, Hadoop's `fs.defaultFS`."""
+        h = self.settings.hdfs
+        return h.namenode_uri or f"hdfs://{self.host}:{h.rpc_port}"
+
+    @property
+    def webhdfs_url(self) -> str:
+        h = self.settings.hdfs
+        return (h.webhdfs_url or f"http://{self.host}:{h.http_port}").rstrip("/")
+
+    @property
+    def hdfs_user(self) -> str:
+        return self.settings.hdfs.user
+
+    # ---- Hive --------------------------------------------------------------------------------
+    @property
+    def metastore_external(self) -> bool:
+        return self.settings.hive.metastore_uri is not None
+
+    @property
+    def metastore_uri(self) -> str:
+        h = self.settings.hive
+        return h.metastore_uri or f"thrift://{self.host}:{h.metastore_port}"
+
+    @property
+    def hiveserver2_external(self) -> bool:
+        return self.settings.hive.hiveserver2_host is not None
+
+    @property
+    def hiveserver2(self) -> tuple[str, int]:
+        h = self.settings.hive
+        return h.hiveserver2_host or self.host, h.hiveserver2_port
+
+    # ---- Spark -------------------------------------------------------------------------------
+    @property
+    def spark_master(self) -> str:
+        """The configured master; the machine-wide default `local[*]` is capped to `local[2]` (shared box)."""
+        master = self.settings.spark.master
+        return "local[2]" if master == "local[*]" else master
+
+    # ---- the upstream transactions API and SMTP ----------------------------------------------
+    @property
+    def api_external(self) -> bool:
+        return self.settings.api.url is not None
+
+    @property
+    def api_url(self) -> str:
+        return (self.settings.api.url or f"http://{self.host}:{self.settings.api.port}").rstrip("/")
+
+    @property
+    def smtp_external(self) -> bool:
+        return self.settings.smtp.host is not None
+
+    @property
+    def smtp(self) -> tuple[str, int]:
+        return self.settings.smtp.host or self.host, self.settings.smtp.port

@@ -1,3 +1,0 @@
-"""The transactions API: the batch layer's upstream "payments API" (paginated daily transactions, and
-chargeback labels once the label delay has passed). Run it with ``python -m fraud_runtime.apps.transactions_api``.
-"""
