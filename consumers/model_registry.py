@@ -1,10 +1,7 @@
 """``ModelRegistry``: the champion model the batch layer publishes on HDFS, polled for hot reload.
 
-Layout (written by ``spark_jobs/train_model.py``, see ``fraud_platform/model_store.py``)::
-
-    /models/fraud/champion                   one line: the champion's <version>
-    /models/fraud/<version>/metadata.json    flavour, feature_names, positive_index, ...
-    /models/fraud/<version>/pipeline/        Spark ML PipelineModel
+The layout (champion pointer, version folders, metadata) is ``fraud_platform.model_store``'s, written by
+``spark_jobs/train_model.py``.
 
 The scorer calls ``poll()`` every ``STREAM_MODEL_POLL_SECONDS``: when the pointer names a new version it
 loads it (``model_loader.load``) and returns it; until a champion exists (or while HDFS is unreachable)
@@ -17,10 +14,11 @@ import json
 from typing import Any, Protocol
 
 from consumers.errors import ModelLoadError
+from consumers.model_loader import load
 from fraud_platform.logs import get_logger
+from fraud_platform.model_store import MODELS_ROOT, ModelStore, parse_pointer
 
 log = get_logger("consumers.model_registry")
-MODELS_ROOT = "/models/fraud"
 
 
 class Model(Protocol):
@@ -33,15 +31,16 @@ class Model(Protocol):
 
 class ModelRegistry:
     def __init__(self, hdfs: Any, root: str = MODELS_ROOT) -> None:
-        self.hdfs, self.root = hdfs, root.rstrip("/")
+        self.hdfs, self.store = hdfs, ModelStore(root.rstrip("/"))
         self.version: str | None = None
         self._failed: str | None = None  # a version that failed to load: not retried every poll
 
     def champion_version(self) -> str | None:
         """The version the pointer names, or None when there is no champion yet."""
-        if not self.hdfs.exists(f"{self.root}/champion"):
+        pointer = self.store.champion_pointer
+        if not self.hdfs.exists(pointer):
             return None
-        return self.hdfs.read(f"{self.root}/champion").decode().strip() or None
+        return parse_pointer(self.hdfs.read(pointer).decode())
 
     def poll(self) -> Model | None:
         """A newly promoted champion, loaded; None when nothing changed or it cannot be used."""
@@ -52,11 +51,9 @@ class ModelRegistry:
             return None
         if version is None or version in (self.version, self._failed):
             return None
-        from consumers.model_loader import load
-
         try:
-            metadata = json.loads(self.hdfs.read(f"{self.root}/{version}/metadata.json"))
-            model = load(self.hdfs, f"{self.root}/{version}", metadata)
+            metadata = json.loads(self.hdfs.read(self.store.metadata_path(version)))
+            model = load(self.hdfs, self.store.version_dir(version), metadata)
         except (ModelLoadError, ValueError, KeyError, OSError, RuntimeError) as exc:
             self._failed = version
             log.error("champion model cannot be loaded; keeping the current one", version=version,

@@ -23,6 +23,7 @@ import argparse
 import time
 from datetime import UTC, date, datetime, timedelta
 
+from fraud_platform.model_store import MODELS_ROOT
 from spark_jobs.entry import date_range, iso_date, run
 from spark_jobs.errors import MissingInputError, QualityError
 
@@ -170,7 +171,7 @@ def main() -> None:
     parser.add_argument("--test-days", type=int, default=7)
     parser.add_argument("--models", default=",".join(MODEL_TYPES), help="comma-separated: lr,rf,gbt")
     parser.add_argument("--database", default="fraud", help="Hive database (default %(default)s)")
-    parser.add_argument("--models-root", default="/models/fraud", help="HDFS model store (default %(default)s)")
+    parser.add_argument("--models-root", default=MODELS_ROOT, help="HDFS model store (default %(default)s)")
     args = parser.parse_args()
     model_types = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = sorted(set(model_types) - set(MODEL_TYPES))
