@@ -20,16 +20,14 @@ from pathlib import Path
 
 import orjson
 
+from consumers import kafka_io, producer
+from fraud_domain import topics
+from fraud_platform.kafka_topics import ensure_topics
+from fraud_runtime.context import Context
+from fraud_runtime.services.kafka import Kafka
+from tests.support.stream import end_total, free_port, metric, spawn, stop, wait_for
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "integration")]
-
-from stream_support import end_total, free_port, metric, spawn, stop, wait_for  # noqa: E402
-
-from consumers import kafka_io, producer  # noqa: E402
-from fraud_domain import topics  # noqa: E402
-from fraud_platform.kafka_topics import ensure_topics  # noqa: E402
-from fraud_runtime.context import Context  # noqa: E402
-from fraud_runtime.services.kafka import Kafka  # noqa: E402
 
 BOOT = ""  # the platform's Kafka (KAFKA_BOOTSTRAP_SERVERS or the local broker), set in main()
 LOG = Path("/tmp")
@@ -218,8 +216,7 @@ def persister(ctx, count: int) -> None:
     from datetime import UTC, datetime
 
     from consumers import persister_rows as rows
-    from consumers.output import encode
-    from fraud_domain.schema import Decision
+    from fraud_domain.schema import Decision, decision_to_json
     from fraud_platform.clients import cassandra_cluster
 
     tag = uuid.uuid4().hex[:8]
@@ -228,8 +225,9 @@ def persister(ctx, count: int) -> None:
     raws = []
     for ev, _ in itertools.islice(_pairs(ctx), 2 * count):
         d = Decision(transaction_id=ev.transaction_id, event_time=ev.event_time, scored_at=datetime.now(UTC),
-                     score=0.9, decision="review", reasons=("velocity",), features={"tx_amount": ev.amount})
-        raw = encode(d, ev)
+                     score=0.9, decision="review", reasons=("velocity",), features={"tx_amount": ev.amount},
+                     customer_id=ev.customer_id, terminal_id=ev.terminal_id, amount=ev.amount)
+        raw = decision_to_json(d)
         if len(raws) < count:
             p.send(names[topics.DECISIONS], key=str(ev.customer_id).encode(), value=raw)
         raws.append(raw)

@@ -6,7 +6,8 @@ Starts its own API process on a free port (same settings as `.env`, simulator hi
 to a healthy `/healthz` and the RSS after start, then reads every page of the day through the client:
 first pass cold (the day is serialised on first request), then warm passes (served from the cache). The raw
 baseline is the same day turned into event JSON in-process (iter_events + event_to_json, no HTTP), measured
-in the same run. Prints Markdown rows for BENCHMARKS.md. Run with the platform venv's python.
+in the same run. Prints Markdown rows for BENCHMARKS.md. Run with the platform venv's python from the checkout
+(PYTHONPATH=.; `./fraudctl benchmark transactions_api` does both).
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from fraud_platform.api_client import TransactionsApiClient
 
-from fraud_platform.api_client import TransactionsApiClient  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _free_port() -> int:

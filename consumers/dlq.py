@@ -6,7 +6,7 @@ UTF-8 and oversize payloads survive for inspection and replay):
 ==================  =================================================================
 ``dlq.reason``      ``str(EventValidationError)``, e.g. ``amount: must be > 0.0 ... (got -3.0)``
 ``dlq.field``       the failing field (``payload`` when the bytes are unusable)
-``dlq.category``    a low-cardinality class (``CATEGORIES``), also the metrics label
+``dlq.category``    the error's ``ErrorCode`` value (``CATEGORIES``), also the metrics label
 ``dlq.topic`` / ``dlq.partition`` / ``dlq.offset``  where the record came from
 ``dlq.failed_at``   UTC ISO-8601 time of the rejection
 ==================  =================================================================
@@ -16,41 +16,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fraud_domain.errors import EventValidationError
+from fraud_domain.errors import ErrorCode, EventValidationError
 from fraud_domain.utc import format_utc
 
-CATEGORIES = ("oversize", "not_utf8", "not_json", "not_object", "missing_field", "unknown_field",
-              "duplicate_field", "wrong_type", "out_of_range", "future_timestamp", "bad_format",
-              "processing_error")
+PROCESSING_ERROR = "processing_error"  # anything but a validation error: a bug or an outage, not bad input
+CATEGORIES = (*(code.value for code in ErrorCode), PROCESSING_ERROR)
 
 
 def category(err: Exception) -> str:
-    """Map a rejection to one of ``CATEGORIES`` (from the domain's field/reason wording)."""
-    if not isinstance(err, EventValidationError):
-        return "processing_error"
-    field, reason = err.field, err.reason
-    if field == "payload":
-        if reason.startswith("must be at most"):
-            return "oversize"
-        if reason.startswith("must be UTF-8"):
-            return "not_utf8"
-        if reason.startswith("must be JSON"):
-            return "not_json"
-        return "not_object"
-    if reason == "missing":
-        return "missing_field"
-    if reason == "unknown field":
-        return "unknown_field"
-    if reason == "duplicate key":
-        return "duplicate_field"
-    if field == "event_time" and "after now" in reason:
-        return "future_timestamp"
-    if reason.startswith(("must be a string", "must be an integer", "must be a number", "must be a datetime",
-                          "must be an ISO-8601 string", "must be a boolean")):
-        return "wrong_type"
-    if reason.startswith(("must be in [", "must be >", "must be <", "must be finite")):
-        return "out_of_range"
-    return "bad_format"
+    """One of ``CATEGORIES``: the validation error's ``code``, else ``processing_error``."""
+    return err.code.value if isinstance(err, EventValidationError) else PROCESSING_ERROR
 
 
 def headers(err: Exception, topic: str, partition: int, offset: int, now: datetime) -> list[tuple[str, bytes]]:

@@ -1,17 +1,15 @@
 """Records -> Cassandra rows for the persister: pure mapping, unit-tested.
 
-``transaction_topic`` -> ``transactions_by_customer``; ``fraud_topic`` -> ``decisions`` (+ the keys the
-scorer appends, see ``output.py``), ``decisions_by_minute`` and, for review/block, ``alerts_by_day``.
+``transaction_topic`` -> ``transactions_by_customer``; ``fraud_topic`` -> ``decisions`` (with the transaction's
+keys the ``Decision`` carries), ``decisions_by_minute`` and, for review/block, ``alerts_by_day``.
 Every key holds ``transaction_id``: writing a row twice leaves one row.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 
-from consumers.output import extras
 from fraud_domain.schema import parse_decision, parse_event
 
 TX_COLUMNS = ("customer_id", "event_time", "transaction_id", "terminal_id", "amount", "currency", "channel",
@@ -34,13 +32,12 @@ def transaction_row(raw: bytes, max_bytes: int) -> tuple:
 def decision_rows(raw: bytes) -> tuple[tuple, tuple, tuple | None]:
     """(``decisions``, ``decisions_by_minute``, ``alerts_by_day`` or None) values for one decision."""
     d = parse_decision(raw)
-    customer, terminal, amount = extras(json.loads(raw))
     tx = uuid.UUID(d.transaction_id)
-    decision = (tx, d.event_time, d.scored_at, customer, terminal, amount, d.score, d.decision, list(d.reasons),
-                d.model_version, d.features)
-    minute = (d.event_time.replace(second=0, microsecond=0), tx, d.decision, d.score, amount)
+    decision = (tx, d.event_time, d.scored_at, d.customer_id, d.terminal_id, d.amount, d.score, d.decision,
+                list(d.reasons), d.model_version, d.features)
+    minute = (d.event_time.replace(second=0, microsecond=0), tx, d.decision, d.score, d.amount)
     alert = None
     if d.decision != "approve":
-        alert = (d.event_time.date(), d.event_time, tx, customer, terminal, amount, d.score, d.decision,
-                 list(d.reasons), d.model_version)
+        alert = (d.event_time.date(), d.event_time, tx, d.customer_id, d.terminal_id, d.amount, d.score,
+                 d.decision, list(d.reasons), d.model_version)
     return decision, minute, alert

@@ -22,13 +22,12 @@ from consumers.decide import combine
 from consumers.labels import LabelFeed
 from consumers.loop import ConsumerLoop
 from consumers.model_registry import Model, ModelRegistry
-from consumers.output import encode
 from consumers.state_store import CassandraStateStore, Snapshot
 from consumers.watchdog import Watchdog
 from fraud_domain import topics
 from fraud_domain.errors import EventValidationError
 from fraud_domain.features import OnlineFeatureState, retention, to_vector
-from fraud_domain.schema import Decision, parse_event
+from fraud_domain.schema import Decision, decision_to_json, parse_event
 from fraud_platform.logs import get_logger
 from fraud_platform.webhdfs import WebHdfs
 
@@ -106,8 +105,9 @@ class Scorer:
         for (r, ev, features, hits), p in zip(scored, probabilities, strict=True):  # Step 4: produce
             score, outcome, reasons = combine(hits, p, self.thresholds)
             d = Decision(transaction_id=ev.transaction_id, event_time=ev.event_time, scored_at=now, score=score,
-                         decision=outcome, reasons=reasons, model_version=version, features=features)
-            self.producer.send(self.out_topic, key=str(ev.customer_id).encode(), value=encode(d, ev),
+                         decision=outcome, reasons=reasons, model_version=version, features=features,
+                         customer_id=ev.customer_id, terminal_id=ev.terminal_id, amount=ev.amount)
+            self.producer.send(self.out_topic, key=str(ev.customer_id).encode(), value=decision_to_json(d),
                                timestamp_ms=r.timestamp if r.timestamp > 0 else None)
             outcomes[outcome] += 1
             flagged.update(reasons)
@@ -160,6 +160,8 @@ class Scorer:
 
     def _snapshot(self) -> Snapshot:
         self._next_checkpoint = time.monotonic() + self.checkpoint_every
+        # Forget idle entities: only history no window can reach is dropped, which the snapshot leaves out anyway.
+        self.state.prune()
         if self.state.newest_us is not None:
             horizon = max(retention("customer"), retention("terminal")) + self.state.allowed_lateness
             self.labels.expire(self.state.newest_us - int(horizon.total_seconds() * 1_000_000))

@@ -28,10 +28,9 @@ import orjson
 
 from consumers.cassandra_io import Writer, partition_batches
 from fraud_domain.features import OnlineFeatureState
-from fraud_domain.features.online import SNAPSHOT_FORMAT
+from fraud_domain.features.definitions import ENTITIES
+from fraud_domain.features.online import SnapshotHeader
 from fraud_domain.schema import Label, label_to_json, parse_label
-
-ENTITIES = ("customer", "terminal")
 
 
 @dataclass
@@ -49,17 +48,15 @@ class Snapshot:
 
     entities: dict[str, dict[int, dict[str, Any] | None]]  # entity -> key -> history (None = delete)
     offsets: dict[tuple[str, int], int]
-    meta: dict[str, Any]
+    meta: SnapshotHeader  # the state's snapshot header (format, clock), as the domain defines it
     pending_labels: list[Label]
 
     @classmethod
     def take(cls, state: OnlineFeatureState, dirty: dict[str, set[int]], offsets: dict[tuple[str, int], int],
              pending: list[Label]) -> Snapshot:
         """Copy the ``dirty`` histories (list slices) with the offsets, clock and pending labels they match."""
-        meta = {"format": SNAPSHOT_FORMAT, "newest_us": state.newest_us,
-                "allowed_lateness_us": int(state.allowed_lateness.total_seconds() * 1_000_000)}
         return cls({entity: state.export_entities(entity, dirty[entity]) for entity in ENTITIES}, dict(offsets),
-                   meta, list(pending))
+                   state.snapshot_header(), list(pending))
 
     def __len__(self) -> int:
         return sum(map(len, self.entities.values()))

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sys
 from collections.abc import Callable
@@ -39,9 +40,11 @@ def simulator_config(seed: int, customers: int, terminals: int, days: int, start
         first = date.fromisoformat(start)
     except ValueError:
         raise ConfigError(f"--start-date {start!r} is not a YYYY-MM-DD date") from None
-    extra = {} if label_delay_seconds is None else {"label_delay": timedelta(seconds=label_delay_seconds)}
     make = SimulatorConfig.handbook if handbook_only else SimulatorConfig
-    return make(seed=seed, n_customers=customers, n_terminals=terminals, n_days=days, start_date=first, **extra)
+    config = make(seed=seed, n_customers=customers, n_terminals=terminals, n_days=days, start_date=first)
+    if label_delay_seconds is None:
+        return config
+    return dataclasses.replace(config, label_delay=timedelta(seconds=label_delay_seconds))
 
 
 def stream(
@@ -76,7 +79,7 @@ def stream(
         except (ValueError, OSError) as exc:
             raise ConfigError(f"--replay: {exc}") from None
         pairs = iter_events(sim, tokeniser)
-    elif live:
+    elif count is None:  # live
         pairs = producer.live_pairs(sim_config, tokeniser)
     else:
         sim = simulate(sim_config)

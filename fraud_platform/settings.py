@@ -213,15 +213,16 @@ class Settings(BaseModel):
 
 def load_settings(env_file: Path | None) -> Settings:
     """Read every section from the process environment, then `env_file` (the environment wins)."""
-    kwargs = {"_env_file": env_file} if env_file and env_file.exists() else {}
-    sections = {name: field.annotation for name, field in Settings.model_fields.items()}
-    values = {}
-    for name, cls in sections.items():
+    dotenv = env_file if env_file and env_file.exists() else None
+    values: dict[str, BaseSettings] = {}
+    for name, field in Settings.model_fields.items():
+        section = field.annotation
+        assert isinstance(section, type) and issubclass(section, BaseSettings), name  # each reads the env
         try:
-            values[name] = cls(**kwargs)
+            values[name] = section(_env_file=dotenv)
         except ValidationError as exc:
             first = exc.errors()[0]
-            prefix = cls.model_config.get("env_prefix", "")
+            prefix = section.model_config.get("env_prefix", "")
             setting = f"{prefix}{first['loc'][0]}".upper() if first["loc"] else prefix
             raise ConfigError(f"setting {setting}={first.get('input')!r} is invalid: {first['msg']}") from None
-    return Settings(**values)
+    return Settings.model_validate(values)

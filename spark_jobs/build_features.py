@@ -5,7 +5,9 @@ Each target day's features need its entities' history over the longest declared 
 those earlier partitions are read too. A target day with no ``fraud.transactions`` partition, or a gap in
 the history after the table's first day, is an error naming the missing partitions; history before the
 first loaded day simply does not exist (the start of the data). The target days' partitions of
-``fraud.features`` are overwritten, so a rerun replaces them.
+``fraud.features`` are overwritten, so a rerun replaces them. An existing ``fraud.features`` is first
+brought up to the declared features (``tables.ensure_table``: new features are added as columns, any other
+change stops the job) and written by column name.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def build(spark, start: date, end: date, database: str) -> int:
     from pyspark.sql import functions as F
 
     from spark_jobs.features import TX_COLUMNS, compute_features
-    from spark_jobs.tables import FEATURES, LABELS, PARTITION, TRANSACTIONS, ensure_table
+    from spark_jobs.tables import FEATURES, LABELS, PARTITION, TRANSACTIONS, ensure_table, insert_by_name
 
     for table in (TRANSACTIONS, LABELS, FEATURES):
         ensure_table(spark, table, database)
@@ -53,7 +55,7 @@ def build(spark, start: date, end: date, database: str) -> int:
     out = (features.withColumn(PARTITION, F.date_format("event_time", "yyyy-MM-dd"))
            .where(F.col(PARTITION).between(start.isoformat(), end.isoformat()))
            .select(*FEATURES.column_names, PARTITION))
-    out.write.insertInto(features_table, overwrite=True)
+    insert_by_name(out, FEATURES, database, overwrite=True)
     return spark.table(features_table).where(F.col(PARTITION).between(start.isoformat(), end.isoformat())).count()
 
 

@@ -15,3 +15,7 @@ class QualityError(BatchError):
 
 class ExtractError(BatchError):
     """The upstream API answered something unusable (bad JSON, missing fields, inconsistent totals)."""
+
+
+class SchemaDriftError(BatchError):
+    """An existing table differs from its declaration in a way ``ALTER TABLE ADD COLUMNS`` cannot fix."""

@@ -1,7 +1,8 @@
 """The Spark backend of ``fraud_domain.features.definitions``: every declared feature, no feature of its own.
 
-It reads each declaration's ``entity_column``, ``window_seconds``, ``delay_seconds``, ``aggregate`` /
-``kind`` and turns them into window-function or join expressions; ``tests/integration/test_spark_jobs.py``
+It reads each declaration's ``entity_column``, ``window_seconds``, ``delay_seconds`` and ``kind`` and turns
+them into window-function or join expressions, one function per kind in ``IMPLEMENTATIONS`` (a kind it lacks
+fails before any work); each column is cast to its declared ``dtype``. ``tests/integration/test_spark_jobs.py``
 checks it against ``features.reference`` and ``OnlineFeatureState`` on the same transactions.
 
 Point-in-time rules, as the reference pins them down:
@@ -17,10 +18,16 @@ Point-in-time rules, as the reference pins them down:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from fraud_domain.features.backend import DispatchTable, implementation
 from fraud_domain.features.definitions import (
     ALL_FEATURE_NAMES,
     ALL_FEATURES,
+    LABELLED_AGGREGATES,
     MIN_SPEED_INTERVAL,
+    NIGHT_LAST_HOUR,
     RowFeature,
     StreamFeature,
     WindowFeature,
@@ -50,18 +57,11 @@ def compute_features(transactions, labels):
     ``KEY_COLUMNS`` + ``ALL_FEATURE_NAMES`` for every transaction (history rows included)."""
     from pyspark.sql import functions as F
 
+    build = [(f, implementation(IMPLEMENTATIONS, f, backend="spark")) for f in ALL_FEATURES]
     df = transactions.select(*TX_COLUMNS).withColumn("_ts", F.unix_micros("event_time"))
     df = _with_ties(df)
     df = _with_fraud_counts(df, latest_labels(labels))
-    columns = {}
-    for f in ALL_FEATURES:
-        if isinstance(f, RowFeature):
-            columns[f.name] = _row(f)
-        elif isinstance(f, WindowFeature):
-            columns[f.name] = _window(f)
-        else:
-            columns[f.name] = _stream(f)
-    df = df.withColumns({name: expr.cast("double") for name, expr in columns.items()})
+    df = df.withColumns({f.name: column(f).cast(f.dtype) for f, column in build})
     return df.select(*KEY_COLUMNS, *ALL_FEATURE_NAMES)
 
 
@@ -99,27 +99,44 @@ def _count_and_sum(column: str, window_us: int, delay_us: int):
     return n, total
 
 
-def _row(f: RowFeature):
+def _amount(f: RowFeature):
     from pyspark.sql import functions as F
 
-    if f.kind == "amount":
-        return F.col("amount")
-    if f.kind == "weekend":  # Spark: 1 = Sunday ... 7 = Saturday (session time zone UTC)
-        return F.when(F.dayofweek("event_time").isin(1, 7), 1.0).otherwise(0.0)
-    from fraud_domain.features.definitions import NIGHT_LAST_HOUR
+    return F.col("amount")
+
+
+def _weekend(f: RowFeature):
+    from pyspark.sql import functions as F
+
+    # Spark: 1 = Sunday ... 7 = Saturday (session time zone UTC)
+    return F.when(F.dayofweek("event_time").isin(1, 7), 1.0).otherwise(0.0)
+
+
+def _night(f: RowFeature):
+    from pyspark.sql import functions as F
 
     return F.when(F.hour("event_time") <= NIGHT_LAST_HOUR, 1.0).otherwise(0.0)
 
 
-def _window(f: WindowFeature):
+def _window_count_and_sum(f: WindowFeature):
+    return _count_and_sum(f.entity_column, f.window_seconds * _US, f.delay_seconds * _US)
+
+
+def _count(f: WindowFeature):
+    return _window_count_and_sum(f)[0]
+
+
+def _mean_amount(f: WindowFeature):
     from pyspark.sql import functions as F
 
-    window_us, delay_us = f.window_seconds * _US, f.delay_seconds * _US
-    n, total = _count_and_sum(f.entity_column, window_us, delay_us)
-    if f.aggregate == "count":
-        return n
-    if f.aggregate == "mean_amount":
-        return F.when(n > 0, total / n).otherwise(0.0)
+    n, total = _window_count_and_sum(f)
+    return F.when(n > 0, total / n).otherwise(0.0)
+
+
+def _fraud_ratio(f: WindowFeature):
+    from pyspark.sql import functions as F
+
+    n, _ = _window_count_and_sum(f)
     return F.when(n > 0, F.col(_fraud_column(f)) / n).otherwise(0.0)
 
 
@@ -131,11 +148,10 @@ def _with_fraud_counts(df, labels):
     """Add ``_frauds_<feature>``: members of the feature's window whose label is a fraud known at ``t``."""
     from pyspark.sql import functions as F
 
-    ratios = [f for f in ALL_FEATURES if isinstance(f, WindowFeature) and f.aggregate == "fraud_ratio"]
+    # Ties at t are not subtracted here: the declarations guarantee these windows end before t (delay > 0).
+    ratios = [f for f in ALL_FEATURES if isinstance(f, WindowFeature) and f.aggregate in LABELLED_AGGREGATES]
     for column in sorted({f.entity_column for f in ratios}):
         features = [f for f in ratios if f.entity_column == column]
-        if any(f.delay_seconds <= 0 for f in features):
-            raise NotImplementedError("fraud_ratio needs a label delay > 0 (ties are not handled for it)")
         frauds = (labels.where(F.col("is_fraud")).join(df.select("transaction_id", column, "_ts"), "transaction_id")
                   .select(F.col(column).alias("_f_entity"), F.col("_ts").alias("_f_ts"),
                           F.unix_micros("reported_at").alias("_f_known")))
@@ -155,25 +171,41 @@ def _with_fraud_counts(df, labels):
     return df
 
 
-def _stream(f: StreamFeature):
+def _stream_count(f: StreamFeature):
+    return _count_and_sum(f.entity_column, f.window_seconds * _US, 0)[0]
+
+
+def _amount_ratio_prev_mean(f: StreamFeature):
+    from pyspark.sql import functions as F
+
+    n, total = _count_and_sum(f.entity_column, f.window_seconds * _US, 0)
+    n_prev, total_prev = n - 1, total - F.col("amount")  # earlier members only: drop the current row too
+    return F.when(n_prev > 0, F.col("amount") / (total_prev / n_prev)).otherwise(1.0)
+
+
+def _previous(f: StreamFeature):
+    """(is there a previous transaction in processing order within (t - window, t], km from it, its _ts)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    window_us, column = f.window_seconds * _US, f.entity_column
-    if f.kind == "count":
-        return _count_and_sum(column, window_us, 0)[0]
-    if f.kind == "amount_ratio_prev_mean":  # earlier members only: drop the current row too
-        n, total = _count_and_sum(column, window_us, 0)
-        n_prev, total_prev = n - 1, total - F.col("amount")
-        return F.when(n_prev > 0, F.col("amount") / (total_prev / n_prev)).otherwise(1.0)
-    # Previous transaction in processing order, if it lies in (t - window, t].
-    previous = Window.partitionBy(column).orderBy("_ts", "transaction_id")
+    previous = Window.partitionBy(f.entity_column).orderBy("_ts", "transaction_id")
     p_ts = F.lag("_ts").over(previous)
     p_lat, p_lon = F.lag("terminal_lat").over(previous), F.lag("terminal_lon").over(previous)
     km = _haversine_km(p_lat, p_lon, F.col("terminal_lat"), F.col("terminal_lon"))
-    has_previous = p_ts.isNotNull() & (p_ts > F.col("_ts") - window_us)
-    if f.kind == "distance_prev_km":
-        return F.when(has_previous, km).otherwise(0.0)
+    return p_ts.isNotNull() & (p_ts > F.col("_ts") - f.window_seconds * _US), km, p_ts
+
+
+def _distance_prev_km(f: StreamFeature):
+    from pyspark.sql import functions as F
+
+    has_previous, km, _ = _previous(f)
+    return F.when(has_previous, km).otherwise(0.0)
+
+
+def _speed_prev_kmh(f: StreamFeature):
+    from pyspark.sql import functions as F
+
+    has_previous, km, p_ts = _previous(f)
     elapsed = F.greatest(F.col("_ts") - p_ts, F.lit(delta_us(MIN_SPEED_INTERVAL)))
     return F.when(has_previous, km * _US_PER_HOUR / elapsed).otherwise(0.0)
 
@@ -188,4 +220,12 @@ def _haversine_km(lat1, lon1, lat2, lon2):
     return 2 * EARTH_RADIUS_KM * F.asin(F.least(F.lit(1.0), F.sqrt(a)))
 
 
-__all__ = ["ALL_FEATURE_NAMES", "KEY_COLUMNS", "TX_COLUMNS", "compute_features", "latest_labels"]
+# kind -> a function of the declaration returning its column expression (pyspark is imported only when called).
+IMPLEMENTATIONS: DispatchTable[Callable[[Any], Any]] = {
+    RowFeature: {"amount": _amount, "weekend": _weekend, "night": _night},
+    WindowFeature: {"count": _count, "mean_amount": _mean_amount, "fraud_ratio": _fraud_ratio},
+    StreamFeature: {"count": _stream_count, "distance_prev_km": _distance_prev_km, "speed_prev_kmh": _speed_prev_kmh,
+                    "amount_ratio_prev_mean": _amount_ratio_prev_mean},
+}
+
+__all__ = ["ALL_FEATURE_NAMES", "IMPLEMENTATIONS", "KEY_COLUMNS", "TX_COLUMNS", "compute_features", "latest_labels"]

@@ -1,20 +1,28 @@
 """The Hive tables of database ``fraud`` (names fixed by ARCHITECTURE.md), derived from the domain schema.
 
-Column names and types come from ``TransactionEvent`` / ``Label`` and the feature definitions, so a field
-added there appears here without a second declaration. Tables are Parquet, Hive-format (readable by
-HiveServer2 and any Hive client), created idempotently by the job that writes them.
+Column names and types come from ``TransactionEvent`` / ``Label`` and the feature definitions (a feature's
+``dtype``), so a field added there appears here without a second declaration. Tables are Parquet,
+Hive-format (readable by HiveServer2 and any Hive client), created idempotently by the job that writes them.
+
+An existing table is compared with its declaration (``drift``) each time a job ensures it: declared columns
+it lacks are added (``ALTER TABLE ADD COLUMNS``; rows written earlier read NULL there until rewritten), any
+other difference - a column removed, renamed or retyped, other partitioning - stops the job with a
+``SchemaDriftError`` naming the difference and the fix. Jobs write by column name (``insert_by_name``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
-from fraud_domain.features.definitions import ALL_FEATURE_NAMES
+from fraud_domain.features.definitions import ALL_FEATURES
 from fraud_domain.schema import Label, TransactionEvent
 from fraud_platform.lake import DATABASE, PARTITION
+from spark_jobs.errors import SchemaDriftError
 
-_SQL_TYPES = {str: "STRING", datetime: "TIMESTAMP", int: "BIGINT", float: "DOUBLE", bool: "BOOLEAN"}
+_SQL_TYPES: dict[object, str] = {str: "STRING", datetime: "TIMESTAMP", int: "BIGINT", float: "DOUBLE", bool: "BOOLEAN"}
 _SMALL_INTS = {"schema_version", "scenario"}  # enumerations, not ids
 
 
@@ -23,6 +31,11 @@ class Table:
     name: str  # without the database
     columns: tuple[tuple[str, str], ...]  # (name, SQL type), the partition column excluded
     partitioned: bool = True
+    fix: str = "drop {table} and reload it from its sources"  # how to repair drift; {table} = qualified name
+
+    @property
+    def partition_columns(self) -> tuple[str, ...]:
+        return (PARTITION,) if self.partitioned else ()
 
     def qualified(self, database: str = DATABASE) -> str:
         return f"{database}.{self.name}"
@@ -41,25 +54,109 @@ def _columns_of(cls: type) -> tuple[tuple[str, str], ...]:
     return tuple((f.name, "INT" if f.name in _SMALL_INTS else _SQL_TYPES[f.type]) for f in fields(cls))
 
 
-TRANSACTIONS = Table("transactions", _columns_of(TransactionEvent))
-LABELS = Table("labels", _columns_of(Label))
+TRANSACTIONS = Table("transactions", _columns_of(TransactionEvent),
+                     fix="drop {table} and reload it from /raw (load_day for every day you need)")
+LABELS = Table("labels", _columns_of(Label), fix="drop {table} and reload it from /raw (load_day for every day)")
 FEATURES = Table("features", (("transaction_id", "STRING"), ("event_time", "TIMESTAMP"),
                               ("customer_id", "BIGINT"), ("terminal_id", "BIGINT"),
-                              *((name, "DOUBLE") for name in ALL_FEATURE_NAMES)))
+                              *((f.name, f.sql_type) for f in ALL_FEATURES)),
+                 fix="it is derived: DROP TABLE {table}, then rerun build_features for the days you need")
 MODEL_METRICS = Table("model_metrics", (
     ("run_id", "STRING"), ("model_version", "STRING"), ("model_type", "STRING"), ("trained_at", "TIMESTAMP"),
     ("train_start", "STRING"), ("train_end", "STRING"), ("test_start", "STRING"), ("test_end", "STRING"),
     ("n_train", "BIGINT"), ("n_test", "BIGINT"), ("auc_roc", "DOUBLE"), ("average_precision", "DOUBLE"),
     ("card_precision_at_100", "DOUBLE"), ("train_seconds", "DOUBLE"), ("is_best", "BOOLEAN"),
     ("promoted", "BOOLEAN"), ("champion_version", "STRING"), ("champion_average_precision", "DOUBLE"),
-), partitioned=False)
+), partitioned=False, fix="it holds the training history: migrate {table} by hand (ALTER TABLE) or rename it "
+                          "away and let the next training run create it")
 INGESTED = {"transactions": TRANSACTIONS, "labels": LABELS}
 
 
-def ensure_table(spark, table: Table, database: str = DATABASE) -> None:
-    """Create the database and ``table`` if missing (no-op otherwise)."""
+@dataclass(frozen=True)
+class Drift:
+    """How an existing table differs from its declaration (names compared ignoring case, as Hive does)."""
+
+    table: str  # qualified name
+    added: tuple[tuple[str, str], ...] = ()  # declared columns the table lacks: (name, SQL type)
+    removed: tuple[tuple[str, str], ...] = ()  # table columns no longer declared: (name, type)
+    retyped: tuple[tuple[str, str, str], ...] = ()  # (name, type in the table, declared type)
+    partitions: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # (table's, declared) if they differ
+
+    @property
+    def additive(self) -> bool:
+        """Only declared columns are missing: ``ALTER TABLE ADD COLUMNS`` brings the table up to date."""
+        return not (self.removed or self.retyped or self.partitions)
+
+    def __bool__(self) -> bool:
+        return bool(self.added) or not self.additive
+
+    def describe(self) -> str:
+        """The differences, on one line (types upper-case, long lists cut)."""
+        parts = []
+        if self.removed:
+            parts.append("not declared any more: " + _listed(f"{n} {t.upper()}" for n, t in self.removed))
+        if self.retyped:
+            parts.append("retyped: " + _listed(f"{n} {old.upper()} -> {new.upper()}" for n, old, new in self.retyped))
+        if self.partitions:
+            parts.append(f"partitioned by {list(self.partitions[0])}, declared {list(self.partitions[1])}")
+        if self.added:
+            parts.append("declared but missing: " + _listed(f"{n} {t.upper()}" for n, t in self.added))
+        return "; ".join(parts)
+
+
+def _listed(items: Iterable[str], limit: int = 8) -> str:
+    shown = list(items)
+    more = f" (+{len(shown) - limit} more)" if len(shown) > limit else ""
+    return ", ".join(shown[:limit]) + more
+
+
+def drift(table: Table, existing: Sequence[tuple[str, str]], partitions: Sequence[str],
+          database: str = DATABASE) -> Drift:
+    """Compare an existing table's data columns ``(name, type)`` and partition columns with ``table``."""
+    have = {name.lower(): (name, sql) for name, sql in existing}
+    declared = {name.lower(): (name, sql) for name, sql in table.columns}
+    added = tuple((name, sql) for key, (name, sql) in declared.items() if key not in have)
+    removed = tuple((name, sql) for key, (name, sql) in have.items() if key not in declared)
+    retyped = tuple((name, have[key][1], sql) for key, (name, sql) in declared.items()
+                    if key in have and have[key][1].lower() != sql.lower())
+    wanted = table.partition_columns
+    same_partitions = [p.lower() for p in partitions] == [p.lower() for p in wanted]
+    return Drift(table.qualified(database), added, removed, retyped,
+                 None if same_partitions else (tuple(partitions), wanted))
+
+
+def ensure_table(spark: Any, table: Table, database: str = DATABASE) -> Drift:
+    """Create the database and ``table`` if missing; bring an existing one up to its declaration.
+
+    Declared columns the table lacks are added; any other difference raises ``SchemaDriftError``.
+    Returns the drift found (empty for a new or up-to-date table).
+    """
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
     spark.sql(table.ddl(database))
+    qualified = table.qualified(database)
+    columns = spark.catalog.listColumns(qualified)
+    found = drift(table, [(c.name, c.dataType) for c in columns if not c.isPartition],
+                  [c.name for c in columns if c.isPartition], database)
+    if not found.additive:
+        raise SchemaDriftError(f"{qualified} differs from its declaration ({found.describe()}); "
+                               f"fix: {table.fix.format(table=qualified)}")
+    if found.added:
+        spark.sql(f"ALTER TABLE {qualified} ADD COLUMNS ({', '.join(f'`{n}` {t}' for n, t in found.added)})")
+    return found
+
+
+def insert_by_name(frame: Any, table: Table, database: str = DATABASE, *, overwrite: bool = False) -> None:
+    """Write ``frame`` into ``table`` matching columns by name (``insertInto`` alone goes by position).
+
+    ``frame`` must have exactly the table's columns (partition column included), in any order.
+    """
+    qualified = table.qualified(database)
+    target = frame.sparkSession.table(qualified).columns
+    have, want = {c.lower() for c in frame.columns}, {c.lower() for c in target}
+    if have != want:
+        raise SchemaDriftError(f"cannot write {qualified}: the table lacks {sorted(have - want)}, the data lacks "
+                               f"{sorted(want - have)}; run ensure_table first or fix the job")
+    frame.select(*target).write.insertInto(qualified, overwrite=overwrite)
 
 
 def spark_schema(table: Table, *, with_partition: bool = False):

@@ -16,6 +16,7 @@ from fraud_domain.features.definitions import (
     retention,
     to_vector,
 )
+from fraud_domain.features.errors import FeatureDefinitionError, UnsupportedFeatureError
 from fraud_domain.features.online import OnlineFeatureState
 from fraud_domain.features.reference import Record, reference_features
 
@@ -28,11 +29,13 @@ __all__ = [
     "MODEL_FEATURES",
     "RULE_FEATURES",
     "RULE_FEATURE_NAMES",
+    "FeatureDefinitionError",
     "OnlineFeatureState",
     "Record",
     "RowFeature",
     "StreamFeature",
     "TxLike",
+    "UnsupportedFeatureError",
     "WindowFeature",
     "reference_features",
     "retention",

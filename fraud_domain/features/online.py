@@ -8,20 +8,32 @@ Out-of-order events are inserted at their place in time. History older than the 
 ``allowed_lateness`` minus the retention is evicted, so an event later than ``allowed_lateness`` may miss
 history the reference would still see. A re-delivered event (same transaction id and time) is not counted
 twice: the scorer may replay events after restoring a snapshot.
+
+Each declared kind maps to its implementation in ``IMPLEMENTATIONS`` (resolved once, when the state is
+built: an unknown kind fails there). The snapshot's header (``snapshot_header``, ``SNAPSHOT_FORMAT``) is
+defined here only; a store persists it as it is.
 """
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
+from fraud_domain.features.backend import DispatchTable, implementation
 from fraud_domain.features.definitions import (
     ALL_FEATURE_NAMES,
+    ALL_FEATURES,
+    ENTITIES,
+    LABELLED_AGGREGATES,
     MIN_SPEED_INTERVAL,
+    ROW_COMPUTE,
     ROW_FEATURES,
     RULE_FEATURES,
     WINDOW_FEATURES,
+    RowFeature,
+    StreamFeature,
     TxLike,
+    WindowFeature,
     retention,
 )
 from fraud_domain.features.history import History
@@ -30,18 +42,78 @@ from fraud_domain.schema import Label
 from fraud_domain.utc import delta_us, to_epoch_us
 
 SNAPSHOT_FORMAT = 1
-_ENTITIES = ("customer", "terminal")
 _US_PER_HOUR = 3_600_000_000
 _MIN_DT_US = delta_us(MIN_SPEED_INTERVAL)
 
+# A window aggregate over the non-empty slice ``[lo, hi)`` of a history, whose times lie in
+# ``(low, high]``, for an event at ``t``: f(history, lo, hi, low, high, t).
+WindowFn = Callable[[History, int, int, int, int, int], float]
+# A stream signal for the event at index ``k`` whose earlier in-window entries start at ``lo``:
+# f(history, t, k, lo).
+StreamFn = Callable[[History, int, int, int], float]
 
-def _window_plan(entity: str) -> list[tuple[int, int, list[tuple[str, str]]]]:
-    # Features sharing (window, delay) share one pair of bisects: [(window_us, delay_us, [(name, agg)])].
-    groups: dict[tuple[int, int], list[tuple[str, str]]] = {}
+
+def _count(h: History, lo: int, hi: int, low: int, high: int, t: int) -> float:
+    return float(hi - lo)
+
+
+def _mean_amount(h: History, lo: int, hi: int, low: int, high: int, t: int) -> float:
+    return sum(h.amount[lo:hi]) / (hi - lo)
+
+
+def _fraud_ratio(h: History, lo: int, hi: int, low: int, high: int, t: int) -> float:
+    return sum(1 for ft, known, _ in h.frauds if low < ft <= high and known <= t) / (hi - lo)
+
+
+def _stream_count(h: History, t: int, k: int, lo: int) -> float:
+    return float(bisect_right(h.ts, t, k) - lo)
+
+
+def _amount_ratio_prev_mean(h: History, t: int, k: int, lo: int) -> float:
+    return h.amount[k] / (sum(h.amount[lo:k]) / (k - lo)) if k > lo else 1.0
+
+
+def _prev_km(h: History, k: int) -> float:
+    return haversine_km(h.lat[k - 1], h.lon[k - 1], h.lat[k], h.lon[k])
+
+
+def _distance_prev_km(h: History, t: int, k: int, lo: int) -> float:
+    return _prev_km(h, k) if k > lo else 0.0
+
+
+def _speed_prev_kmh(h: History, t: int, k: int, lo: int) -> float:
+    return _prev_km(h, k) * _US_PER_HOUR / max(t - h.ts[k - 1], _MIN_DT_US) if k > lo else 0.0
+
+
+_WINDOWS: dict[str, WindowFn] = {"count": _count, "mean_amount": _mean_amount, "fraud_ratio": _fraud_ratio}
+_STREAMS: dict[str, StreamFn] = {"count": _stream_count, "distance_prev_km": _distance_prev_km,
+                                 "speed_prev_kmh": _speed_prev_kmh,
+                                 "amount_ratio_prev_mean": _amount_ratio_prev_mean}
+IMPLEMENTATIONS: DispatchTable[Callable[..., float]] = {RowFeature: ROW_COMPUTE, WindowFeature: _WINDOWS,
+                                                        StreamFeature: _STREAMS}
+
+
+def _window_plan(entity: str) -> list[tuple[int, int, list[tuple[str, WindowFn]]]]:
+    # Features sharing (window, delay) share one pair of bisects: [(window_us, delay_us, [(name, fn)])].
+    groups: dict[tuple[int, int], list[tuple[str, WindowFn]]] = {}
     for f in WINDOW_FEATURES:
         if f.entity == entity:
-            groups.setdefault((delta_us(f.window), delta_us(f.delay)), []).append((f.name, f.aggregate))
+            fn: WindowFn = implementation(IMPLEMENTATIONS, f, backend="online")
+            groups.setdefault((delta_us(f.window), delta_us(f.delay)), []).append((f.name, fn))
     return [(w, d, names) for (w, d), names in groups.items()]
+
+
+def _stream_plan(entity: str) -> list[tuple[str, StreamFn, int]]:
+    return [(f.name, implementation(IMPLEMENTATIONS, f, backend="online"), delta_us(f.window))
+            for f in RULE_FEATURES if f.entity == entity]
+
+
+class SnapshotHeader(TypedDict):
+    """What a snapshot holds besides the histories; a store persists it as it is."""
+
+    format: int
+    newest_us: int | None
+    allowed_lateness_us: int
 
 
 class OnlineFeatureState:
@@ -50,15 +122,19 @@ class OnlineFeatureState:
     def __init__(self, *, allowed_lateness: timedelta = timedelta(hours=1)) -> None:
         self.allowed_lateness = allowed_lateness
         self._lateness_us = delta_us(allowed_lateness)
-        self._entities: dict[str, dict[int, History]] = {e: {} for e in _ENTITIES}
-        self._retention_us = {e: delta_us(retention(e)) for e in _ENTITIES}
-        self._windows = {e: _window_plan(e) for e in _ENTITIES}
-        self._streams = {e: [(f.name, f.kind, delta_us(f.window)) for f in RULE_FEATURES if f.entity == e]
-                         for e in _ENTITIES}
-        labelled = {f.entity for f in WINDOW_FEATURES if f.aggregate == "fraud_ratio"}
-        self._labelled = tuple(e for e in _ENTITIES if e in labelled)
+        self._entities: dict[str, dict[int, History]] = {e: {} for e in ENTITIES}
+        self._retention_us: dict[str, int] = {e: delta_us(retention(e)) for e in ENTITIES}
+        self._windows: dict[str, list[tuple[int, int, list[tuple[str, WindowFn]]]]] = {
+            e: _window_plan(e) for e in ENTITIES}
+        self._streams: dict[str, list[tuple[str, StreamFn, int]]] = {e: _stream_plan(e) for e in ENTITIES}
+        for f in ROW_FEATURES:  # computed by ``f.compute``; resolved here so that a missing kind fails now
+            implementation(IMPLEMENTATIONS, f, backend="online")
+        labelled = {f.entity for f in WINDOW_FEATURES if f.aggregate in LABELLED_AGGREGATES}
+        self._labelled = tuple(e for e in ENTITIES if e in labelled)
         self._newest_us: int | None = None
         self._template = dict.fromkeys(ALL_FEATURE_NAMES, 0.0)  # fixes the output's key order
+        # Values are computed as floats; only features declared with another dtype are converted.
+        self._typed = [(f.name, f.typed) for f in ALL_FEATURES if f.dtype != "double"]
 
     def update_and_compute(self, event: TxLike) -> dict[str, float]:
         """Add ``event`` to its customer's and terminal's history and return ``ALL_FEATURE_NAMES`` values."""
@@ -82,6 +158,8 @@ class OnlineFeatureState:
             self._windows_into(out, h, t, entity)
             if self._streams[entity]:
                 self._streams_into(out, h, t, k, entity)
+        for name, typed in self._typed:
+            out[name] = typed(out[name])
         return out
 
     def _windows_into(self, out: dict[str, float], h: History, t: int, entity: str) -> None:
@@ -91,36 +169,14 @@ class OnlineFeatureState:
             low = high - window
             hi = bisect_right(ts, high)
             lo = bisect_right(ts, low, 0, hi)
-            n = hi - lo
-            for name, aggregate in names:
-                if n == 0:
-                    out[name] = 0.0
-                elif aggregate == "count":
-                    out[name] = float(n)
-                elif aggregate == "mean_amount":
-                    out[name] = sum(h.amount[lo:hi]) / n
-                else:
-                    frauds = sum(1 for ft, known, _ in h.frauds if low < ft <= high and known <= t)
-                    out[name] = frauds / n
+            for name, aggregate in names:  # every aggregate of an empty window is 0
+                out[name] = aggregate(h, lo, hi, low, high, t) if hi > lo else 0.0
 
     def _streams_into(self, out: dict[str, float], h: History, t: int, k: int, entity: str) -> None:
         ts = h.ts
-        km = -1.0  # computed at most once, shared by the distance and speed features
-        for name, kind, window in self._streams[entity]:
+        for name, signal, window in self._streams[entity]:
             lo = bisect_right(ts, t - window, 0, k)  # entries before the current one in (t - window, t]
-            if kind == "count":
-                out[name] = float(bisect_right(ts, t, k) - lo)
-            elif kind == "amount_ratio_prev_mean":
-                out[name] = h.amount[k] / (sum(h.amount[lo:k]) / (k - lo)) if k > lo else 1.0
-            elif k == lo:
-                out[name] = 0.0
-            else:
-                if km < 0:
-                    km = haversine_km(h.lat[k - 1], h.lon[k - 1], h.lat[k], h.lon[k])
-                if kind == "distance_prev_km":
-                    out[name] = km
-                else:
-                    out[name] = km * _US_PER_HOUR / max(t - ts[k - 1], _MIN_DT_US)
+            out[name] = signal(h, t, k, lo)
 
     def apply_label(self, label: Label) -> bool:
         """Apply a chargeback label; it counts for features at times ``>= label.reported_at``.
@@ -144,7 +200,7 @@ class OnlineFeatureState:
         checkpoint) so that memory follows the active entities, not every entity ever seen.
         """
         dropped = 0
-        for entity in _ENTITIES:
+        for entity in ENTITIES:
             cutoff = self._cutoff(entity)
             histories = self._entities[entity]
             for key in list(histories):
@@ -157,14 +213,18 @@ class OnlineFeatureState:
     def _cutoff(self, entity: str) -> int:
         return (self._newest_us or 0) - self._lateness_us - self._retention_us[entity]
 
+    def snapshot_header(self) -> SnapshotHeader:
+        """The snapshot's fields besides the histories (format, clock, lateness)."""
+        return {"format": SNAPSHOT_FORMAT, "newest_us": self._newest_us, "allowed_lateness_us": self._lateness_us}
+
     def snapshot(self) -> dict[str, Any]:
-        """A JSON-serialisable copy of the state: ``{"customer": {"<id>": {...}}, "terminal": {...}, ...}``.
+        """A JSON-serialisable copy of the state: ``snapshot_header()`` + ``{"customer": {"<id>": {...}},
+        "terminal": {...}}``.
 
         Each entity's entry stands alone, so a store can persist them per key; expired history is left out.
         """
-        data: dict[str, Any] = {"format": SNAPSHOT_FORMAT, "newest_us": self._newest_us,
-                                "allowed_lateness_us": self._lateness_us}
-        for entity in _ENTITIES:
+        data: dict[str, Any] = dict(self.snapshot_header())
+        for entity in ENTITIES:
             cutoff = self._cutoff(entity)
             data[entity] = {str(key): h.to_json(cutoff) for key, h in self._entities[entity].items()
                             if h.ts and h.ts[-1] > cutoff}
@@ -192,7 +252,7 @@ class OnlineFeatureState:
             raise ValueError(f"unsupported snapshot format {data.get('format')!r}")
         state = cls(allowed_lateness=timedelta(microseconds=data["allowed_lateness_us"]))
         state._newest_us = data["newest_us"]
-        for entity in _ENTITIES:
+        for entity in ENTITIES:
             state._entities[entity] = {int(key): History.from_json(h) for key, h in data[entity].items()}
         return state
 

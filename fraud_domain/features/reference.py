@@ -7,16 +7,21 @@ Semantics it pins down:
   only: what has happened, never what comes later in the stream, even at an equal timestamp.
 * A label is usable at time ``t`` only if ``reported_at <= t`` (point-in-time correctness); the last label
   given for a transaction wins.
+
+Each declared kind has one function in ``IMPLEMENTATIONS``: ``f(feature, scan) -> value``.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from fraud_domain.features.backend import DispatchTable, implementation
 from fraud_domain.features.definitions import (
     ALL_FEATURES,
     MIN_SPEED_INTERVAL,
+    ROW_COMPUTE,
     RowFeature,
     StreamFeature,
     TxLike,
@@ -28,7 +33,6 @@ from fraud_domain.utc import delta_us, to_epoch_us
 
 _US_PER_HOUR = 3_600_000_000
 _MIN_DT_US = delta_us(MIN_SPEED_INTERVAL)
-
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,58 +53,105 @@ def reference_features(records: Sequence[TxLike], labels: Iterable[Label] = ()) 
     known = {label.transaction_id: label for label in labels}
     times = [to_epoch_us(r.event_time) for r in records]
     seen: dict[str, defaultdict[int, list[int]]] = {e: defaultdict(list) for e in ("customer", "terminal")}
+    compute = [(f, implementation(IMPLEMENTATIONS, f, backend="reference")) for f in ALL_FEATURES]
     out = []
     for i, rec in enumerate(records):
-        t = times[i]
         history = {}  # entity -> indices j <= i of the same entity, in processing order
         for entity, key in (("customer", rec.customer_id), ("terminal", rec.terminal_id)):
             seen[entity][key].append(i)
             history[entity] = seen[entity][key]
-        row = {}
-        for f in ALL_FEATURES:
-            if isinstance(f, RowFeature):
-                row[f.name] = f.compute(rec.event_time, rec.amount)
-            elif isinstance(f, WindowFeature):
-                row[f.name] = _window(f, t, history[f.entity], records, times, known)
-            else:
-                row[f.name] = _stream(f, i, history[f.entity], records, times)
-        out.append(row)
+        scan = _Scan(records, times, known, i, history)
+        out.append({f.name: f.typed(fn(f, scan)) for f, fn in compute})
     return out
 
 
-def _window(f: WindowFeature, t: int, history: list[int], records, times, known) -> float:
-    high = t - delta_us(f.delay)
-    low = high - delta_us(f.window)
-    members = [j for j in history if low < times[j] <= high]
-    if not members:
-        return 0.0
-    if f.aggregate == "count":
-        return float(len(members))
-    if f.aggregate == "mean_amount":
-        return sum(records[j].amount for j in members) / len(members)
-    frauds = 0
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """What a feature of record ``i`` may read: every record, and the indices of its entities' records."""
+
+    records: Sequence[TxLike]
+    times: list[int]
+    known: dict[str, Label]
+    i: int
+    history: dict[str, list[int]]  # entity -> indices j <= i, in processing order
+
+    @property
+    def t(self) -> int:
+        return self.times[self.i]
+
+    def members(self, f: WindowFeature) -> list[int]:
+        """Indices of ``f``'s entity with time in ``(t - delay - window, t - delay]``."""
+        high = self.t - delta_us(f.delay)
+        low = high - delta_us(f.window)
+        return [j for j in self.history[f.entity] if low < self.times[j] <= high]
+
+    def earlier(self, f: StreamFeature) -> list[int]:
+        """Indices of ``f``'s entity other than ``i`` with time in ``(t - window, t]``."""
+        low = self.t - delta_us(f.window)
+        return [j for j in self.history[f.entity] if j != self.i and low < self.times[j] <= self.t]
+
+
+def _row(f: RowFeature, s: _Scan) -> float:
+    rec = s.records[s.i]
+    return f.compute(rec.event_time, rec.amount)
+
+
+def _count(f: WindowFeature, s: _Scan) -> float:
+    return float(len(s.members(f)))
+
+
+def _mean_amount(f: WindowFeature, s: _Scan) -> float:
+    members = s.members(f)
+    return sum(s.records[j].amount for j in members) / len(members) if members else 0.0
+
+
+def _fraud_ratio(f: WindowFeature, s: _Scan) -> float:
+    members, frauds = s.members(f), 0
     for j in members:
-        label = known.get(records[j].transaction_id)
-        if label is not None and label.is_fraud and to_epoch_us(label.reported_at) <= t:
+        label = s.known.get(s.records[j].transaction_id)
+        if label is not None and label.is_fraud and to_epoch_us(label.reported_at) <= s.t:
             frauds += 1
-    return frauds / len(members)
+    return frauds / len(members) if members else 0.0
 
 
-def _stream(f: StreamFeature, i: int, history: list[int], records, times) -> float:
-    t = times[i]
-    low = t - delta_us(f.window)
-    if f.kind == "count":
-        return float(sum(1 for j in history if low < times[j] <= t))
-    earlier = [j for j in history if j != i and low < times[j] <= t]
-    if f.kind == "amount_ratio_prev_mean":
-        if not earlier:
-            return 1.0
-        return records[i].amount / (sum(records[j].amount for j in earlier) / len(earlier))
+def _stream_count(f: StreamFeature, s: _Scan) -> float:
+    low = s.t - delta_us(f.window)
+    return float(sum(1 for j in s.history[f.entity] if low < s.times[j] <= s.t))
+
+
+def _amount_ratio_prev_mean(f: StreamFeature, s: _Scan) -> float:
+    earlier = s.earlier(f)
     if not earlier:
+        return 1.0
+    return s.records[s.i].amount / (sum(s.records[j].amount for j in earlier) / len(earlier))
+
+
+def _previous(f: StreamFeature, s: _Scan) -> tuple[float, int] | None:
+    """(km from the previous in-window record's terminal, its time), or None if there is none."""
+    earlier = s.earlier(f)
+    if not earlier:
+        return None
+    prev = max(earlier, key=lambda j: (s.times[j], j))  # latest in time, then latest processed
+    a, b = s.records[prev], s.records[s.i]
+    return haversine_km(a.terminal_lat, a.terminal_lon, b.terminal_lat, b.terminal_lon), s.times[prev]
+
+
+def _distance_prev_km(f: StreamFeature, s: _Scan) -> float:
+    previous = _previous(f, s)
+    return previous[0] if previous else 0.0
+
+
+def _speed_prev_kmh(f: StreamFeature, s: _Scan) -> float:
+    previous = _previous(f, s)
+    if previous is None:
         return 0.0
-    prev = max(earlier, key=lambda j: (times[j], j))  # latest in time, then latest processed
-    km = haversine_km(records[prev].terminal_lat, records[prev].terminal_lon,
-                      records[i].terminal_lat, records[i].terminal_lon)
-    if f.kind == "distance_prev_km":
-        return km
-    return km * _US_PER_HOUR / max(t - times[prev], _MIN_DT_US)
+    km, t_prev = previous
+    return km * _US_PER_HOUR / max(s.t - t_prev, _MIN_DT_US)
+
+
+IMPLEMENTATIONS: DispatchTable[Callable[[Any, _Scan], float]] = {
+    RowFeature: dict.fromkeys(ROW_COMPUTE, _row),  # a row kind is computed by its declaration
+    WindowFeature: {"count": _count, "mean_amount": _mean_amount, "fraud_ratio": _fraud_ratio},
+    StreamFeature: {"count": _stream_count, "distance_prev_km": _distance_prev_km,
+                    "speed_prev_kmh": _speed_prev_kmh, "amount_ratio_prev_mean": _amount_ratio_prev_mean},
+}

@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import NoReturn
 
-from fraud_domain.errors import EventValidationError
+from fraud_domain.errors import ErrorCode, EventValidationError
 from fraud_domain.utc import parse_utc
 
 INT64_MAX = 2**63 - 1  # ids end up in Cassandra/Hive bigint columns
@@ -22,87 +22,90 @@ def got(value: object) -> str:
     return f"(got {text if len(text) <= 64 else text[:61] + '...'})"
 
 
-def fail(field: str, reason: str) -> NoReturn:
-    raise EventValidationError(field, reason)
+def fail(field: str, reason: str, code: ErrorCode) -> NoReturn:
+    """Reject ``field``: ``reason`` is for people (the DLQ text), ``code`` for programs (its category)."""
+    raise EventValidationError(field, reason, code)
 
 
 def check_str(field: str, value: object, pattern: re.Pattern[str], what: str) -> str:
     if type(value) is not str:
-        fail(field, f"must be a string {got(value)}")
+        fail(field, f"must be a string {got(value)}", ErrorCode.WRONG_TYPE)
     if not pattern.fullmatch(value):
-        fail(field, f"must be {what} {got(value)}")
+        fail(field, f"must be {what} {got(value)}", ErrorCode.BAD_FORMAT)
     return value
 
 
 def check_int(field: str, value: object, low: int = 0, high: int = INT64_MAX) -> int:
     if type(value) is not int:  # `is`, not isinstance: JSON true/false must not pass as 1/0
-        fail(field, f"must be an integer {got(value)}")
+        fail(field, f"must be an integer {got(value)}", ErrorCode.WRONG_TYPE)
     if not low <= value <= high:
-        fail(field, f"must be in [{low}, {high}] {got(value)}")
+        fail(field, f"must be in [{low}, {high}] {got(value)}", ErrorCode.OUT_OF_RANGE)
     return value
 
 
 def check_float(field: str, value: object, low: float, high: float, *, low_open: bool = False) -> float:
     """A finite number in ``[low, high]`` (``(low, high]`` if ``low_open``); ints are widened to float."""
-    kind = type(value)
-    if kind is not float:
-        if kind is not int and not isinstance(value, float):  # numpy floats subclass float; bool does not
-            fail(field, f"must be a number {got(value)}")
+    if isinstance(value, float):
+        number = value if type(value) is float else float(value)  # numpy floats subclass float
+    elif type(value) is int:  # `is`: bool subclasses int but is not a number here
         try:
-            value = float(value)
+            number = float(value)
         except OverflowError:
-            fail(field, f"must be finite {got(value)}")
-    if not math.isfinite(value):
-        fail(field, f"must be finite {got(value)}")
-    if value < low or value > high or (low_open and value == low):
-        fail(field, f"must be {'>' if low_open else '>='} {low} and <= {high} {got(value)}")
-    return value
+            fail(field, f"must be finite {got(value)}", ErrorCode.OUT_OF_RANGE)
+    else:
+        fail(field, f"must be a number {got(value)}", ErrorCode.WRONG_TYPE)
+    if not math.isfinite(number):
+        fail(field, f"must be finite {got(number)}", ErrorCode.OUT_OF_RANGE)
+    if number < low or number > high or (low_open and number == low):
+        fail(field, f"must be {'>' if low_open else '>='} {low} and <= {high} {got(number)}",
+             ErrorCode.OUT_OF_RANGE)
+    return number
 
 
 def check_choice(field: str, value: object, choices: frozenset[str]) -> str:
     if type(value) is not str or value not in choices:
-        fail(field, f"must be one of {', '.join(sorted(choices))} {got(value)}")
+        fail(field, f"must be one of {', '.join(sorted(choices))} {got(value)}", ErrorCode.BAD_FORMAT)
     return value
 
 
 def check_utc(field: str, value: object) -> datetime:
     """A tz-aware datetime with zero offset (what every schema class stores)."""
     if not isinstance(value, datetime):
-        fail(field, f"must be a datetime {got(value)}")
+        fail(field, f"must be a datetime {got(value)}", ErrorCode.WRONG_TYPE)
     offset = value.utcoffset()
     if offset is None or offset:
-        fail(field, f"must be tz-aware UTC {got(value)}")
+        fail(field, f"must be tz-aware UTC {got(value)}", ErrorCode.BAD_FORMAT)
     return value
 
 
 def parse_time(field: str, value: object) -> datetime:
     """An ISO-8601 string with an offset -> UTC datetime."""
     if type(value) is not str or len(value) > _MAX_TIME_TEXT:
-        fail(field, f"must be an ISO-8601 string {got(value)}")
+        fail(field, f"must be an ISO-8601 string {got(value)}", ErrorCode.WRONG_TYPE)
     try:
         return parse_utc(value)
     except ValueError as exc:
-        fail(field, f"must be an ISO-8601 timestamp with offset ({exc}) {got(value)}")
+        fail(field, f"must be an ISO-8601 timestamp with offset ({exc}) {got(value)}", ErrorCode.BAD_FORMAT)
 
 
 def load_object(raw: bytes, max_bytes: int) -> dict:
     """Bytes -> JSON object, with every failure reported on the ``payload`` field."""
     if not isinstance(raw, bytes | bytearray | memoryview):
-        fail("payload", f"must be bytes {got(type(raw).__name__)}")
+        fail("payload", f"must be bytes {got(type(raw).__name__)}", ErrorCode.NOT_OBJECT)
     if len(raw) > max_bytes:
-        fail("payload", f"must be at most {max_bytes} bytes (got {len(raw)})")
+        fail("payload", f"must be at most {max_bytes} bytes (got {len(raw)})", ErrorCode.OVERSIZE)
     try:
         text = bytes(raw).decode("utf-8")
     except UnicodeDecodeError as exc:
-        fail("payload", f"must be UTF-8 ({exc.reason} at byte {exc.start})")
+        fail("payload", f"must be UTF-8 ({exc.reason} at byte {exc.start})", ErrorCode.NOT_UTF8)
     try:
         obj = json.loads(text, object_pairs_hook=_unique_keys)
     except EventValidationError:  # a duplicate key, already named
         raise
     except (ValueError, RecursionError) as exc:
-        fail("payload", f"must be JSON ({str(exc)[:80]})")
+        fail("payload", f"must be JSON ({str(exc)[:80]})", ErrorCode.NOT_JSON)
     if type(obj) is not dict:
-        fail("payload", f"must be a JSON object (got {type(obj).__name__})")
+        fail("payload", f"must be a JSON object (got {type(obj).__name__})", ErrorCode.NOT_OBJECT)
     return obj
 
 
@@ -111,8 +114,10 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
     obj = dict(pairs)
     if len(obj) != len(pairs):
         seen: set[str] = set()
-        dup = next(k for k, _ in pairs if k in seen or seen.add(k))
-        fail(dup, "duplicate key")
+        for key, _ in pairs:
+            if key in seen:
+                fail(key, "duplicate key", ErrorCode.DUPLICATE_FIELD)
+            seen.add(key)
     return obj
 
 
@@ -123,7 +128,7 @@ def check_keys(obj: dict, required: frozenset[str], *, allow_extra: bool) -> Non
         return
     missing = required - keys
     if missing:
-        fail(min(missing), "missing")
+        fail(min(missing), "missing", ErrorCode.MISSING_FIELD)
     extra = keys - required
     if extra and not allow_extra:
-        fail(min(extra), "unknown field")
+        fail(min(extra), "unknown field", ErrorCode.UNKNOWN_FIELD)

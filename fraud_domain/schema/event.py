@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import orjson
 
+from fraud_domain.errors import ErrorCode
 from fraud_domain.schema import _checks as c
 from fraud_domain.utc import UTC, format_utc
 
@@ -82,10 +83,10 @@ class TransactionEvent:
         c.check_choice("channel", self.channel, CHANNELS)
         device = self.device_id
         if type(device) is not str or not 0 < len(device) <= _DEVICE_MAX or not device.isprintable():
-            c.fail("device_id", f"must be 1-{_DEVICE_MAX} printable characters {c.got(device)}")
+            c.fail("device_id", f"must be 1-{_DEVICE_MAX} printable characters {c.got(device)}", ErrorCode.BAD_FORMAT)
         c.check_str("ip_token", self.ip_token, c.TOKEN_RE, "64 lowercase hex characters")
         if type(self.schema_version) is not int or self.schema_version != SCHEMA_VERSION:
-            c.fail("schema_version", f"must be {SCHEMA_VERSION} {c.got(self.schema_version)}")
+            c.fail("schema_version", f"must be {SCHEMA_VERSION} {c.got(self.schema_version)}", ErrorCode.BAD_FORMAT)
         # Numbers last: they may be widened int -> float, which needs the frozen-class escape hatch.
         for name, value in (
             ("amount", c.check_float("amount", self.amount, 0.0, _INF, low_open=True)),
@@ -133,8 +134,8 @@ def parse_event(
     obj["event_time"] = event_time
     ev = TransactionEvent(**obj)
     if ev.amount > max_amount:
-        c.fail("amount", f"must be <= {max_amount} {c.got(ev.amount)}")
+        c.fail("amount", f"must be <= {max_amount} {c.got(ev.amount)}", ErrorCode.OUT_OF_RANGE)
     if event_time - now > max_future:
         c.fail("event_time", f"must not be more than {max_future} after now ({now.isoformat()}) "
-                             f"{c.got(obj['event_time'].isoformat())}")
+                             f"{c.got(obj['event_time'].isoformat())}", ErrorCode.FUTURE_TIMESTAMP)
     return ev

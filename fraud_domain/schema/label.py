@@ -10,6 +10,7 @@ from enum import IntEnum
 
 import orjson
 
+from fraud_domain.errors import ErrorCode
 from fraud_domain.schema import _checks as c
 from fraud_domain.utc import format_utc
 
@@ -49,13 +50,13 @@ class Label:
         c.check_int("customer_id", self.customer_id)
         c.check_int("terminal_id", self.terminal_id)
         if type(self.is_fraud) is not bool:
-            c.fail("is_fraud", f"must be a boolean {c.got(self.is_fraud)}")
+            c.fail("is_fraud", f"must be a boolean {c.got(self.is_fraud)}", ErrorCode.WRONG_TYPE)
         if isinstance(self.scenario, FraudScenario):  # store the plain int: equality and JSON stay simple
             object.__setattr__(self, "scenario", int(self.scenario))
         c.check_int("scenario", self.scenario, 0, max(FraudScenario))
         c.check_utc("reported_at", self.reported_at)
         if self.reported_at < self.event_time:
-            c.fail("reported_at", "must not be before event_time")
+            c.fail("reported_at", "must not be before event_time", ErrorCode.BAD_FORMAT)
 
 
 def label_to_json(label: Label) -> bytes:

@@ -41,7 +41,8 @@ def card_testing(rng: np.random.Generator, profiles: Profiles, n_days: int, rate
     terminals = draw_terminals(rng, profiles, customers)
     sizes = rng.integers(BURST_SIZE[0], BURST_SIZE[1] + 1, incidents)
     offsets = [np.sort(np.r_[0, rng.integers(0, BURST_SPAN_S, size - 1)]) for size in sizes]
-    seconds = np.concatenate([s + o for s, o in zip(starts, offsets, strict=True)]) if incidents else []
+    parts = [s + o for s, o in zip(starts, offsets, strict=True)]
+    seconds = np.concatenate(parts) if incidents else np.empty(0, dtype=np.int64)
     amount = np.round(rng.uniform(*BURST_AMOUNT, int(sizes.sum())), 2)
     return _columns(seconds, np.repeat(customers, sizes), np.repeat(terminals, sizes), amount,
                     FraudScenario.CARD_TESTING)

@@ -26,7 +26,7 @@ class AlertsUi(Service):
         return f"http://{self.host}:{self.port}"
 
     def program(self) -> Program:
-        page = self.paths.root / "fraud_runtime" / "apps" / "alerts" / "page.py"
+        page = self.paths.root / "apps" / "alerts" / "page.py"
         argv = [
             sys.executable, "-m", "streamlit", "run", str(page),
             "--server.address", self.host, "--server.port", str(self.port), "--server.headless", "true",

@@ -18,7 +18,7 @@ import pytest
 
 from fraud_domain import topics
 from fraud_domain.schema import parse_decision
-from tests.integration.stream_support import count_rows, ends, malformed_payloads, records_since, wait_for
+from tests.support.stream import count_rows, ends, malformed_payloads, records_since, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNT = 5000

@@ -11,7 +11,7 @@ import requests
 
 from apps.alerts.store import AlertStore
 
-PAGE = Path(__file__).resolve().parents[2] / "fraud_runtime" / "apps" / "alerts" / "page.py"
+PAGE = Path(__file__).resolve().parents[2] / "apps" / "alerts" / "page.py"
 
 
 def _insert_alert(cql, when: datetime, customer: int, decision: str) -> str:

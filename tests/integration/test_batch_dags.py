@@ -18,8 +18,7 @@ from fraud_platform.api_client import TransactionsApiClient
 from fraud_platform.clients import hive_connection
 from fraud_platform.spark import run_job
 from spark_jobs.extract import ApiSource, extract_day
-
-from .stream_support import ends, metric, records_since, wait_for
+from tests.support.stream import ends, metric, records_since, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = date(2018, 5, 2)

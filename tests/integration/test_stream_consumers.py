@@ -19,8 +19,7 @@ import pytest
 
 from fraud_domain import topics
 from fraud_domain.schema import event_to_json
-
-from .stream_support import (
+from tests.support.stream import (
     TcpProxy,
     count_rows,
     decisions_by_tx,
@@ -228,8 +227,7 @@ def test_cassandra_unreachable_then_back_loses_nothing(ctx, kafka_bootstrap, cql
     from datetime import UTC, datetime
 
     from consumers import kafka_io
-    from consumers.output import encode
-    from fraud_domain.schema import Decision
+    from fraud_domain.schema import Decision, decision_to_json
 
     unique, m = uuid.uuid4().hex[:10], 20_000
     names = _topics(kafka_bootstrap, unique, "c")
@@ -239,8 +237,9 @@ def test_cassandra_unreachable_then_back_loses_nothing(ctx, kafka_bootstrap, cql
         ids = []
         for ev, _ in itertools.islice(_pairs(ctx, random.Random(unique).randrange(1 << 30)), m):
             d = Decision(transaction_id=ev.transaction_id, event_time=ev.event_time, scored_at=datetime.now(UTC),
-                         score=0.0, decision="approve", features={"tx_amount": ev.amount})
-            p.send(names[topics.DECISIONS], key=str(ev.customer_id).encode(), value=encode(d, ev))
+                         score=0.0, decision="approve", features={"tx_amount": ev.amount},
+                         customer_id=ev.customer_id, terminal_id=ev.terminal_id, amount=ev.amount)
+            p.send(names[topics.DECISIONS], key=str(ev.customer_id).encode(), value=decision_to_json(d))
             ids.append(ev.transaction_id)
         p.flush()
         port = free_port()

@@ -1,12 +1,15 @@
-"""DLQ reason mapping: every malformed payload kind lands in a named category with the original reason."""
+"""DLQ reason mapping: every malformed payload kind lands in a named category with the original reason.
 
+The category is the error's ``ErrorCode``, set where it is raised: never derived from the wording."""
+
+import inspect
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from consumers import dlq
-from fraud_domain.errors import EventValidationError
+from fraud_domain.errors import ErrorCode, EventValidationError
 from fraud_domain.schema import event_to_json, parse_event
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
@@ -38,7 +41,8 @@ def good(sample_event) -> dict:
     (lambda d: json.dumps(d).encode()[:-1] + b',"amount":1.0}', "duplicate_field"),
 ])
 def test_category(good: dict, mutate, expected: str) -> None:
-    assert dlq.category(_reject(mutate(good))) == expected
+    err = _reject(mutate(good))
+    assert dlq.category(err) == expected == err.code
 
 
 def test_unexpected_exceptions_are_processing_errors() -> None:
@@ -46,10 +50,30 @@ def test_unexpected_exceptions_are_processing_errors() -> None:
 
 
 def test_headers_carry_reason_field_and_origin() -> None:
-    err = EventValidationError("amount", "must be > 0.0 (got -3.0)")
+    err = EventValidationError("amount", "must be > 0.0 (got -3.0)", ErrorCode.OUT_OF_RANGE)
     h = dict(dlq.headers(err, "transaction_topic", 4, 1234, NOW))
     assert h["dlq.reason"] == b"amount: must be > 0.0 (got -3.0)"
     assert h["dlq.field"] == b"amount" and h["dlq.category"] == b"out_of_range"
     assert (h["dlq.topic"], h["dlq.partition"], h["dlq.offset"]) == (b"transaction_topic", b"4", b"1234")
     assert h["dlq.failed_at"].startswith(b"2026-11-23T00:00:00")
     assert set(dlq.CATEGORIES) >= {dlq.category(err)}
+
+
+@pytest.mark.parametrize("code", list(ErrorCode))
+def test_every_code_is_a_category_whatever_the_wording(code: ErrorCode) -> None:
+    # The same field and reason under every code: only the code decides.
+    for field, reason in (("payload", "must be JSON (x)"), ("amount", "must be in [0, 1] (got 2)")):
+        assert dlq.category(EventValidationError(field, reason, code)) == code.value
+    assert code.value in dlq.CATEGORIES
+
+
+def test_categories_are_the_codes_plus_processing_error() -> None:
+    assert dlq.CATEGORIES[:-1] == tuple(c.value for c in ErrorCode)
+    assert dlq.CATEGORIES[-1] == "processing_error"
+    assert len(set(dlq.CATEGORIES)) == len(dlq.CATEGORIES)
+
+
+def test_no_message_matching_remains() -> None:
+    assert "err.reason" not in inspect.getsource(dlq)
+    source = inspect.getsource(dlq.category)
+    assert "reason" not in source and "field" not in source and "startswith" not in source

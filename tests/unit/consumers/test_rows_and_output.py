@@ -1,4 +1,4 @@
-"""The scorer's fraud_topic payload and the persister's row mapping (idempotent keys)."""
+"""The scorer's fraud_topic payload (byte-pinned) and the persister's row mapping (idempotent keys)."""
 
 import uuid
 from datetime import UTC, date, datetime
@@ -6,19 +6,30 @@ from datetime import UTC, date, datetime
 import pytest
 
 from consumers import persister_rows as rows
-from consumers.output import encode
 from fraud_domain.errors import EventValidationError
-from fraud_domain.schema import Decision, event_to_json, parse_decision
+from fraud_domain.schema import Decision, decision_to_json, event_to_json, parse_decision
 
 
 def _decision(ev, outcome: str = "block") -> Decision:
     return Decision(transaction_id=ev.transaction_id, event_time=ev.event_time,
                     scored_at=datetime(2018, 4, 2, 12, tzinfo=UTC), score=0.9, decision=outcome,
-                    reasons=("velocity",), model_version="none", features={"tx_amount": 57.16})
+                    reasons=("velocity",), model_version="none", features={"tx_amount": 57.16},
+                    customer_id=ev.customer_id, terminal_id=ev.terminal_id, amount=ev.amount)
+
+
+# The bytes consumers of fraud_topic read: compact, fixed key order, ``Z`` times, the transaction's keys last.
+PAYLOAD = (b'{"transaction_id":"0b7e8f3c-2a71-4c0e-9a55-6f1d2c3b4a59","event_time":"2018-04-02T11:59:30.123456Z",'
+           b'"scored_at":"2018-04-02T12:00:00.000000Z","score":0.9,"decision":"block","reasons":["velocity"],'
+           b'"model_version":"none","features":{"tx_amount":57.16},"customer_id":42,"terminal_id":7,"amount":57.16}')
+
+
+def test_payload_bytes_are_unchanged(sample_event) -> None:
+    assert decision_to_json(_decision(sample_event)) == PAYLOAD
+    assert parse_decision(PAYLOAD) == _decision(sample_event)
 
 
 def test_payload_is_a_decision_plus_transaction_keys(sample_event) -> None:
-    raw = encode(_decision(sample_event), sample_event)
+    raw = decision_to_json(_decision(sample_event))
     assert parse_decision(raw) == _decision(sample_event)
     decision, minute, alert = rows.decision_rows(raw)
     assert decision[0] == uuid.UUID(sample_event.transaction_id)
@@ -28,7 +39,15 @@ def test_payload_is_a_decision_plus_transaction_keys(sample_event) -> None:
 
 
 def test_approved_decisions_are_not_alerts(sample_event) -> None:
-    assert rows.decision_rows(encode(_decision(sample_event, "approve"), sample_event))[2] is None
+    assert rows.decision_rows(decision_to_json(_decision(sample_event, "approve")))[2] is None
+
+
+def test_a_decision_without_transaction_keys_maps_them_to_null(sample_event) -> None:
+    bare = Decision(transaction_id=sample_event.transaction_id, event_time=sample_event.event_time,
+                    scored_at=datetime(2018, 4, 2, 12, tzinfo=UTC), score=0.9, decision="review")
+    decision, minute, alert = rows.decision_rows(decision_to_json(bare))
+    assert decision[3:6] == (None, None, None) and minute[4] is None
+    assert alert is not None and alert[3:6] == (None, None, None)
 
 
 def test_every_row_is_keyed_by_the_transaction(sample_event) -> None:

@@ -3,7 +3,6 @@
 import dataclasses
 import json
 import random
-import time
 from datetime import timedelta
 
 import pytest
@@ -165,11 +164,3 @@ def test_output_order_is_canonical(split):
     events, _ = split
     assert tuple(OnlineFeatureState().update_and_compute(events[0])) == ALL_FEATURE_NAMES
 
-
-def test_online_throughput_sanity(split):
-    # Informative only. Target: >= 25k events/s on one core for the reference mix (see bench/).
-    events, labels = split
-    start = time.process_time()
-    run_online(OnlineFeatureState(), events, labels)
-    rate = len(events) / max(time.process_time() - start, 1e-9)
-    print(f"\nOnlineFeatureState: {rate:,.0f} events/s (CPU time, dense test mix, labels included)")

@@ -1,9 +1,10 @@
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fraud_domain.errors import EventValidationError
+from fraud_domain.errors import ErrorCode, EventValidationError
 from fraud_domain.schema import (
     Decision,
     FraudScenario,
@@ -39,6 +40,27 @@ def test_decision_round_trip_and_fixed_fields(decision):
     fixed = {"transaction_id", "event_time", "scored_at", "score", "decision", "reasons", "model_version"}
     assert fixed <= set(obj)
     assert obj["reasons"] == ["velocity", "model"] and obj["scored_at"].endswith("Z")
+
+
+def test_decision_carries_the_transaction_keys_last_and_only_when_set(decision):
+    assert list(json.loads(decision_to_json(decision)))[-1] == "features"
+    full = dataclasses.replace(decision, customer_id=42, terminal_id=7, amount=57.16)
+    payload = decision_to_json(full)
+    assert payload.endswith(b'"features":{"tx_amount":57.16,"customer_nb_tx_2min":7.0},'
+                            b'"customer_id":42,"terminal_id":7,"amount":57.16}')
+    assert parse_decision(payload) == full
+    nulls = json.loads(payload) | {"customer_id": None, "terminal_id": None, "amount": None}
+    assert parse_decision(json.dumps(nulls).encode()) == decision
+
+
+def test_decision_transaction_keys_are_validated(decision):
+    obj = json.loads(decision_to_json(decision)) | {"customer_id": 42, "terminal_id": 7, "amount": 57}
+    assert parse_decision(json.dumps(obj).encode()).amount == 57.0
+    for key, value, code in (("customer_id", "42", ErrorCode.WRONG_TYPE), ("terminal_id", -1, ErrorCode.OUT_OF_RANGE),
+                             ("amount", 0.0, ErrorCode.OUT_OF_RANGE), ("amount", True, ErrorCode.WRONG_TYPE)):
+        with pytest.raises(EventValidationError) as exc:
+            parse_decision(json.dumps(obj | {key: value}).encode())
+        assert (exc.value.field, exc.value.code) == (key, code)
 
 
 def test_decision_tolerates_unknown_keys_and_int_features(decision):

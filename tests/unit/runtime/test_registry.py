@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
 import pytest
 
 from fraud_platform.errors import ConfigError
+from fraud_runtime.probes import Probe
 from fraud_runtime.services.base import PROFILES
 from fraud_runtime.services.registry import SERVICES, check_profile, resolve, service_class
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_unknown_profile_and_service_are_config_errors() -> None:
@@ -29,11 +36,20 @@ def test_core_is_part_of_full(ctx) -> None:
     assert {s.name for s in resolve(ctx, "core")} <= {s.name for s in resolve(ctx, "full")}
 
 
-def test_every_service_declares_ports_probe_and_url(ctx) -> None:
+def test_every_service_has_a_probe_a_url_and_a_pattern_matching_its_own_process(ctx) -> None:
     for service in resolve(ctx, "full"):
-        assert service.probe() is not None, service.name
-        assert service.url(), service.name
-        assert service.process_pattern, service.name
+        assert isinstance(service.probe(), Probe), service.name
+        assert re.match(r"[a-z]+://127\.0\.0\.1:\d+", service.url()), (service.name, service.url())
+        argv = service.program().argv
+        # process-exporter groups processes by this pattern: it must find the command line we start
+        assert service.process_pattern and re.search(service.process_pattern, " ".join(argv)), service.name
+
+
+def test_every_file_a_service_runs_exists(ctx) -> None:
+    """A checkout path in a program's argv (a script, a jar) that is not there fails only when started."""
+    missing = [(service.name, arg) for service in resolve(ctx, "full") for arg in service.program().argv
+               if arg.startswith(str(ROOT)) and not arg.startswith(str(ctx.paths.state)) and not Path(arg).exists()]
+    assert not missing, missing
 
 
 def test_no_two_services_share_a_port(ctx) -> None:
@@ -50,17 +66,53 @@ def test_names_are_unique() -> None:
 
 
 def test_every_service_is_documented_in_the_readme(ctx) -> None:
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     undocumented = [s.name for s in resolve(ctx, "full") if f"| `{s.name}` |" not in readme]
     assert not undocumented, f"add a row to README's services table for: {undocumented}"
 
 
-def test_every_core_service_has_an_integration_smoke_test() -> None:
-    from pathlib import Path
+def _module_constants(tree: ast.Module) -> dict[str, ast.expr]:
+    return {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+            for t in node.targets if isinstance(t, ast.Name)}
 
-    tests = Path(__file__).resolve().parents[2] / "integration"
-    text = "\n".join(path.read_text() for path in tests.glob("test_*.py"))
-    untested = [cls.name for cls in SERVICES if "core" in cls.profiles and f'"{cls.name}"' not in text]
-    assert not untested, f"no integration test names these services: {untested}"
+
+def _strings(node: ast.expr, constants: dict[str, ast.expr]) -> set[str]:
+    """The string literals of an argument: a literal, a tuple of them, or a module constant holding either."""
+    if isinstance(node, ast.Starred):
+        node = node.value
+    if isinstance(node, ast.Name) and node.id in constants:
+        node = constants[node.id]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.Tuple | ast.List):
+        return {e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+    return set()
+
+
+def _started_through_the_runtime() -> set[str]:
+    """Names passed to the ``start_full`` fixture (``platform.up`` on those services) by any test."""
+    started: set[str] = set()
+    for path in [*(ROOT / "tests" / "integration").glob("test_*.py"), *(ROOT / "tests" / "e2e").glob("test_*.py")]:
+        tree = ast.parse(path.read_text())
+        constants = _module_constants(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "start_full":
+                for arg in node.args:
+                    started |= _strings(arg, constants)
+    return started
+
+
+def _status_test_core_names() -> set[str]:
+    tree = ast.parse((ROOT / "tests" / "integration" / "test_status.py").read_text())
+    return _strings(_module_constants(tree)["CORE"], {})
+
+
+def test_every_service_has_a_smoke_test_that_starts_it() -> None:
+    """Core services: the session's ``core`` fixture brings them all up and test_status asserts each one
+    healthy by name. Full-profile services: some test starts each one through ``start_full``."""
+    core = {cls.name for cls in SERVICES if "core" in cls.profiles}
+    assert core <= _status_test_core_names(), f"add to CORE in tests/integration/test_status.py: " \
+                                             f"{sorted(core - _status_test_core_names())}"
+    full_only = {cls.name for cls in SERVICES} - core
+    untested = sorted(full_only - _started_through_the_runtime())
+    assert not untested, f"no integration or e2e test starts these services with start_full: {untested}"

@@ -1,4 +1,4 @@
-"""Helpers for the stream-layer integration tests: real subprocesses, real topics, a real TCP proxy."""
+"""Helpers for the stream-layer tests and benchmarks: real subprocesses, real topics, a real TCP proxy."""
 
 from __future__ import annotations
 

@@ -1,24 +1,24 @@
-"""DAG integrity, in the Airflow venv (where the DAGs run): every file in dags/ imports cleanly, parsing
-opens no network connection and takes little time, and every task retries with backoff, has a time limit
-and e-mails on failure. The suite runs in the platform venv, so the check runs as a subprocess."""
+"""DAG integrity in the Airflow venv (where the DAGs run; the suite itself runs in the platform venv, so the
+check is a subprocess): every file in dags/ imports cleanly without opening a network connection, and every
+task retries with backoff, has a time limit and e-mails on failure. The files' static shape is checked in
+the unit tier (tests/unit/dags/)."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from fraud_runtime.context import Context
-
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = {"transactions_daily", "features_and_training"}
+# A DAG file doing I/O at parse time (it names "airflow" and "dag": DagBag's safe mode skips other files).
+CANARY = "import socket  # airflow dag\nsocket.create_connection(('127.0.0.1', 9))\n"
 
 PROBE = r"""
-import json, socket, sys, time
+import json, socket, sys
 
 def refuse(*args, **kwargs):
     raise RuntimeError(f"network access while parsing DAGs: {args!r}")
@@ -26,9 +26,8 @@ def refuse(*args, **kwargs):
 socket.socket.connect = refuse
 socket.create_connection = refuse
 from airflow.dag_processing.dagbag import DagBag
-started = time.perf_counter()
 bag = DagBag(dag_folder=sys.argv[1])
-seconds = time.perf_counter() - started
+canary = DagBag(dag_folder=sys.argv[2])
 tasks = {}
 for dag_id, dag in bag.dags.items():
     for t in dag.tasks:
@@ -39,22 +38,24 @@ for dag_id, dag in bag.dags.items():
             "operator": type(t).__name__, "upstream": sorted(t.upstream_task_ids),
         }
 print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": sorted(bag.dags),
-                  "tasks": tasks, "seconds": seconds, "catchup": {d: bag.dags[d].catchup for d in bag.dags}}))
+                  "tasks": tasks, "catchup": {d: bag.dags[d].catchup for d in bag.dags},
+                  "canary_errors": [str(v) for v in canary.import_errors.values()]}))
 """
 
 
 @pytest.fixture(scope="module")
-def parsed(tmp_path_factory) -> dict:
-    ctx = Context.load()
+def parsed(ctx, tmp_path_factory) -> dict:
     python = ctx.artifacts.venv_bin("airflow", "python")
     if not python.exists():
         pytest.fail(f"the Airflow venv is missing ({python}): run ./fraudctl setup")
     home = tmp_path_factory.mktemp("airflow-home")
+    canary = tmp_path_factory.mktemp("canary-dags")
+    (canary / "connects_at_parse.py").write_text(CANARY)
     env = {**os.environ, "AIRFLOW_HOME": str(home), "PYTHONPATH": str(ROOT), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
            "AIRFLOW__CORE__UNIT_TEST_MODE": "True", "FRAUD_ALERT_EMAIL": "alerts@example.test"}
     env.pop("VIRTUAL_ENV", None)
-    result = subprocess.run([str(python), "-c", PROBE, str(ROOT / "dags")], env=env, capture_output=True,
-                            text=True, timeout=300, cwd=home)
+    result = subprocess.run([str(python), "-c", PROBE, str(ROOT / "dags"), str(canary)], env=env,
+                            capture_output=True, text=True, timeout=300, cwd=home)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -64,9 +65,9 @@ def test_every_dag_file_imports_without_errors(parsed) -> None:
     assert set(parsed["dags"]) == EXPECTED
 
 
-def test_parsing_is_light(parsed) -> None:
-    # The probe refuses sockets: reaching this point means no connection was opened at import time.
-    assert parsed["seconds"] < 20, parsed["seconds"]  # generous: a parse doing real work takes far longer
+def test_parsing_opens_no_connection(parsed) -> None:
+    # The guard is live: the canary's connection was refused and reported; dags/ parsed with no error under it.
+    assert len(parsed["canary_errors"]) == 1 and "network access while parsing DAGs" in parsed["canary_errors"][0]
 
 
 def test_every_task_retries_with_backoff_times_out_and_mails_on_failure(parsed) -> None:
@@ -84,7 +85,3 @@ def test_daily_dag_shape(parsed) -> None:
     assert tasks["load_to_hive"]["operator"] == "PlatformSparkSubmitOperator"
     assert tasks["load_to_hive"]["upstream"] == ["extract_labels", "extract_transactions"]
     assert parsed["catchup"]["transactions_daily"] is True
-
-
-def test_probe_runs_in_a_different_interpreter() -> None:
-    assert "airflow" not in sys.executable  # the suite itself stays in the platform venv
