@@ -65,6 +65,8 @@ class Scorer:
             self.restored = {k: v for k, v in ckpt.offsets.items() if k[0] != self.labels.topic}
             log.info("state restored", entities=len(self.state), offsets=len(self.restored))
         self.labels.restore(self.offsets, ckpt.pending_labels if ckpt else [])
+        # The champion before the first batch: a replay after a restart re-derives the same decisions.
+        self.poll_model()
 
     def on_assigned(self, consumer: Any, partitions: list[Any]) -> None:
         for tp in partitions:  # resume where the saved state ends, not where Kafka's commit is
@@ -127,13 +129,16 @@ class Scorer:
         self.producer.flush()  # Step 5
 
     def after_commit(self) -> None:
-        now = time.monotonic()
-        if self.registry is not None and now >= self._next_model:
-            self._next_model = now + self.model_every
-            model = self.registry.poll()
-            if model is not None:
-                self.model = model
-                self.metrics.model_version(model.version)
+        if time.monotonic() >= self._next_model:
+            self.poll_model()
+
+    def poll_model(self) -> None:
+        """Load the champion if the pointer names a new one (and schedule the next check)."""
+        self._next_model = time.monotonic() + self.model_every
+        model = self.registry.poll() if self.registry is not None else None
+        if model is not None:
+            self.model = model
+            self.metrics.model_version(model.version)
 
     def checkpoint(self, force: bool = False) -> dict[tuple[str, int], int] | bool:
         """Every ``checkpoint_every`` s: copy the histories touched since the last checkpoint with the

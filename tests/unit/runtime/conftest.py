@@ -7,5 +7,5 @@ from fraud_runtime.context import Context
 
 @pytest.fixture(scope="session")
 def ctx() -> Context:
-    """The checkout's context (reads .env, creating it from .env.example on a fresh clone). No service runs."""
+    """The checkout's context (reads .env; writes nothing). No service runs."""
     return Context.load()

@@ -1,0 +1,65 @@
+"""The scorer loads the champion before its first batch: after a restart the replayed events are scored by
+the same model as before, never by rules alone until the first batch ends."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from consumers.scorer import Scorer
+from fraud_domain.schema import TransactionEvent, event_to_json
+from tests.unit.consumers.test_scorer_prune import NoOp, scorer
+
+pytestmark = pytest.mark.unit
+
+
+class Champion:
+    version = "20180815T000000Z-lr"
+
+    def predict(self, vectors: list[list[float]]) -> list[float]:
+        return [0.01] * len(vectors)
+
+
+class Registry:
+    """``ModelRegistry.poll``: the champion once, then nothing new."""
+
+    def __init__(self) -> None:
+        self.polls = 0
+
+    def poll(self) -> Champion | None:
+        self.polls += 1
+        return Champion() if self.polls == 1 else None
+
+
+def restarted(registry: Registry) -> Scorer:
+    s = scorer()
+    s.registry = registry  # type: ignore[assignment]
+    s.store = SimpleNamespace(load=lambda: None, save=lambda snap: None)
+    s.labels.restore = lambda offsets, pending: None  # type: ignore[attr-defined]
+    return s
+
+
+def test_the_first_batch_after_restore_is_scored_by_the_champion(sample_event: TransactionEvent) -> None:
+    registry = Registry()
+    s = restarted(registry)
+    s.restore()
+    assert registry.polls == 1  # before any record
+    record = SimpleNamespace(topic="tx", partition=0, offset=0, timestamp=-1, key=None,
+                             value=event_to_json(sample_event))
+    s.process([record])
+    sent = s.producer.sent  # type: ignore[attr-defined]
+    assert [json.loads(v)["model_version"] for v in sent] == [Champion.version]
+
+
+def test_without_a_registry_restore_scores_by_rules(sample_event: TransactionEvent) -> None:
+    s = restarted(registry=None)  # type: ignore[arg-type]
+    s.registry = None
+    s.restore()
+    s.process([SimpleNamespace(topic="tx", partition=0, offset=0, timestamp=-1, key=None,
+                               value=event_to_json(sample_event))])
+    assert isinstance(s.producer, NoOp)
+    assert [json.loads(v)["model_version"] for v in s.producer.sent] == ["none"]
+
+
