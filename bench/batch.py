@@ -21,11 +21,13 @@ import json
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
+from bench._errors import BenchError
+from bench._protocol import Protocol
+from bench._sandbox import Sandbox
 from fraud_domain.simulator import SimulatorConfig
-from fraud_platform.spark import run_job
 from fraud_platform.webhdfs import WebHdfs
 from fraud_runtime.context import Context
 from fraud_runtime.services.hdfs import NameNode
@@ -34,23 +36,21 @@ from spark_jobs.sample_data import sample_days
 
 ROOT = Path(__file__).resolve().parents[1]
 DAILY_DAG = "transactions_daily"
-BASE = "/tmp/bench-batch"
-PLACE = ["--database", "fraud_bench", "--raw-root", f"{BASE}/raw", "--quarantine-root", f"{BASE}/quarantine"]
+SANDBOX = Sandbox("fraud_bench", "/tmp/bench-batch")
 
 
 def job(ctx: Context, name: str, *args: str) -> float:
-    started = time.perf_counter()
-    result = run_job(ctx, name, list(args))
-    if result.returncode:
-        sys.exit(f"{name} failed:\n{result.stderr[-3000:]}")
-    return time.perf_counter() - started
+    try:
+        return SANDBOX.run(ctx, name, *args).seconds
+    except BenchError as exc:
+        sys.exit(str(exc))
 
 
 def day(ctx: Context, hdfs: WebHdfs, api: str | None, token: str | None) -> None:
     dt = date(2018, 5, 2)
     if api:
         started = time.perf_counter()
-        rows = {kind: extract_day(ApiSource(api, token or ""), hdfs, kind, dt, root=f"{BASE}/raw").rows
+        rows = {kind: extract_day(ApiSource(api, token or ""), hdfs, kind, dt, root=SANDBOX.raw_root).rows
                 for kind in ("transactions", "labels")}
     else:
         data = sample_days(SimulatorConfig(n_days=32))  # the reference run's first month: ~10k tx/day
@@ -59,9 +59,9 @@ def day(ctx: Context, hdfs: WebHdfs, api: str | None, token: str | None) -> None
         rows = {}
         for kind, kind_lines in lines.items():
             parsed = [json.loads(line) for line in kind_lines]
-            rows[kind] = write_raw(hdfs, kind, dt, parsed, total=len(parsed), pages=1, root=f"{BASE}/raw").rows
+            rows[kind] = write_raw(hdfs, kind, dt, parsed, total=len(parsed), pages=1, root=SANDBOX.raw_root).rows
     extracted = time.perf_counter() - started
-    loaded = job(ctx, "load_day", "--dt", dt.isoformat(), *PLACE)
+    loaded = job(ctx, "load_day", "--dt", dt.isoformat(), *SANDBOX.load_args())
     source = "API -> HDFS" if api else "JSONL -> HDFS (WebHDFS)"
     print(f"| one day ({rows['transactions']:,} tx + {rows['labels']:,} labels) | {source} {extracted:.1f} s; "
           f"load_day job (both tables + quality checks) {loaded:.1f} s | **{extracted + loaded:.1f} s** |")
@@ -131,22 +131,22 @@ def _epoch(text: str) -> float:
 
 
 def train(ctx: Context, hdfs: WebHdfs) -> None:
-    first, days = date(2018, 4, 1), 58
-    data = sample_days(SimulatorConfig(n_days=days))
-    for i in range(days):
-        dt = first + timedelta(days=i)
+    protocol = Protocol.starting(date(2018, 4, 1))  # the simulator's first day; 58 days in all
+    days = protocol.days()
+    data = sample_days(SimulatorConfig(n_days=len(days)))
+    for dt in days:
         for kind, lines in (("transactions", data.event_lines(dt)), ("labels", data.label_lines(dt))):
             rows = [json.loads(line) for line in lines]
-            write_raw(hdfs, kind, dt, rows, total=len(rows), pages=1, root=f"{BASE}/raw")
-    last = (first + timedelta(days=days - 1)).isoformat()
-    load = job(ctx, "load_transactions", "--dt", first.isoformat(), "--until", last, *PLACE)
-    job(ctx, "load_labels", "--dt", first.isoformat(), "--until", last, *PLACE)
-    start = first + timedelta(days=days - 21)
-    features = job(ctx, "build_features", "--start", start.isoformat(), "--end", last, "--database", "fraud_bench")
-    trained = job(ctx, "train_model", "--train-start", start.isoformat(), "--database", "fraud_bench",
-                  "--models-root", f"{BASE}/models")
-    print(f"| load {days} days ({sum(len(v) for v in data.events.values()):,} tx) in one job | {load:.1f} s |")
-    print(f"| build_features for 21 days (+37 days history) | {features:.1f} s |")
+            write_raw(hdfs, kind, dt, rows, total=len(rows), pages=1, root=SANDBOX.raw_root)
+    try:
+        load = SANDBOX.load(ctx, protocol.first_day, protocol.last_day)["load_transactions"]
+        features = SANDBOX.build_features(ctx, protocol.train_start, protocol.last_day)
+        trained = SANDBOX.train(ctx, *protocol.train_args()).seconds
+    except BenchError as exc:
+        sys.exit(str(exc))
+    targets = (protocol.last_day - protocol.train_start).days + 1
+    print(f"| load {len(days)} days ({sum(len(v) for v in data.events.values()):,} tx) in one job | {load:.1f} s |")
+    print(f"| build_features for {targets} days (+{len(days) - targets} days history) | {features:.1f} s |")
     print(f"| train_model: LR + RF + GBT on a 7-day week, 7-day test, champion check | **{trained:.1f} s** |")
 
 

@@ -9,17 +9,34 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 CARD_PRECISION_K = 100
 
 
-def card_precision_at_k(predictions: pd.DataFrame, k: int = CARD_PRECISION_K) -> float:
-    """Per day: each card's (customer's) highest score; the ``k`` cards scored highest; the share of them
-    that are truly compromised that day (divided by ``k``, as the handbook does). Mean over the days.
+def card_precision_at_k(predictions: pd.DataFrame, k: int = CARD_PRECISION_K, *,
+                        remove_detected: bool = True) -> float:
+    """Card Precision@k as the handbook's ``card_precision_top_k`` computes it (its default,
+    ``remove_detected_compromised_cards=True``). Day by day, in date order:
 
+    1. each card's (customer's) highest score and highest label that day;
+    2. drop the cards detected on an earlier test day (compromised cards in an earlier day's top ``k``):
+       an investigator has already blocked them;
+    3. the ``k`` cards scored highest (ties: lower ``customer_id`` first);
+    4. precision = compromised cards among them / ``k`` (``k`` even when fewer cards are left).
+
+    The result is the mean over the days. ``remove_detected=False`` ranks every day's cards afresh.
     ``predictions`` has columns ``dt``, ``customer_id``, ``score``, ``label`` (0/1).
     """
     if predictions.empty:
         return 0.0
     cards = predictions.groupby(["dt", "customer_id"], as_index=False).agg(score=("score", "max"),
                                                                           label=("label", "max"))
-    per_day = [day.nlargest(k, "score", keep="first")["label"].sum() / k for _, day in cards.groupby("dt")]
+    detected: set[object] = set()
+    per_day = []
+    for _, day in cards.groupby("dt", sort=True):  # Step 1 done above; days in order
+        if detected:  # Step 2
+            day = day[~day["customer_id"].isin(detected)]
+        top = day.nlargest(k, "score", keep="first")  # Step 3: rows are in customer_id order within a day
+        hits = top.loc[top["label"] > 0, "customer_id"]
+        per_day.append(len(hits) / k)  # Step 4
+        if remove_detected:
+            detected.update(hits.tolist())
     return float(sum(per_day) / len(per_day))
 
 
