@@ -12,17 +12,15 @@ import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from consumers import entry, kafka_io, producer
-from consumers.metrics import ProducerMetrics
-from fraud_domain import topics
-from fraud_domain.simulator import SimulatorConfig, iter_events, simulate
-from fraud_domain.tokenise import Tokeniser
 from fraud_platform.errors import ConfigError, FraudError
+
+if TYPE_CHECKING:
+    from fraud_domain.simulator import SimulatorConfig
 
 console = Console(stderr=True)
 Seed = Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")]
@@ -36,6 +34,8 @@ HandbookOnly = Annotated[bool, typer.Option(help="Only the handbook's fraud scen
 def simulator_config(seed: int, customers: int, terminals: int, days: int, start: str, handbook_only: bool,
                      label_delay_seconds: int | None = None) -> SimulatorConfig:
     """The simulator's configuration from command-line values (a bad date is one clear error)."""
+    from fraud_domain.simulator import SimulatorConfig  # numpy/pandas: loaded when a command runs, not for --help
+
     try:
         first = date.fromisoformat(start)
     except ValueError:
@@ -61,6 +61,13 @@ def stream(
                                                      "on this port.")] = None,
 ) -> None:
     """Publish simulated transactions to transaction_topic (key = customer) and labels to fraud_labels."""
+    # pandas, numpy and the Kafka client load when the command runs: `fraudctl --help` stays fast.
+    from consumers import entry, kafka_io, producer
+    from consumers.metrics import ProducerMetrics
+    from fraud_domain import topics
+    from fraud_domain.simulator import iter_events, simulate
+    from fraud_domain.tokenise import Tokeniser
+
     if count is not None and count < 0:
         raise ConfigError(f"--count must be >= 0 (got {count})")
     if rate is not None and rate <= 0:

@@ -11,7 +11,6 @@ from rich.console import Console
 
 from consumers.stream_producer import Customers, Days, HandbookOnly, Seed, Start, Terminals, simulator_config
 from consumers.stream_producer import stream as stream_command
-from fraud_domain.simulator import simulate as run
 from fraud_platform.errors import ConfigError
 
 console = Console(stderr=True)
@@ -32,6 +31,8 @@ def simulate(
         raise ConfigError(f"{out}: the output must end in .csv or .parquet")
     if not out.parent.is_dir():
         raise ConfigError(f"{out.parent}: no such directory")
+    from fraud_domain.simulator import simulate as run  # numpy/pandas: only when the command runs
+
     sim = run(simulator_config(seed, customers, terminals, days, start_date, handbook_only))
     frame = sim.transactions
     if out.suffix == ".csv":
