@@ -27,8 +27,10 @@ from fraud_platform.airflow_contract import (
     ALERT_EMAIL_ENV,
     API_CONN_ID,
     DEFAULT_ALERT_EMAIL,
+    DEFAULT_TASK_RETRIES,
     PLATFORM_PYTHON_ENV,
     SPARK_CONN_ID,
+    TASK_RETRIES_ENV,
     WEBHDFS_CONN_ID,
 )
 from fraud_platform.config import PlatformConfig, load_config
@@ -43,11 +45,12 @@ MODELS_ASSET = Asset("hdfs:///models/fraud")
 
 
 def default_args() -> dict:
-    """Every task: 3 tries with exponential backoff, a time limit, and an e-mail when it finally fails."""
+    """Every task: 1 + AIRFLOW_TASK_RETRIES (default 2) tries with exponential backoff, a time limit, and an
+    e-mail when it finally fails."""
     recipients = os.environ.get(ALERT_EMAIL_ENV, DEFAULT_ALERT_EMAIL)
     return {
         "owner": "fraud-platform",
-        "retries": 2,
+        "retries": int(os.environ.get(TASK_RETRIES_ENV, DEFAULT_TASK_RETRIES)),
         "retry_delay": timedelta(seconds=30),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=10),

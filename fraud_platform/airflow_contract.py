@@ -10,3 +10,5 @@ SMTP_CONN_ID = "smtp_default"  # what Airflow's failure e-mails use
 PLATFORM_PYTHON_ENV = "FRAUD_PLATFORM_PYTHON"  # the platform venv's python: Spark jobs run with it
 ALERT_EMAIL_ENV = "FRAUD_ALERT_EMAIL"  # comma-separated recipients of failure e-mails
 DEFAULT_ALERT_EMAIL = "fraud-alerts@localhost"
+TASK_RETRIES_ENV = "FRAUD_TASK_RETRIES"  # AIRFLOW_TASK_RETRIES, for default_args
+DEFAULT_TASK_RETRIES = 2

@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from fraud_platform.airflow_contract import DEFAULT_TASK_RETRIES
 from fraud_platform.errors import ConfigError
 
 
@@ -148,6 +149,7 @@ class AirflowSettings(BaseSettings):
     secret_key: Secret = None  # generated; the api-server, JWT and Fernet keys derive from it
     sql_alchemy_conn: Endpoint = None  # e.g. postgresql+psycopg2://…; empty = SQLite in the state dir
     parallelism: int = Field(2, ge=1)  # concurrent task processes: each Spark task wants a core
+    task_retries: int = Field(DEFAULT_TASK_RETRIES, ge=0)  # tries after the first before a task fails (and mails)
 
 
 class StreamSettings(BaseSettings):

@@ -24,6 +24,7 @@ from fraud_platform.airflow_contract import (
     PLATFORM_PYTHON_ENV,
     SMTP_CONN_ID,
     SPARK_CONN_ID,
+    TASK_RETRIES_ENV,
     WEBHDFS_CONN_ID,
 )
 from fraud_platform.errors import ConfigError
@@ -47,6 +48,7 @@ def airflow_environment(ctx: Context) -> dict[str, str]:
         "FRAUD_ROOT": str(ctx.paths.root),
         ALERT_EMAIL_ENV: s.smtp.alert_recipients,
         PLATFORM_PYTHON_ENV: str(ctx.artifacts.venv_bin("platform", "python")),
+        TASK_RETRIES_ENV: str(s.airflow.task_retries),
         "TZ": "UTC",
         "AIRFLOW__CORE__DAGS_FOLDER": str(ctx.paths.root / "dags"),
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",

@@ -32,6 +32,8 @@ def test_environment_points_at_the_checkout_and_carries_no_secret(tmp_ctx: Conte
     assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor" and env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
     assert env["AIRFLOW__METRICS__STATSD_PORT"] == str(tmp_ctx.settings.monitoring.statsd_udp_port)
     assert env["AIRFLOW__API__HOST"] == "127.0.0.1" and env["FRAUD_ALERT_EMAIL"] == "a@x.test,b@x.test"
+    assert env["FRAUD_TASK_RETRIES"] == "2"  # AIRFLOW_TASK_RETRIES, read by the DAGs' default_args
+    assert env["FRAUD_PLATFORM_PYTHON"].endswith("/bin/python")  # Spark jobs run with the platform venv
     blob = json.dumps(env)
     for secret in ("admin-secret-123", "api-secret-456", "k" * 43):
         assert secret not in blob
