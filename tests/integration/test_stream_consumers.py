@@ -34,11 +34,10 @@ from tests.support.stream import (
 )
 
 N = int(os.environ.get("STREAM_TEST_COUNT", "20000"))  # right-sized for CI; 50000 for a longer run
-# ~2 tx/customer/day. The density (tx per day per partition) must stay high: a poll's fetch covers fewer days
-# of a dense stream, so the partitions' event times stay within the terminal features' 7-day delay of each
-# other and the cross-partition terminal features do not depend on how polls interleave (with 20k tx over
-# 400 customers they drifted more than that and 1 % of vectors differed after kill -9). 1,000 customers:
-# 20k spans ~10 days, and labels (7-day delay) still reach the features.
+# ~2 tx/customer/day. The density (tx per day per partition) must stay high: each poll then moves a partition
+# less far in event time, the partitions stay within the terminal features' 7-day delay of each other, and the
+# cross-partition terminal features do not depend on how polls interleave (with 20k tx over 400 customers
+# 1 % of vectors differed after kill -9). 1,000 customers: 20k spans ~10 days; labels still reach features.
 _CUSTOMERS = max(1000, N // 50)
 SIM = {"n_customers": _CUSTOMERS, "n_terminals": 2 * _CUSTOMERS, "n_days": 60}
 # A backlog replay lets partitions drift apart in event time: lateness above the whole span keeps
