@@ -17,7 +17,6 @@ from fraud_platform.settings import Settings
 DEFAULT_PORTS: dict[str, Callable[[Settings], int]] = {
     "scorer": lambda s: s.stream.scorer_metrics_port,
     "persister": lambda s: s.stream.persister_metrics_port,
-    "stream-producer": lambda s: s.stream.producer_metrics_port,
 }
 
 

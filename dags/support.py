@@ -1,6 +1,7 @@
 """What the DAGs in ``dags/`` share: default task arguments, the platform's spark-submit operator, the
 extract task body and the assets. Imported only by DAG files (it needs Airflow); nothing here does I/O at
-import time: connections and settings are read when a task runs.
+import time: connections and settings are read when a task runs, and the settings/HTTP modules (pydantic,
+requests: ~0.4 s) are imported then too, not on every parse (importing this module costs ~11 ms).
 
 Contract with the runtime (the Airflow services and ``./fraudctl airflow``):
 
@@ -19,6 +20,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import Asset
@@ -33,10 +35,10 @@ from fraud_platform.airflow_contract import (
     TASK_RETRIES_ENV,
     WEBHDFS_CONN_ID,
 )
-from fraud_platform.config import PlatformConfig, load_config
 from fraud_platform.spark import job_env, job_path, session_conf, spark_bin
-from fraud_platform.webhdfs import WebHdfs
-from spark_jobs.extract import ApiSource, extract_day
+
+if TYPE_CHECKING:
+    from fraud_platform.config import PlatformConfig
 
 TRANSACTIONS_ASSET = Asset("hive://fraud/transactions")
 LABELS_ASSET = Asset("hive://fraud/labels")
@@ -75,6 +77,8 @@ class PlatformSparkSubmitOperator(SparkSubmitOperator):
         super().__init__(application=str(job_path(job)), conn_id=SPARK_CONN_ID, name=f"fraud-{job}", **kwargs)
 
     def execute(self, context):
+        from fraud_platform.config import load_config  # settings (pydantic) at run time, not on every parse
+
         config = load_config()
         self.conf = {**session_conf(config.endpoints), **(self.conf or {})}
         self._driver_memory = config.settings.spark.driver_memory
@@ -87,6 +91,9 @@ def extract_to_hdfs(kind: str, ds: str) -> dict:
     from datetime import date
 
     from airflow.sdk import BaseHook
+
+    from fraud_platform.webhdfs import WebHdfs  # requests: at run time, not on every parse
+    from spark_jobs.extract import ApiSource, extract_day
 
 
     api, webhdfs = BaseHook.get_connection(API_CONN_ID), BaseHook.get_connection(WEBHDFS_CONN_ID)

@@ -17,10 +17,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fraud_platform.config import PlatformConfig
-from fraud_platform.endpoints import Endpoints
 from fraud_platform.lake import WAREHOUSE
+
+if TYPE_CHECKING:  # kept out of import time: DAG files import this module on every parse
+    from fraud_platform.config import PlatformConfig
+    from fraud_platform.endpoints import Endpoints
 
 JOBS_DIR = Path(__file__).resolve().parents[1] / "spark_jobs"
 METASTORE_CONF = "spark.hadoop.hive.metastore.uris"

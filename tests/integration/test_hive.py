@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fraud_platform.clients import hive_connection, metastore_databases
-from fraud_runtime.services.hive import WAREHOUSE
+from fraud_platform.lake import WAREHOUSE
 
 
 def test_metastore_answers_thrift(ctx) -> None:

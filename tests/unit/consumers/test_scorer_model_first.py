@@ -10,7 +10,7 @@ import pytest
 
 from consumers.scorer import Scorer
 from fraud_domain.schema import TransactionEvent, event_to_json
-from tests.unit.consumers.test_scorer_prune import NoOp, scorer
+from tests.unit.consumers.test_scorer_prune import scorer
 
 pytestmark = pytest.mark.unit
 
@@ -53,13 +53,14 @@ def test_the_first_batch_after_restore_is_scored_by_the_champion(sample_event: T
     assert [json.loads(v)["model_version"] for v in sent] == [Champion.version]
 
 
-def test_without_a_registry_restore_scores_by_rules(sample_event: TransactionEvent) -> None:
-    s = restarted(registry=None)  # type: ignore[arg-type]
-    s.registry = None
+def test_without_a_champion_restore_scores_by_rules(sample_event: TransactionEvent) -> None:
+    registry = Registry()
+    registry.polls = 1  # the pointer names nothing new: poll() answers None
+    s = restarted(registry)
     s.restore()
     s.process([SimpleNamespace(topic="tx", partition=0, offset=0, timestamp=-1, key=None,
                                value=event_to_json(sample_event))])
-    assert isinstance(s.producer, NoOp)
-    assert [json.loads(v)["model_version"] for v in s.producer.sent] == ["none"]
+    sent = s.producer.sent  # type: ignore[attr-defined]
+    assert registry.polls == 2 and [json.loads(v)["model_version"] for v in sent] == ["none"]
 
 

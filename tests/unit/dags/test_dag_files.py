@@ -77,3 +77,20 @@ def test_task_bodies_are_a_few_lines_calling_library_code(path: Path) -> None:
         if isinstance(node, ast.FunctionDef) and _decorator(node, "task") is not None:
             lines = node.body[-1].end_lineno - node.body[0].lineno + 1
             assert lines <= MAX_TASK_BODY_LINES, f"{node.name}: {lines} lines; move the logic to spark_jobs/"
+
+
+def test_dag_support_imports_no_settings_or_http_stack_at_parse_time() -> None:
+    """DAG files are parsed every 30 s: what `dags/support.py` needs at import must stay light (pydantic and
+    requests load when a task runs)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    code = ("import sys, fraud_platform.spark, fraud_platform.airflow_contract\n"
+            "heavy = sorted(m for m in ('pydantic_settings', 'pydantic', 'requests', 'pyspark') if m in sys.modules)\n"
+            "print(','.join(heavy))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
+                            env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == ""
