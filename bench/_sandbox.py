@@ -16,8 +16,6 @@ from fraud_platform.config import PlatformConfig
 from fraud_platform.spark import run_job
 from fraud_platform.webhdfs import WebHdfs
 
-LOAD_JOBS = ("load_transactions", "load_labels")
-
 
 @dataclass(frozen=True)
 class JobRun:
@@ -65,10 +63,10 @@ class Sandbox:
             raise BenchError(f"{job} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
         return JobRun(time.perf_counter() - started, result.stdout)
 
-    def load(self, config: PlatformConfig, first: date, last: date) -> dict[str, float]:
-        """``load_transactions`` then ``load_labels`` over ``first .. last``, one job each: seconds per job."""
-        window = ["--dt", first.isoformat(), "--until", last.isoformat(), *self.load_args()]
-        return {job: self.run(config, job, *window).seconds for job in LOAD_JOBS}
+    def load(self, config: PlatformConfig, first: date, last: date) -> float:
+        """``load_day`` over ``first .. last`` (both tables, then their quality checks): seconds."""
+        return self.run(config, "load_day", "--dt", first.isoformat(), "--until", last.isoformat(),
+                        *self.load_args()).seconds
 
     def build_features(self, config: PlatformConfig, start: date, end: date) -> float:
         return self.run(config, "build_features", "--start", start.isoformat(), "--end", end.isoformat(),

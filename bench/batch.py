@@ -25,13 +25,13 @@ from datetime import date
 from pathlib import Path
 
 from bench._errors import BenchError
-from bench._protocol import Protocol
 from bench._sandbox import Sandbox
 from fraud_domain.simulator import SimulatorConfig
 from fraud_platform.webhdfs import WebHdfs
 from fraud_runtime.context import Context
 from fraud_runtime.services.hdfs import NameNode
 from spark_jobs.extract import ApiSource, extract_day, write_raw
+from spark_jobs.protocol import Protocol
 from spark_jobs.sample_data import sample_days
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,13 +139,14 @@ def train(ctx: Context, hdfs: WebHdfs) -> None:
             rows = [json.loads(line) for line in lines]
             write_raw(hdfs, kind, dt, rows, total=len(rows), pages=1, root=SANDBOX.raw_root)
     try:
-        load = SANDBOX.load(ctx, protocol.first_day, protocol.last_day)["load_transactions"]
+        load = SANDBOX.load(ctx, protocol.first_day, protocol.last_day)
         features = SANDBOX.build_features(ctx, protocol.train_start, protocol.last_day)
         trained = SANDBOX.train(ctx, *protocol.train_args()).seconds
     except BenchError as exc:
         sys.exit(str(exc))
     targets = (protocol.last_day - protocol.train_start).days + 1
-    print(f"| load {len(days)} days ({sum(len(v) for v in data.events.values()):,} tx) in one job | {load:.1f} s |")
+    n_tx = sum(len(v) for v in data.events.values())
+    print(f"| load_day {len(days)} days ({n_tx:,} tx + labels, quality checks) in one job | {load:.1f} s |")
     print(f"| build_features for {targets} days (+{len(days) - targets} days history) | {features:.1f} s |")
     print(f"| train_model: LR + RF + GBT on a 7-day week, 7-day test, champion check | **{trained:.1f} s** |")
 

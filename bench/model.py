@@ -10,7 +10,7 @@ HDFS roots under ``/tmp/bench-model``): the platform's ``fraud`` tables, ``/raw`
 
 1. Extract every day of the window from the API into the sandbox's raw root (``extract_day``): for the run
    of 2018-08-15, 37 days of feature history + 21 days of features = 2018-06-18 .. 2018-08-14.
-2. ``load_transactions`` and ``load_labels`` over the window.
+2. ``load_day`` over the window: both tables and their quality checks in one Spark job.
 3. ``build_features`` for 2018-07-25 .. 2018-08-14.
 4. ``train_model``: train 2018-07-25..31, 7-day label delay, test 2018-08-08..14 without the cards known
    compromised before each test day; AUC ROC, AP, Card Precision@100 per model; train s = the fit alone.
@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
 from bench._errors import BenchError
-from bench._protocol import Protocol
 from bench._sandbox import Sandbox
 from spark_jobs.extract import ApiSource, Kind
+from spark_jobs.protocol import Protocol
 from spark_jobs.train_model import MODEL_TYPES
 
 if TYPE_CHECKING:
@@ -124,45 +124,30 @@ def result_json(ours: list[Scores], data: dict[str, Any], protocol: Protocol) ->
                       separators=(",", ":"))
 
 
-def coverage_problem(described: str | None, protocol: Protocol) -> str | None:
-    """What is wrong when the API's ``/healthz`` ``dataset`` ("first..last") misses days the run needs."""
-    if not described or ".." not in described:
-        return None  # an API that does not say: the extraction finds out
-    try:
-        first, last = (date.fromisoformat(part) for part in described.split("..", 1))
-    except ValueError:
-        return None
-    if first <= protocol.first_day and protocol.last_day <= last:
-        return None
-    return (f"the data covers {first}..{last}; the protocol needs {protocol.first_day}..{protocol.last_day} "
-            f"({len(protocol.days())} days: feature history, train, delay, test)")
-
-
 # ---- the run -----------------------------------------------------------------------------------
 def extract(source: ApiSource, hdfs: WebHdfs, protocol: Protocol, progress: Progress) -> int:
-    """Step 1: every day of the window into the sandbox's raw root; transactions extracted."""
+    """Step 1: every day of the window into the sandbox's raw root (several at a time, as the
+    ``bootstrap_history`` DAG does); transactions extracted."""
     import requests
 
     from fraud_platform.api_client import ApiClientError
     from fraud_platform.webhdfs import WebHdfsError
     from spark_jobs.errors import BatchError
-    from spark_jobs.extract import extract_day
+    from spark_jobs.extract import extract_days
 
     days = protocol.days()
     task = progress.add_task(f"extract {len(days)} days", total=len(days) * len(KINDS))
     rows = 0
-    for dt in days:
-        for kind in KINDS:
-            try:
-                result = extract_day(source, hdfs, kind, dt, root=SANDBOX.raw_root)
-            except (ApiClientError, BatchError, WebHdfsError, requests.RequestException) as exc:
-                raise BenchError(f"extracting {kind} of {dt}: {exc}") from exc
-            if kind == "transactions":
+    try:
+        for result in extract_days(source, hdfs, days, KINDS, root=SANDBOX.raw_root):
+            if result.kind == "transactions":
                 if not result.rows:
-                    raise BenchError(f"the data has no transactions on {dt}; the protocol needs every day "
-                                     f"of {protocol.first_day}..{protocol.last_day}")
+                    raise BenchError(f"the data has no transactions on {result.dt}; the protocol needs every "
+                                     f"day of {protocol.first_day}..{protocol.last_day}")
                 rows += result.rows
             progress.advance(task)
+    except (ApiClientError, BatchError, WebHdfsError, requests.RequestException) as exc:
+        raise BenchError(f"extracting {protocol.first_day}..{protocol.last_day}: {exc}") from exc
     return rows
 
 
@@ -174,17 +159,14 @@ def platform_source(ctx: Context) -> ApiSource:
     return ApiSource(ctx.endpoints.api_url, token.get_secret_value())
 
 
-def dataset_description(base_url: str) -> str | None:
-    import requests
+def dataset_range(source: ApiSource) -> tuple[date, date] | None:
+    """The days the API serves (None: it does not say; the extraction finds out)."""
+    from fraud_platform.api_client import ApiClientError, TransactionsApiClient
 
     try:
-        response = requests.get(f"{base_url}/healthz", timeout=10)
-        response.raise_for_status()
-    except requests.RequestException as exc:
-        raise BenchError(f"the transactions API at {base_url} does not answer /healthz ({exc.__class__.__name__}): "
-                         "start it with `./fraudctl up --profile full`, or use --data FILE") from exc
-    body = response.json()
-    return body.get("dataset") if isinstance(body, dict) else None
+        return TransactionsApiClient(source.base_url, source.token, timeout=10).dataset()
+    except ApiClientError as exc:
+        raise BenchError(f"{exc}: start it with `./fraudctl up --profile full`, or use --data FILE") from exc
 
 
 def run(ctx: Context, args: argparse.Namespace, console: Console) -> tuple[list[Scores], dict[str, Any], Protocol]:
@@ -211,7 +193,8 @@ def run(ctx: Context, args: argparse.Namespace, console: Console) -> tuple[list[
             else:
                 source = platform_source(ctx)
                 data = {"source": "transactions-api", "url": source.base_url}
-            problem = coverage_problem(dataset_description(source.base_url), protocol)
+            served = dataset_range(source)
+            problem = served and protocol.coverage_problem(*served)
             if problem:
                 raise BenchError(problem)
             touched = True
@@ -223,8 +206,8 @@ def run(ctx: Context, args: argparse.Namespace, console: Console) -> tuple[list[
                 data["transactions"] = extract(source, hdfs, protocol, progress)  # Step 1
                 timings["extract"] = time.perf_counter() - started
         window = f"{protocol.first_day}..{protocol.last_day}"
-        with console.status(f"load_transactions + load_labels {window} …"):  # Step 2
-            timings["load"] = sum(SANDBOX.load(ctx, protocol.first_day, protocol.last_day).values())
+        with console.status(f"load_day {window} …"):  # Step 2
+            timings["load"] = SANDBOX.load(ctx, protocol.first_day, protocol.last_day)
         console.log(f"loaded {len(protocol.days())} days in {timings['load']:.0f} s")
         with console.status(f"build_features {protocol.train_start}..{protocol.last_day} …"):  # Step 3
             timings["features"] = SANDBOX.build_features(ctx, protocol.train_start, protocol.last_day)

@@ -10,23 +10,17 @@ Weekly, for the run's date `D` (`ds`), under the Fraud Detection Handbook's prot
    only if it beats the current champion's Average Precision on the same test week.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from airflow.sdk import dag
 
-from dags.support import FEATURES_ASSET, MODELS_ASSET, PlatformSparkSubmitOperator, default_args
+from dags.support import default_args, training_tasks
 
 
 @dag(schedule="@weekly", start_date=datetime(2018, 4, 29, tzinfo=UTC), catchup=True, max_active_runs=1,
      default_args=default_args(), tags=["fraud", "batch", "ml"], doc_md=__doc__)
 def features_and_training():
-    features = PlatformSparkSubmitOperator(
-        task_id="build_features", job="build_features", outlets=[FEATURES_ASSET],
-        application_args=["--start", "{{ macros.ds_add(ds, -21) }}", "--end", "{{ macros.ds_add(ds, -1) }}"])
-    train = PlatformSparkSubmitOperator(
-        task_id="train_model", job="train_model", outlets=[MODELS_ASSET], execution_timeout=timedelta(minutes=40),
-        application_args=["--train-start", "{{ macros.ds_add(ds, -21) }}"])
-    features >> train
+    training_tasks("ds")
 
 
 features_and_training()

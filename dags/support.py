@@ -36,6 +36,7 @@ from fraud_platform.airflow_contract import (
     WEBHDFS_CONN_ID,
 )
 from fraud_platform.spark import job_env, job_path, session_conf, spark_bin
+from spark_jobs.protocol import FEATURE_DAYS
 
 if TYPE_CHECKING:
     from fraud_platform.config import PlatformConfig
@@ -86,17 +87,63 @@ class PlatformSparkSubmitOperator(SparkSubmitOperator):
         return super().execute(context)
 
 
+def training_tasks(run: str = "ds") -> tuple[PlatformSparkSubmitOperator, PlatformSparkSubmitOperator]:
+    """``build_features >> train_model`` for the run date ``D`` that the Jinja expression ``run`` gives
+    (``spark_jobs.protocol``): features for ``D-21 .. D-1``, train from ``D-21``, test on the last 7 days.
+    ``features_and_training`` runs them for its ``ds``; ``bootstrap_history`` for the window it loaded."""
+    first, last = (f"{{{{ macros.ds_add({run}, {offset}) }}}}" for offset in (-FEATURE_DAYS, -1))
+    features = PlatformSparkSubmitOperator(task_id="build_features", job="build_features", outlets=[FEATURES_ASSET],
+                                           application_args=["--start", first, "--end", last])
+    train = PlatformSparkSubmitOperator(task_id="train_model", job="train_model", outlets=[MODELS_ASSET],
+                                        execution_timeout=timedelta(minutes=40),
+                                        application_args=["--train-start", first])
+    features >> train
+    return features, train
+
+
+def _sources():
+    """The API and HDFS of the platform's Airflow connections (read when a task runs)."""
+    from airflow.sdk import BaseHook
+
+    from fraud_platform.webhdfs import WebHdfs  # requests: at run time, not on every parse
+    from spark_jobs.extract import ApiSource
+
+    api, webhdfs = BaseHook.get_connection(API_CONN_ID), BaseHook.get_connection(WEBHDFS_CONN_ID)
+    source = ApiSource(base_url=f"http://{api.host}:{api.port}", token=api.password or "")
+    return source, WebHdfs(f"http://{webhdfs.host}:{webhdfs.port}", webhdfs.login or "fraud")
+
+
+def extract_history(run_date: str | None) -> dict:
+    """Task body: every day one training run needs (``spark_jobs.protocol``: feature history + 21 days),
+    transactions and labels, API -> HDFS raw, several days at a time. ``run_date`` empty: the latest run
+    the API's data allows (features up to its last day). Returns the window for the next tasks."""
+    from datetime import date
+
+    from fraud_platform.api_client import TransactionsApiClient
+    from spark_jobs.extract import extract_days
+    from spark_jobs.protocol import Protocol
+
+    source, hdfs = _sources()
+    if run_date:
+        protocol = Protocol(run_date=date.fromisoformat(run_date))
+    else:
+        served = TransactionsApiClient(source.base_url, source.token).dataset()
+        if served is None:
+            raise ValueError(f"the API at {source.base_url} does not say which days it serves: "
+                             "trigger with the run_date param")
+        protocol = Protocol.latest(*served)
+    rows = {"transactions": 0, "labels": 0}
+    for result in extract_days(source, hdfs, protocol.days()):
+        rows[result.kind] += result.rows
+    return {"run": protocol.run_date.isoformat(), "first": protocol.first_day.isoformat(),
+            "last": protocol.last_day.isoformat(), "days": len(protocol.days()), "rows": rows}
+
+
 def extract_to_hdfs(kind: str, ds: str) -> dict:
     """Task body: the API's ``kind`` for ``ds`` -> ``/raw/<kind>/dt=<ds>/`` (returns the path and counts)."""
     from datetime import date
 
-    from airflow.sdk import BaseHook
+    from spark_jobs.extract import extract_day
 
-    from fraud_platform.webhdfs import WebHdfs  # requests: at run time, not on every parse
-    from spark_jobs.extract import ApiSource, extract_day
-
-
-    api, webhdfs = BaseHook.get_connection(API_CONN_ID), BaseHook.get_connection(WEBHDFS_CONN_ID)
-    source = ApiSource(base_url=f"http://{api.host}:{api.port}", token=api.password or "")
-    hdfs = WebHdfs(f"http://{webhdfs.host}:{webhdfs.port}", webhdfs.login or "fraud")
+    source, hdfs = _sources()
     return extract_day(source, hdfs, kind, date.fromisoformat(ds)).to_dict()

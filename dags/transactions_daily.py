@@ -23,8 +23,7 @@ from dags.support import (
     default_args,
     extract_to_hdfs,
 )
-
-KINDS = ("transactions", "labels")
+from fraud_platform.lake import KINDS
 
 
 @dag(schedule="@daily", start_date=datetime(2018, 4, 1, tzinfo=UTC), catchup=True, max_active_runs=1,

@@ -12,3 +12,4 @@ ALERT_EMAIL_ENV = "FRAUD_ALERT_EMAIL"  # comma-separated recipients of failure e
 DEFAULT_ALERT_EMAIL = "fraud-alerts@localhost"
 TASK_RETRIES_ENV = "FRAUD_TASK_RETRIES"  # AIRFLOW_TASK_RETRIES, for default_args
 DEFAULT_TASK_RETRIES = 2
+BOOTSTRAP_DAG_ID = "bootstrap_history"  # the first champion; `up` triggers it (AIRFLOW_BOOTSTRAP_HISTORY)

@@ -15,7 +15,8 @@ from typing import Any
 
 import requests
 
-KINDS = ("transactions", "labels")
+from fraud_platform.lake import KINDS
+
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 
 
@@ -60,6 +61,18 @@ class TransactionsApiClient:
         body = self._get(f"/v1/{kind}", params, day)
         return ApiPage(day, body[kind], int(body["total"]), body["next_page_token"])
 
+    def dataset(self) -> tuple[date, date] | None:
+        """The first and last day the API serves (``/healthz``'s ``dataset``: ``"first..last"``); None when
+        it does not say (an upstream that does not describe itself)."""
+        try:
+            response = self.session.get(self.base_url.rstrip("/") + "/healthz", timeout=self.timeout)
+            response.raise_for_status()
+            described = response.json().get("dataset")
+        except (requests.RequestException, ValueError, AttributeError) as exc:
+            raise ApiClientError(f"/healthz: the API at {self.base_url} does not answer "
+                                 f"({exc.__class__.__name__}: {exc})") from exc
+        return parse_dataset(described)
+
     def pages(self, kind: str, day: date) -> Iterator[ApiPage]:
         """Every page of `kind` for `day`, in order."""
         token: str | None = None
@@ -92,6 +105,17 @@ class TransactionsApiClient:
                     raise _error(path, day, response)
             time.sleep(self.backoff * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def parse_dataset(described: object) -> tuple[date, date] | None:
+    """``"2018-04-01..2018-09-30"`` -> the two dates; anything else -> None."""
+    if not isinstance(described, str) or ".." not in described:
+        return None
+    try:
+        first, last = (date.fromisoformat(part) for part in described.split("..", 1))
+    except ValueError:
+        return None
+    return first, last
 
 
 def _error(path: str, day: date, response: requests.Response) -> ApiClientError:

@@ -150,6 +150,7 @@ class AirflowSettings(BaseSettings):
     sql_alchemy_conn: Endpoint = None  # e.g. postgresql+psycopg2://…; empty = SQLite in the state dir
     parallelism: int = Field(2, ge=1)  # concurrent task processes: each Spark task wants a core
     task_retries: int = Field(DEFAULT_TASK_RETRIES, ge=0)  # tries after the first before a task fails (and mails)
+    bootstrap_history: bool = True  # `up` triggers the bootstrap_history DAG when the model store has no champion
 
 
 class StreamSettings(BaseSettings):

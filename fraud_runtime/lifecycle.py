@@ -153,5 +153,5 @@ def tail(path: Path, lines: int = 30) -> str:
         return "".join(deque(handle, maxlen=lines)).rstrip()
 
 
-def status_json(rows: list[ServiceStatus]) -> str:
-    return json.dumps({"services": [row.as_json() for row in rows]}, indent=2)
+def status_json(rows: list[ServiceStatus], model: dict[str, object] | None = None) -> str:
+    return json.dumps({"services": [row.as_json() for row in rows], "model": model}, indent=2)

@@ -4,7 +4,8 @@ Checks per day: rows accounted for against the API's total (from the extract's m
 duplicate ``transaction_id``, the table's schema. The load jobs run them in their own Spark session right
 after writing (``spark_jobs.ingest_main``); this job re-checks days already loaded. Any problem ->
 ``ERROR: …`` and exit code 2.
-Usage: ``spark-submit … spark_jobs/check_quality.py --kind transactions --dt 2018-05-02 [--until …]``.
+Usage: ``spark-submit … spark_jobs/check_quality.py [--kind transactions] --dt 2018-05-02 [--until …]``
+(no ``--kind``: both tables, in one Spark session).
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description="Data-quality checks of loaded days (re-check; the loads "
                                                  "already run them).")
-    parser.add_argument("--kind", choices=sorted(KEYS), required=True)
+    parser.add_argument("--kind", choices=sorted(KEYS), action="append",
+                        help="transactions or labels; repeat for both (default: both, in one Spark session)")
     parser.add_argument("--dt", type=iso_date, required=True, help="the (first) day, YYYY-MM-DD")
     parser.add_argument("--until", type=iso_date, help="check every day from --dt to this date (inclusive)")
     parser.add_argument("--database", default="fraud")
@@ -94,10 +96,12 @@ def main() -> None:
     def job() -> None:
         from spark_jobs.session import job_session
 
-        spark = job_session(f"fraud-check-{args.kind}")
+        kinds = args.kind or list(KEYS)
+        spark = job_session(f"fraud-check-{'-'.join(kinds)}")
+        where = Locations(args.database, args.raw_root, args.quarantine_root)
         try:
-            reports = check_days(spark, args.kind, date_range(args.dt, args.until or args.dt),
-                                 Locations(args.database, args.raw_root, args.quarantine_root))
+            reports = [report for kind in kinds
+                       for report in check_days(spark, kind, date_range(args.dt, args.until or args.dt), where)]
         finally:
             spark.stop()
         for report in reports:

@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from fraud_platform.model_store import MODELS_ROOT
 from spark_jobs.entry import date_range, iso_date, run
 from spark_jobs.errors import MissingInputError, QualityError
+from spark_jobs.protocol import DELAY_DAYS, TEST_DAYS, TRAIN_DAYS
 
 MODEL_TYPES = ("lr", "rf", "gbt")
 
@@ -170,9 +171,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Train LR/RF/GBT on fraud.features (handbook protocol), "
                                                  "record metrics, promote the best if it beats the champion.")
     parser.add_argument("--train-start", type=iso_date, required=True, help="first training day, YYYY-MM-DD")
-    parser.add_argument("--train-days", type=int, default=7)
-    parser.add_argument("--delay-days", type=int, default=7)
-    parser.add_argument("--test-days", type=int, default=7)
+    parser.add_argument("--train-days", type=int, default=TRAIN_DAYS, help="default %(default)s")
+    parser.add_argument("--delay-days", type=int, default=DELAY_DAYS, help="label delay (default %(default)s)")
+    parser.add_argument("--test-days", type=int, default=TEST_DAYS, help="default %(default)s")
     parser.add_argument("--models", default=",".join(MODEL_TYPES), help="comma-separated: lr,rf,gbt")
     parser.add_argument("--database", default="fraud", help="Hive database (default %(default)s)")
     parser.add_argument("--models-root", default=MODELS_ROOT, help="HDFS model store (default %(default)s)")

@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 TIERS = ("unit", "integration", "e2e")
+
+# The suite starts Airflow many times on a platform whose model store may be empty: `up` would start the
+# bootstrap_history DAG each time (minutes of Spark work beside every test). Its own test triggers it with
+# `airflow dags test`; the `up` path is measured by `./fraudctl benchmark bootstrap`. Services and every
+# `fraudctl` the tests run inherit this.
+os.environ["AIRFLOW_BOOTSTRAP_HISTORY"] = "false"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

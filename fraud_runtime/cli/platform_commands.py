@@ -77,12 +77,18 @@ def down() -> None:
 
 
 def status(json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
-    """Health, pid and URL of every service of the running profile (exit 1 when one is unhealthy)."""
-    rows = Platform(Context.load()).status()
+    """Health, pid and URL of every service of the running profile, then the champion model and what the
+    scorer serves (exit 1 when a service is unhealthy)."""
+    from fraud_runtime.model_status import model_status
+
+    ctx = Context.load()
+    rows = Platform(ctx).status()
+    model = model_status(ctx)
     if json:
-        print(status_json(rows))
+        print(status_json(rows, model.as_json()))
     else:
         _print_table(rows)
+        console.print(model.line(), highlight=False)
     if not all(row.healthy for row in rows):
         raise typer.Exit(1)
 

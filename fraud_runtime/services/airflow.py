@@ -5,16 +5,22 @@ dag-processor and triggerer. Configuration comes from `fraud_runtime.airflow_con
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import time
 from typing import ClassVar
 
+from fraud_platform.airflow_contract import BOOTSTRAP_DAG_ID
+from fraud_platform.logs import get_logger
 from fraud_runtime.airflow_config import airflow_environment, airflow_home, prepare_airflow_home
 from fraud_runtime.errors import InstallError, ServiceNotReady
 from fraud_runtime.probes import HttpProbe
 from fraud_runtime.services.base import FULL, Program, Service
 
 MIGRATE_TIMEOUT = 600.0
+DAG_PARSE_WAIT = 120.0  # seconds for the dag-processor to register bootstrap_history after it starts
+ACTIVE_RUN_STATES = frozenset({"queued", "running"})
 
 
 class AirflowService(Service):
@@ -43,6 +49,13 @@ class AirflowService(Service):
 
     def probe(self) -> HttpProbe:
         return HttpProbe(f"{self.api_url}/api/v2/monitor/health", check_json=self._healthy)
+
+    def airflow_cli(self, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess:
+        """``airflow <args>`` with the services' configuration (the way ``./fraudctl airflow`` runs it)."""
+        binary = self.artifacts.venv_bin("airflow", "airflow")
+        return subprocess.run([str(binary), *args], env={**os.environ, **airflow_environment(self.ctx)},
+                              capture_output=True, text=True, timeout=timeout, check=False,
+                              cwd=airflow_home(self.ctx))
 
     def _healthy(self, body: object) -> str | None:
         status = body.get(self.component, {}).get("status") if isinstance(body, dict) else None
@@ -91,6 +104,60 @@ class AirflowDagProcessor(AirflowService):
     command = ("dag-processor",)
     component = "dag_processor"
     process_pattern = r"airflow dag.processor"
+
+    def bootstrap(self) -> None:
+        """A fresh platform's first champion: with AIRFLOW_BOOTSTRAP_HISTORY on and no champion in the model
+        store, unpause ``bootstrap_history`` and trigger one run — unless one is already queued or running.
+        Never fails ``up``: a problem is logged with what to run by hand."""
+        log = get_logger("fraud_runtime.airflow")
+        if not self.settings.airflow.bootstrap_history:
+            return
+        try:
+            if self._has_champion():
+                return
+            started = self._trigger_bootstrap()
+        except (OSError, subprocess.SubprocessError, RuntimeError, ValueError) as exc:
+            log.warning("bootstrap_history not started", error=f"{exc.__class__.__name__}: {exc}",
+                        fix=f"./fraudctl airflow dags unpause {BOOTSTRAP_DAG_ID} && "
+                            f"./fraudctl airflow dags trigger {BOOTSTRAP_DAG_ID}")
+            return
+        log.info("bootstrap_history", outcome=started)
+
+    def _has_champion(self) -> bool:
+        from fraud_platform.model_store import ModelStore
+        from fraud_platform.webhdfs import WebHdfs
+
+        hdfs = WebHdfs(self.endpoints.webhdfs_url, self.settings.hdfs.user)
+        return hdfs.exists(ModelStore().champion_pointer)
+
+    def _trigger_bootstrap(self) -> str:
+        deadline = time.monotonic() + DAG_PARSE_WAIT
+        while True:  # the DAG is known once the dag-processor has parsed dags/ the first time
+            unpaused = self.airflow_cli("dags", "unpause", BOOTSTRAP_DAG_ID)
+            if unpaused.returncode == 0:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"`airflow dags unpause {BOOTSTRAP_DAG_ID}` kept failing: "
+                                   + (unpaused.stderr or unpaused.stdout).strip()[-300:])
+            time.sleep(3)
+        runs = self.airflow_cli("dags", "list-runs", BOOTSTRAP_DAG_ID, "--output", "json")
+        if runs.returncode == 0 and any(run.get("state") in ACTIVE_RUN_STATES for run in _json_list(runs.stdout)):
+            return "a run is already queued or running"
+        triggered = self.airflow_cli("dags", "trigger", BOOTSTRAP_DAG_ID)
+        if triggered.returncode != 0:
+            raise RuntimeError(f"`airflow dags trigger {BOOTSTRAP_DAG_ID}` failed: "
+                               + (triggered.stderr or triggered.stdout).strip()[-300:])
+        return "triggered (no champion in the model store)"
+
+
+def _json_list(text: str) -> list[dict]:
+    """The JSON array in a CLI's stdout (log lines before it are skipped); [] when there is none."""
+    start = text.find("[")
+    try:
+        found = json.loads(text[start:]) if start >= 0 else []
+    except ValueError:
+        return []
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
 
 
 class AirflowTriggerer(AirflowService):

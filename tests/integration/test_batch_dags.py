@@ -16,8 +16,6 @@ import pytest
 
 from fraud_platform.api_client import TransactionsApiClient
 from fraud_platform.clients import hive_connection
-from fraud_platform.spark import run_job
-from spark_jobs.extract import ApiSource, extract_day
 from tests.support.stream import ends, metric, records_since, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,22 +75,18 @@ def test_daily_dag_loads_the_day_and_a_rerun_changes_nothing(full, api, hive, hd
     assert {kind: partition_count(hive, f"fraud.{kind}", DAY) for kind in expected} == counts
 
 
-def test_training_dag_leaves_a_model_and_metrics(full, ctx, api, hive, hdfs) -> None:
-    # The daily DAG's own steps for the 58 days the run needs (37 days of history + 21), in one Spark job
-    # instead of 58 DAG runs: extract each day from the API, then one load of both tables.
+def test_bootstrap_history_loads_its_window_and_leaves_a_champion(full, ctx, api, hive, hdfs) -> None:
+    # One run instead of 58 daily runs and a weekly one: the 58 days the run of TRAIN_RUN needs (37 days
+    # of feature history + 21), extracted several days at a time, loaded in one Spark job with its quality
+    # checks, then the tasks of features_and_training for TRAIN_RUN.
     first, last = TRAIN_RUN - timedelta(days=58), TRAIN_RUN - timedelta(days=1)
-    source = ApiSource(api.base_url, api.token)
-    from fraud_platform.webhdfs import WebHdfs
-
-    for i in range((last - first).days + 1):
+    conf = json.dumps({"run_date": TRAIN_RUN.isoformat()})
+    result = fraudctl_airflow("dags", "test", "bootstrap_history", "-c", conf)
+    assert result.returncode == 0 and "state=failed" not in result.stdout + result.stderr, (
+        result.stdout[-3000:] + result.stderr[-3000:])
+    for day in (first, last):
         for kind in ("transactions", "labels"):
-            extract_day(source, WebHdfs(hdfs.base_url, hdfs.user), kind, first + timedelta(days=i))
-    # Both tables in one Spark session (the daily DAG's own job); its quality checks have their own tests.
-    loaded = run_job(ctx, "load_day", ["--dt", first.isoformat(), "--until", last.isoformat(), "--skip-checks"])
-    assert loaded.returncode == 0, loaded.stderr[-3000:]
-
-    result = fraudctl_airflow("dags", "test", "features_and_training", TRAIN_RUN.isoformat())
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+            assert partition_count(hive, f"fraud.{kind}", day) == api.page(kind, day).total
     hive.execute("REFRESH TABLE fraud.model_metrics")
     hive.execute("SELECT run_id, model_version, model_type, average_precision, test_start, test_end "
                  "FROM fraud.model_metrics WHERE is_best ORDER BY run_id DESC LIMIT 1")

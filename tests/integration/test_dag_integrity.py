@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED = {"transactions_daily", "features_and_training"}
+EXPECTED = {"transactions_daily", "features_and_training", "bootstrap_history"}
 # A DAG file doing I/O at parse time (it names "airflow" and "dag": DagBag's safe mode skips other files).
 CANARY = "import socket  # airflow dag\nsocket.create_connection(('127.0.0.1', 9))\n"
 
@@ -85,3 +85,18 @@ def test_daily_dag_shape(parsed) -> None:
     assert tasks["load_to_hive"]["operator"] == "PlatformSparkSubmitOperator"
     assert tasks["load_to_hive"]["upstream"] == ["extract_labels", "extract_transactions"]
     assert parsed["catchup"]["transactions_daily"] is True
+
+
+def test_training_dags_share_their_tasks_and_bootstrap_loads_first(parsed) -> None:
+    def shape(dag_id: str) -> dict:
+        return {name.split(".", 1)[1]: (t["operator"], t["upstream"]) for name, t in parsed["tasks"].items()
+                if name.startswith(f"{dag_id}.")}
+
+    training = {"build_features": ("PlatformSparkSubmitOperator", []),
+                "train_model": ("PlatformSparkSubmitOperator", ["build_features"])}
+    assert shape("features_and_training") == training
+    assert shape("bootstrap_history") == {
+        "extract_history": ("_PythonDecoratedOperator", []),
+        "load_history": ("PlatformSparkSubmitOperator", ["extract_history"]),
+        **training, "build_features": ("PlatformSparkSubmitOperator", ["load_history"])}
+    assert parsed["catchup"]["bootstrap_history"] is False

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from bench import model
-from bench._protocol import Protocol
 from bench._sandbox import JobRun
+from fraud_platform.api_client import parse_dataset
 from fraud_platform.lake import DATABASE, QUARANTINE_ROOT, RAW_ROOT
 from fraud_platform.model_store import MODELS_ROOT
+from spark_jobs.protocol import FEATURE_DAYS, Protocol
 from spark_jobs.train_model import MODEL_TYPES
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -35,10 +36,14 @@ def test_the_handbook_window() -> None:
 
 
 def test_the_window_is_the_training_dags() -> None:
-    dag = (ROOT / "dags" / "features_and_training.py").read_text()
+    # Both training DAGs get their tasks from dags/support.py's training_tasks, whose offsets are the
+    # protocol's: features and training start at D-21, features end at D-1.
+    support = (ROOT / "dags" / "support.py").read_text()
     p = Protocol()
-    assert f"ds_add(ds, -{(p.run_date - p.train_start).days})" in dag  # features and train start at D-21
-    assert f"ds_add(ds, -{(p.run_date - p.last_day).days})" in dag
+    assert (p.run_date - p.train_start).days == FEATURE_DAYS and (p.run_date - p.last_day).days == 1
+    assert "for offset in (-FEATURE_DAYS, -1)" in support
+    assert 'training_tasks("ds")' in (ROOT / "dags" / "features_and_training.py").read_text()
+    assert "training_tasks(f\"{WINDOW}['run']\")" in (ROOT / "dags" / "bootstrap_history.py").read_text()
 
 
 def test_a_protocol_can_start_on_a_given_day() -> None:
@@ -117,11 +122,25 @@ def test_the_handbooks_numbers_live_in_one_place() -> None:
     ("2018-06-18..2018-08-14", None),
     ("2018-04-01..2018-04-07", "the data covers 2018-04-01..2018-04-07; the protocol needs 2018-06-18..2018-08-14"),
     ("2018-06-19..2018-09-30", "the protocol needs 2018-06-18"),
-    (None, None), ("garbage", None), ("a..b", None),
 ])
 def test_coverage_of_the_window(described, problem) -> None:
-    got = model.coverage_problem(described, Protocol())
+    served = parse_dataset(described)
+    assert served is not None
+    got = Protocol().coverage_problem(*served)
     assert (got is None) if problem is None else (problem in got)
+
+
+@pytest.mark.parametrize("described", [None, "garbage", "a..b", 7, "2018-04-01.."])
+def test_an_api_that_does_not_describe_its_range_is_none(described) -> None:
+    assert parse_dataset(described) is None
+
+
+def test_the_latest_run_ends_on_the_last_day_served() -> None:
+    latest = Protocol.latest(date(2018, 4, 1), date(2018, 9, 30))
+    assert latest.run_date == date(2018, 10, 1) and latest.last_day == date(2018, 9, 30)
+    assert latest.first_day == date(2018, 8, 4) and len(latest.days()) == 58
+    with pytest.raises(ValueError, match=r"the data covers 2018-04-01\.\.2018-05-01"):
+        Protocol.latest(date(2018, 4, 1), date(2018, 5, 1))
 
 
 def test_the_sandbox_is_not_the_platform() -> None:

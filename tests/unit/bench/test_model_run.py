@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 
@@ -43,7 +44,7 @@ def box(monkeypatch) -> FakeSandbox:
     fake = FakeSandbox(model.SANDBOX.database, model.SANDBOX.base)
     monkeypatch.setattr(model, "SANDBOX", fake)
     monkeypatch.setattr(model, "platform_source", lambda ctx: ApiSource("http://api.test", "t"))
-    monkeypatch.setattr(model, "dataset_description", lambda url: "2018-04-01..2018-09-30")
+    monkeypatch.setattr(model, "dataset_range", lambda source: (date(2018, 4, 1), date(2018, 9, 30)))
     monkeypatch.setattr(model, "extract", lambda source, hdfs, protocol, progress: 566_446)
     return fake
 
@@ -51,11 +52,10 @@ def box(monkeypatch) -> FakeSandbox:
 def test_the_jobs_run_in_order_on_the_sandbox_and_the_json_line_is_last(box, capsys) -> None:
     assert model.main(["--json", "--models", "lr,gbt"]) == 0
     jobs = [c[0] for c in box.calls]
-    assert jobs == ["remove", "load_transactions", "load_labels", "build_features", "train_model", "remove"]
-    load = ["--dt", "2018-06-18", "--until", "2018-08-14", *box.load_args()]
-    assert box.calls[1][1:] == tuple(load) and box.calls[2][1:] == tuple(load)
-    assert box.calls[3][1:] == ("--start", "2018-07-25", "--end", "2018-08-14", "--database", "fraud_model_bench")
-    assert box.calls[4][1:] == ("--database", "fraud_model_bench", "--models-root", "/tmp/bench-model/models",
+    assert jobs == ["remove", "load_day", "build_features", "train_model", "remove"]
+    assert box.calls[1][1:] == ("--dt", "2018-06-18", "--until", "2018-08-14", *box.load_args())
+    assert box.calls[2][1:] == ("--start", "2018-07-25", "--end", "2018-08-14", "--database", "fraud_model_bench")
+    assert box.calls[3][1:] == ("--database", "fraud_model_bench", "--models-root", "/tmp/bench-model/models",
                                 "--train-start", "2018-07-25", "--train-days", "7", "--delay-days", "7",
                                 "--test-days", "7", "--models", "lr,gbt")
     lines = capsys.readouterr().out.strip().splitlines()
@@ -81,7 +81,7 @@ def test_a_failing_job_is_reported_and_the_sandbox_still_removed(box, monkeypatc
 
 
 def test_data_that_misses_the_window_stops_before_the_sandbox_is_touched(box, monkeypatch, capsys) -> None:
-    monkeypatch.setattr(model, "dataset_description", lambda url: "2018-04-01..2018-04-07")
+    monkeypatch.setattr(model, "dataset_range", lambda source: (date(2018, 4, 1), date(2018, 4, 7)))
     assert model.main([]) == 2
     assert box.calls == []
     assert "the data covers 2018-04-01..2018-04-07" in capsys.readouterr().err
