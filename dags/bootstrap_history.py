@@ -25,6 +25,7 @@ from dags.support import (
     PlatformSparkSubmitOperator,
     default_args,
     extract_history,
+    training_params,
     training_tasks,
 )
 from fraud_platform.airflow_contract import BOOTSTRAP_DAG_ID
@@ -34,7 +35,7 @@ WINDOW = "ti.xcom_pull(task_ids='extract_history')"
 
 @dag(dag_id=BOOTSTRAP_DAG_ID, schedule=None, start_date=datetime(2018, 4, 1, tzinfo=UTC), catchup=False,
      max_active_runs=1, default_args=default_args(), tags=["fraud", "batch", "ml", "bootstrap"], doc_md=__doc__,
-     params={"run_date": Param("", type="string", title="Training run date D (YYYY-MM-DD)",
+     params={**training_params(), "run_date": Param("", type="string", title="Training run date D (YYYY-MM-DD)",
                                description="Empty: the latest run the API's data allows.")})
 def bootstrap_history():
     @task(task_id="extract_history")

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 
 from airflow.sdk import dag
 
-from dags.support import default_args, training_tasks
+from dags.support import default_args, training_params, training_tasks
 
 
 @dag(schedule="@weekly", start_date=datetime(2018, 4, 29, tzinfo=UTC), catchup=True, max_active_runs=1,
-     default_args=default_args(), tags=["fraud", "batch", "ml"], doc_md=__doc__)
+     default_args=default_args(), tags=["fraud", "batch", "ml"], doc_md=__doc__, params=training_params())
 def features_and_training():
     training_tasks("ds")
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-from airflow.sdk import Asset
+from airflow.sdk import Asset, Param
 
 from fraud_platform.airflow_contract import (
     ALERT_EMAIL_ENV,
@@ -37,6 +37,7 @@ from fraud_platform.airflow_contract import (
 )
 from fraud_platform.spark import job_env, job_path, session_conf, spark_bin
 from spark_jobs.protocol import FEATURE_DAYS
+from spark_jobs.train_model import MODEL_TYPES
 
 if TYPE_CHECKING:
     from fraud_platform.config import PlatformConfig
@@ -87,6 +88,13 @@ class PlatformSparkSubmitOperator(SparkSubmitOperator):
         return super().execute(context)
 
 
+def training_params() -> dict[str, Param]:
+    """The params of a DAG made with ``training_tasks``: which models ``train_model`` fits."""
+    return {"models": Param(",".join(MODEL_TYPES), type="string", title="Models to train",
+                            description=f"Comma-separated, of {', '.join(MODEL_TYPES)}; the best by Average "
+                                        "Precision on the test week is kept.")}
+
+
 def training_tasks(run: str = "ds") -> tuple[PlatformSparkSubmitOperator, PlatformSparkSubmitOperator]:
     """``build_features >> train_model`` for the run date ``D`` that the Jinja expression ``run`` gives
     (``spark_jobs.protocol``): features for ``D-21 .. D-1``, train from ``D-21``, test on the last 7 days.
@@ -96,7 +104,7 @@ def training_tasks(run: str = "ds") -> tuple[PlatformSparkSubmitOperator, Platfo
                                            application_args=["--start", first, "--end", last])
     train = PlatformSparkSubmitOperator(task_id="train_model", job="train_model", outlets=[MODELS_ASSET],
                                         execution_timeout=timedelta(minutes=40),
-                                        application_args=["--train-start", first])
+                                        application_args=["--train-start", first, "--models", "{{ params.models }}"])
     features >> train
     return features, train
 

@@ -1,11 +1,10 @@
 """The batch DAGs end to end through `./fraudctl airflow dags test`, against the real transactions API,
-HDFS, metastore, HiveServer2, Spark and SMTP receiver. They write the platform's own `fraud` tables and
+HDFS, metastore, HiveServer2 and Spark. They write the platform's own `fraud` tables and
 model store: this is the pipeline doing its job on the API's default (simulated 2018) history."""
 
 from __future__ import annotations
 
 import json
-import mailbox
 import os
 import random
 import subprocess
@@ -55,13 +54,9 @@ def partition_count(hive, table: str, day: date) -> int:
     return rows
 
 
-def body(message) -> str:
-    parts = message.walk() if message.is_multipart() else [message]
-    return "\n".join(p.get_payload(decode=True).decode("utf-8", "replace") for p in parts
-                     if not p.is_multipart() and p.get_payload(decode=True))
-
-
-def test_daily_dag_loads_the_day_and_a_rerun_changes_nothing(full, api, hive, hdfs) -> None:
+def test_daily_dag_loads_the_day(full, api, hive, hdfs) -> None:
+    # A rerun replaces what the run wrote: the extract's folder (tests/integration/test_extract.py) and the
+    # load's partitions (test_spark_jobs.py::test_rerun_replaces_partitions…) are each tested rerun.
     result = fraudctl_airflow("dags", "test", "transactions_daily", DAY.isoformat())
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     expected = {kind: api.page(kind, DAY).total for kind in ("transactions", "labels")}
@@ -69,10 +64,6 @@ def test_daily_dag_loads_the_day_and_a_rerun_changes_nothing(full, api, hive, hd
     counts = {kind: partition_count(hive, f"fraud.{kind}", DAY) for kind in expected}
     assert counts == expected
     assert hdfs.exists(f"/raw/transactions/dt={DAY.isoformat()}/part-00000.jsonl")
-
-    again = fraudctl_airflow("dags", "test", "transactions_daily", DAY.isoformat())
-    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    assert {kind: partition_count(hive, f"fraud.{kind}", DAY) for kind in expected} == counts
 
 
 def test_bootstrap_history_loads_its_window_and_leaves_a_champion(full, ctx, api, hive, hdfs) -> None:
@@ -126,20 +117,3 @@ def test_the_scorer_service_picks_up_the_champion_and_scores_with_it(full, ctx, 
 
     wait_for(lambda: {d.transaction_id for d in ours()} >= ids, 300, "decisions for the 50 transactions", every=2)
     assert {d.model_version for d in ours()} == {champion}
-
-
-def test_a_failing_task_sends_an_email_naming_dag_task_and_run(full, ctx) -> None:
-    maildir = full["smtp-receiver"].maildir
-    before = set(mailbox.Maildir(maildir, create=False).iterkeys()) if maildir.exists() else set()
-    # 2030-01-06: no fraud.transactions partition exists for the features' days, so build_features fails
-    # (no retries here: AIRFLOW_TASK_RETRIES=0 — retrying a missing partition only waits). `dags test` exits 0
-    # on a failed run, so the mail and the log are the evidence.
-    result = fraudctl_airflow("dags", "test", "features_and_training", "2030-01-06", AIRFLOW_TASK_RETRIES="0")
-    assert "state=failed" in result.stdout + result.stderr
-    box = mailbox.Maildir(maildir, create=False)
-    new = [box[key] for key in box.iterkeys() if key not in before]
-    texts = [f"{m['Subject']}\n{body(m)}" for m in new]
-    mails = [t for t in texts if "features_and_training" in t and "build_features" in t]
-    assert mails, texts
-    assert any("run manual__" in t for t in mails)  # the subject names the run
-    assert all(m["To"] and ctx.settings.smtp.alert_recipients.split(",")[0] in m["To"] for m in new)
