@@ -1,6 +1,7 @@
 """Evaluate a Spark ML ``PipelineModel`` (as ``train_model.py`` saves it) in plain Python, without a JVM.
 
-Supported stages: ``VectorAssembler`` (the input order is ``metadata.feature_names``), ``StandardScaler``,
+Supported stages: ``VectorAssembler`` (the input order is ``metadata.feature_names``: any of the declared
+features, so a champion trained before a feature was added keeps serving), ``StandardScaler``,
 ``LogisticRegressionModel`` (binary), ``RandomForestClassificationModel`` and ``GBTClassificationModel``
 (continuous splits). The stages' parameters are read from their saved Parquet ``data/`` and JSON
 ``metadata/`` files through the same WebHDFS client; anything else raises ``ModelLoadError``.
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from consumers.errors import ModelLoadError
-from fraud_domain.features import FEATURE_NAMES
+from fraud_domain.features import ALL_FEATURE_NAMES
 
 
 def _files(hdfs: Any, path: str, suffix: str) -> list[str]:
@@ -63,6 +64,7 @@ def _leaf(tree: dict[int, dict[str, Any]], x: list[float]) -> dict[str, Any]:
 @dataclass
 class PipelineEvaluator:
     version: str
+    feature_names: list[str]  # the input vector's order (the assembler's columns, ``metadata.feature_names``)
     stages: list[tuple[str, Any]] = field(default_factory=list)
 
     def predict(self, vectors: list[list[float]]) -> list[float]:
@@ -95,10 +97,12 @@ def load(hdfs: Any, version_dir: str, metadata: dict[str, Any]) -> PipelineEvalu
     """Load ``<version_dir>/pipeline`` for ``metadata`` (``model_store.ModelMetadata`` JSON)."""
     if metadata.get("flavour") != "spark-ml-pipeline" or metadata.get("positive_index") != 1:
         raise ModelLoadError(f"unsupported model flavour {metadata.get('flavour')!r}")
-    if list(metadata["feature_names"]) != list(FEATURE_NAMES):
-        raise ModelLoadError("the model's feature_names differ from fraud_domain FEATURE_NAMES")
+    names = list(metadata["feature_names"])
+    unknown = sorted(set(names) - set(ALL_FEATURE_NAMES))
+    if unknown or not names:
+        raise ModelLoadError(f"the model needs features the scorer does not compute: {unknown or 'none named'}")
     root = f"{version_dir.rstrip('/')}/pipeline"
-    model = PipelineEvaluator(version=metadata["version"])
+    model = PipelineEvaluator(version=metadata["version"], feature_names=names)
     for stage in sorted(_files(hdfs, f"{root}/stages", ""), key=lambda s: int(s.rsplit("/", 1)[1].split("_")[0])):
         cls = _meta(hdfs, stage)["class"].rsplit(".", 1)[1]
         params = _meta(hdfs, stage).get("paramMap", {})

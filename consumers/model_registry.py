@@ -23,9 +23,10 @@ log = get_logger("consumers.model_registry")
 
 class Model(Protocol):
     version: str
+    feature_names: list[str]  # what each input vector holds, in order
 
     def predict(self, vectors: list[list[float]]) -> list[float]:
-        """Fraud probability per vector (``FEATURE_NAMES`` order)."""
+        """Fraud probability per vector (``feature_names`` order)."""
         ...
 
 

@@ -100,7 +100,8 @@ class Scorer:
             scored.append((r, ev, features, rules.evaluate(features, self.thresholds)))
         probabilities: list[float | None] = [None] * len(scored)
         if self.model is not None and scored:
-            probabilities = list(self.model.predict([to_vector(f) for _, _, f, _ in scored]))
+            names = self.model.feature_names
+            probabilities = list(self.model.predict([to_vector(f, names) for _, _, f, _ in scored]))
         version = self.model.version if self.model else "none"
         outcomes: Counter[str] = Counter()
         flagged: Counter[str] = Counter()

@@ -28,7 +28,7 @@ from fraud_domain.features.definitions import (
     MIN_SPEED_INTERVAL,
     ROW_COMPUTE,
     ROW_FEATURES,
-    RULE_FEATURES,
+    STREAM_FEATURES,
     WINDOW_FEATURES,
     RowFeature,
     StreamFeature,
@@ -105,7 +105,7 @@ def _window_plan(entity: str) -> list[tuple[int, int, list[tuple[str, WindowFn]]
 
 def _stream_plan(entity: str) -> list[tuple[str, StreamFn, int]]:
     return [(f.name, implementation(IMPLEMENTATIONS, f, backend="online"), delta_us(f.window))
-            for f in RULE_FEATURES if f.entity == entity]
+            for f in STREAM_FEATURES if f.entity == entity]
 
 
 class SnapshotHeader(TypedDict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
+from typing import ClassVar
 
 import pytest
 
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.unit
 
 class Champion:
     version = "20180815T000000Z-lr"
+    feature_names: ClassVar[list[str]] = ["tx_amount", "customer_amount_ratio_30d"]
 
     def predict(self, vectors: list[list[float]]) -> list[float]:
         return [0.01] * len(vectors)

@@ -6,7 +6,7 @@ from fraud_domain.features import (
     ALL_FEATURE_NAMES,
     FEATURE_NAMES,
     MODEL_FEATURES,
-    RULE_FEATURES,
+    STREAM_FEATURES,
     WindowFeature,
     retention,
     to_vector,
@@ -25,11 +25,13 @@ HANDBOOK_ORDER = [
 ]
 
 
-def test_exactly_the_handbook_15_in_order():
+def test_the_handbook_15_in_order_then_the_amount_ratios():
     assert [f.handbook_name for f in MODEL_FEATURES] == HANDBOOK_ORDER
-    assert len(FEATURE_NAMES) == 15 == len(set(FEATURE_NAMES))
+    assert len(FEATURE_NAMES) == 18 == len(set(FEATURE_NAMES))
     assert FEATURE_NAMES[:4] == ("tx_amount", "tx_during_weekend", "tx_during_night", "customer_nb_tx_1d")
-    assert FEATURE_NAMES + tuple(f.name for f in RULE_FEATURES) == ALL_FEATURE_NAMES
+    assert FEATURE_NAMES[15:] == ("customer_amount_ratio_1d", "customer_amount_ratio_7d", "customer_amount_ratio_30d")
+    assert tuple(f.name for f in (*MODEL_FEATURES, *STREAM_FEATURES)) == ALL_FEATURE_NAMES
+    assert set(FEATURE_NAMES) <= set(ALL_FEATURE_NAMES) and len(set(ALL_FEATURE_NAMES)) == len(ALL_FEATURE_NAMES)
     assert all(name == name.lower() for name in ALL_FEATURE_NAMES)
 
 
@@ -56,3 +58,4 @@ def test_retention_and_vector():
     assert retention("terminal") == timedelta(days=37)
     feats = {name: float(i) for i, name in enumerate(reversed(ALL_FEATURE_NAMES))}
     assert to_vector(feats) == [feats[n] for n in FEATURE_NAMES]
+    assert to_vector(feats, ["customer_nb_tx_2min", "tx_amount"]) == [feats["customer_nb_tx_2min"], feats["tx_amount"]]
