@@ -72,10 +72,10 @@ class PipelineEvaluator:
 
     def _one(self, x: list[float]) -> float:
         for kind, p in self.stages:
-            if kind == "scaler":
-                mean, std, with_mean, with_std = p
-                x = [((v - m) if with_mean else v) / (s if with_std and s else 1.0)
-                     for v, m, s in zip(x, mean, std, strict=True)]
+            if kind == "scaler":  # Spark's arithmetic exactly: (v - mean) * (1 / std), 0 where std is 0
+                mean, scale, with_mean, with_std = p
+                x = [((v - m) if with_mean else v) * (s if with_std else 1.0)
+                     for v, m, s in zip(x, mean, scale, strict=True)]
             elif kind == "lr":
                 coef, intercept = p
                 z = intercept + sum(c * v for c, v in zip(coef, x, strict=True))
@@ -110,7 +110,8 @@ def load(hdfs: Any, version_dir: str, metadata: dict[str, Any]) -> PipelineEvalu
             continue
         if cls == "StandardScalerModel":
             row = _rows(hdfs, f"{stage}/data")[0]
-            model.stages.append(("scaler", (_vector(row["mean"]), _vector(row["std"]),
+            scale = [1.0 / v if v != 0 else 0.0 for v in _vector(row["std"])]  # as StandardScalerModel does
+            model.stages.append(("scaler", (_vector(row["mean"]), scale,
                                             params.get("withMean", False), params.get("withStd", True))))
         elif cls == "LogisticRegressionModel":
             row = _rows(hdfs, f"{stage}/data")[0]

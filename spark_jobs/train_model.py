@@ -13,7 +13,8 @@ Steps:
    assembler over ``FEATURE_NAMES`` -> standard scaler -> classifier.
 3. Score the test set; AUC ROC, AP and Card Precision@100 per model (``spark_jobs.metrics``).
    ``train_seconds`` is the fit alone; ``seconds`` adds scoring and evaluating the test week.
-4. Save the best (by AP) under ``/models/fraud/<version>/`` (``fraud_platform.model_store``).
+4. Save every model under ``/models/fraud/<run>-<type>/`` (``fraud_platform.model_store``); the best (by AP)
+   is the run's candidate for champion. ``--predictions-out``: every model's test-set probabilities too.
 5. Score the current champion on the same test set; move the pointer if the new model's AP is higher.
 6. Append one row per model to ``fraud.model_metrics``.
 """
@@ -107,7 +108,8 @@ def predictions(model, test_df):
 
 
 def train(spark, train_start: date, *, train_days: int, delay_days: int, test_days: int,
-          model_types: list[str], database: str = "fraud", models_root: str | None = None) -> dict:
+          model_types: list[str], database: str = "fraud", models_root: str | None = None,
+          predictions_out: str | None = None) -> dict:
     from pyspark.ml import PipelineModel
 
     from fraud_domain.features.definitions import FEATURE_NAMES
@@ -135,15 +137,29 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
 
     best_type = max(results, key=lambda m: results[m]["metrics"]["average_precision"])  # Step 4
     best = results[best_type]
-    version = f"{run_id}-{best_type}"
+    versions = {m: f"{run_id}-{m}" for m in results}
+    version = versions[best_type]
     files = HadoopFiles(spark)
-    best["model"].write().overwrite().save(store.pipeline_path(version))
-    meta = ModelMetadata(
-        version=version, model_type=best_type, feature_names=list(FEATURE_NAMES), metrics=best["metrics"],
-        trained_at=trained_at.isoformat(), train_window=[train_window[0].isoformat(), train_window[-1].isoformat()],
-        test_window=[test_window[0].isoformat(), test_window[-1].isoformat()], n_train=n_train, n_test=n_test,
-        all_models={m: r["metrics"] for m, r in results.items()})
-    files.write_text(store.metadata_path(version), meta.to_json() + "\n")
+    for model_type, result in results.items():  # every candidate is kept: the best becomes champion below
+        result["model"].write().overwrite().save(store.pipeline_path(versions[model_type]))
+        meta = ModelMetadata(
+            version=versions[model_type], model_type=model_type, feature_names=list(FEATURE_NAMES),
+            metrics=result["metrics"], trained_at=trained_at.isoformat(),
+            train_window=[train_window[0].isoformat(), train_window[-1].isoformat()],
+            test_window=[test_window[0].isoformat(), test_window[-1].isoformat()], n_train=n_train, n_test=n_test,
+            all_models={m: r["metrics"] for m, r in results.items()})
+        files.write_text(store.metadata_path(versions[model_type]), meta.to_json() + "\n")
+    if predictions_out:  # what Spark's transform gives each test row: the serving parity tests compare with it
+        from pyspark.ml.functions import vector_to_array
+        from pyspark.sql import functions as F
+
+        scored = [r["model"].transform(test_df).select(
+            "transaction_id", F.lit(versions[m]).alias("model_version"),
+            vector_to_array("probability")[1].alias("probability")) for m, r in results.items()]
+        union = scored[0]
+        for frame in scored[1:]:
+            union = union.unionByName(frame)
+        union.coalesce(1).write.mode("overwrite").json(predictions_out)
 
     champion, champion_ap = None, None  # Step 5
     if files.exists(store.champion_pointer):
@@ -156,7 +172,7 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
         files.replace(store.champion_pointer, version + "\n")
 
     ensure_table(spark, MODEL_METRICS, database)  # Step 6
-    rows = [(run_id, version if m == best_type else None, m, trained_at.replace(tzinfo=None),
+    rows = [(run_id, versions[m], m, trained_at.replace(tzinfo=None),
              train_window[0].isoformat(), train_window[-1].isoformat(), test_window[0].isoformat(),
              test_window[-1].isoformat(), n_train, n_test, r["metrics"]["auc_roc"],
              r["metrics"]["average_precision"], r["metrics"]["card_precision_at_100"], r["train_seconds"],
@@ -166,8 +182,9 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
     spark.createDataFrame(rows, spark_schema(MODEL_METRICS)).write.insertInto(MODEL_METRICS.qualified(database))
     train_df.unpersist()
     test_df.unpersist()
-    return {"run_id": run_id, "version": version, "promoted": promoted, "champion_before": champion,
-            "champion_average_precision": champion_ap, "n_train": n_train, "n_test": n_test,
+    return {"run_id": run_id, "version": version, "versions": versions, "promoted": promoted,
+            "champion_before": champion, "champion_average_precision": champion_ap, "n_train": n_train,
+            "n_test": n_test,
             "models": {m: {**r["metrics"], "train_seconds": round(r["train_seconds"], 1),
                            "seconds": round(r["seconds"], 1)} for m, r in results.items()}}
 
@@ -182,6 +199,9 @@ def main() -> None:
     parser.add_argument("--models", default=",".join(MODEL_TYPES), help="comma-separated: lr,rf,gbt")
     parser.add_argument("--database", default="fraud", help="Hive database (default %(default)s)")
     parser.add_argument("--models-root", default=MODELS_ROOT, help="HDFS model store (default %(default)s)")
+    parser.add_argument("--predictions-out", metavar="HDFS_DIR",
+                        help="also write every model's test-set probabilities there (JSON lines: transaction_id, "
+                             "model_version, probability), e.g. for serving-parity checks")
     args = parser.parse_args()
     model_types = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = sorted(set(model_types) - set(MODEL_TYPES))
@@ -198,7 +218,8 @@ def main() -> None:
         try:
             report = train(spark, args.train_start, train_days=args.train_days, delay_days=args.delay_days,
                            test_days=args.test_days, model_types=model_types,
-                           database=args.database, models_root=args.models_root)
+                           database=args.database, models_root=args.models_root,
+                           predictions_out=args.predictions_out)
         finally:
             spark.stop()
         get_logger("spark_jobs.train_model").info("trained", **report)

@@ -205,10 +205,24 @@ def test_features_equal_the_reference_and_the_online_state(data, place, hive, fe
     assert max(r["terminal_risk_7d"] for r in spark_rows.values()) > 0  # the label join did something
 
 
-def test_training_saves_a_model_records_metrics_and_promotes_only_a_better_one(ctx, place, hive, hdfs, features):
-    train_start = (DAYS[0] + timedelta(days=3)).isoformat()  # train 06-04..10, delay ..17, test 06-18..24
-    common = ["--train-start", train_start, "--database", place["database"], "--models-root", place["models"]]
-    first = ok(spark_job(ctx, "train_model", *common))[0]
+TRAIN_START = DAYS[0] + timedelta(days=3)  # train 06-04..10, delay ..17, test 06-18..24
+
+
+def train_args(place) -> list[str]:
+    return ["--train-start", TRAIN_START.isoformat(), "--database", place["database"], "--models-root",
+            place["models"]]
+
+
+@pytest.fixture(scope="module")
+def trained(ctx, place, features) -> dict:
+    """Every model type trained once; their test-set probabilities as Spark computes them in predictions/."""
+    out = f"{place['models']}-predictions"
+    return ok(spark_job(ctx, "train_model", *train_args(place), "--predictions-out", out))[0]
+
+
+def test_training_saves_a_model_records_metrics_and_promotes_only_a_better_one(ctx, place, hive, hdfs, trained):
+    common = train_args(place)
+    first = trained
     assert first["promoted"] and first["champion_before"] is None
     assert set(first["models"]) == {"lr", "rf", "gbt"}
     version = first["version"]
@@ -230,3 +244,31 @@ def test_training_saves_a_model_records_metrics_and_promotes_only_a_better_one(c
     assert second["promoted"] == (new_ap > second["champion_average_precision"])
     pointer = hdfs.read(f"{place['models']}/champion").decode().strip()
     assert pointer == (second["version"] if second["promoted"] else version)
+
+
+def test_the_scorer_evaluates_every_saved_model_as_spark_does(place, hive, hdfs, trained) -> None:
+    # Serving parity: the scorer's pure-Python evaluation of each saved pipeline (consumers.model_loader) on
+    # the rows of fraud.features gives the probabilities Spark's transform gave the same rows in train_model.
+    from consumers.model_loader import load
+
+    out = f"{place['models']}-predictions"
+    spark_probability: dict[str, dict[str, float]] = {}
+    for name in (e["pathSuffix"] for e in hdfs.list(out) if e["pathSuffix"].startswith("part-")):
+        for line in hdfs.read(f"{out}/{name}").decode().splitlines():
+            row = json.loads(line)
+            spark_probability.setdefault(row["model_version"], {})[row["transaction_id"]] = row["probability"]
+    assert set(spark_probability) == set(trained["versions"].values())
+    test_days = [(TRAIN_START + timedelta(days=14 + i)).isoformat() for i in range(7)]
+    refresh(hive, f"{place['database']}.features")
+    hive.execute(f"SELECT transaction_id, {', '.join(ALL_FEATURE_NAMES)} FROM {place['database']}.features "
+                 f"WHERE dt IN ({', '.join(repr(d) for d in test_days)})")
+    features = {row[0]: dict(zip(ALL_FEATURE_NAMES, row[1:], strict=True)) for row in hive.fetchall()}
+    for model_type, version in trained["versions"].items():
+        meta = json.loads(hdfs.read(f"{place['models']}/{version}/metadata.json"))
+        model = load(hdfs, f"{place['models']}/{version}", meta)
+        expected = spark_probability[version]
+        ids = sorted(expected)
+        got = model.predict([[features[i][n] for n in model.feature_names] for i in ids])
+        worst = max(abs(g - expected[i]) for g, i in zip(got, ids, strict=True))
+        assert worst < 1e-9, (model_type, worst)
+        assert len(ids) > 1000 and len({round(e, 6) for e in expected.values()}) > 10, model_type  # real scores

@@ -1,0 +1,27 @@
+"""The scorer's evaluation of a saved Spark pipeline follows Spark's arithmetic (the serving-parity test in
+tests/integration/test_spark_jobs.py checks it against Spark's transform on real models)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from consumers.model_loader import PipelineEvaluator, _leaf
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_zero_variance_feature_scales_to_zero_as_in_spark() -> None:
+    # StandardScalerModel multiplies by 1/std, and by 0 where std is 0 (it does not divide by 1).
+    model = PipelineEvaluator("v", ["a", "b"], [("scaler", ([1.0, 5.0], [0.5, 0.0], True, True)),
+                                                ("lr", ([2.0, 3.0], -1.0))])
+    z = -1.0 + 2.0 * ((3.0 - 1.0) * 0.5) + 3.0 * 0.0
+    assert model.predict([[3.0, 123.0]]) == [pytest.approx(1.0 / (1.0 + math.exp(-z)), abs=0)]
+
+
+def test_a_split_sends_equal_values_left() -> None:
+    tree = {0: {"leftChild": 1, "rightChild": 2, "split": {"numCategories": -1, "featureIndex": 0,
+                                                           "leftCategoriesOrThreshold": [0.25]}},
+            1: {"leftChild": -1, "id": 1}, 2: {"leftChild": -1, "id": 2}}
+    assert _leaf(tree, [0.25])["id"] == 1 and _leaf(tree, [0.2500001])["id"] == 2
