@@ -61,6 +61,20 @@ def _leaf(tree: dict[int, dict[str, Any]], x: list[float]) -> dict[str, Any]:
     return node
 
 
+def _scaled(x: list[float], p: tuple[list[float], list[float], bool, bool]) -> list[float]:
+    """Spark's StandardScalerModel arithmetic exactly: (v - mean) * (1 / std), 0 where std is 0."""
+    mean, scale, with_mean, with_std = p
+    return [((v - m) if with_mean else v) * (s if with_std else 1.0) for v, m, s in zip(x, mean, scale, strict=True)]
+
+
+def _estimate(kind: str, node: dict[str, Any]) -> float:
+    """A tree node's fraud estimate: RF its fraud share, GBT its (regression) prediction."""
+    if kind == "gbt":
+        return float(node["prediction"])
+    stats = node["impurityStats"]
+    return stats[1] / (sum(stats) or 1.0)
+
+
 @dataclass
 class PipelineEvaluator:
     version: str
@@ -70,12 +84,34 @@ class PipelineEvaluator:
     def predict(self, vectors: list[list[float]]) -> list[float]:
         return [self._one(list(v)) for v in vectors]
 
+    def explain(self, vector: list[float], top: int = 3) -> list[str]:
+        """The features that pushed this vector's fraud score up most, largest first (at most ``top``,
+        only positive pushes). Logistic regression: coefficient x scaled value. Trees (Saabas): along the
+        path each split moves the node's fraud estimate (RF: its fraud share, averaged over trees; GBT: its
+        weighted prediction); each move is credited to the split's feature."""
+        x, push = list(vector), [0.0] * len(self.feature_names)
+        for kind, p in self.stages:
+            if kind == "scaler":
+                x = _scaled(x, p)
+            elif kind == "lr":
+                push = [c * v for c, v in zip(p[0], x, strict=True)]
+            elif kind in ("rf", "gbt"):
+                weighted = [(tree, 1.0 / len(p)) for tree in p] if kind == "rf" else p
+                for tree, weight in weighted:
+                    node = tree[0]
+                    while node["leftChild"] >= 0:
+                        split = node["split"]
+                        go_left = x[split["featureIndex"]] <= split["leftCategoriesOrThreshold"][0]
+                        child = tree[node["leftChild"] if go_left else node["rightChild"]]
+                        push[split["featureIndex"]] += weight * (_estimate(kind, child) - _estimate(kind, node))
+                        node = child
+        ranked = sorted(((v, name) for v, name in zip(push, self.feature_names, strict=True) if v > 0), reverse=True)
+        return [name for _, name in ranked[:top]]
+
     def _one(self, x: list[float]) -> float:
         for kind, p in self.stages:
-            if kind == "scaler":  # Spark's arithmetic exactly: (v - mean) * (1 / std), 0 where std is 0
-                mean, scale, with_mean, with_std = p
-                x = [((v - m) if with_mean else v) * (s if with_std else 1.0)
-                     for v, m, s in zip(x, mean, scale, strict=True)]
+            if kind == "scaler":
+                x = _scaled(x, p)
             elif kind == "lr":
                 coef, intercept = p
                 z = intercept + sum(c * v for c, v in zip(coef, x, strict=True))

@@ -29,6 +29,10 @@ class Model(Protocol):
         """Fraud probability per vector (``feature_names`` order)."""
         ...
 
+    def explain(self, vector: list[float], top: int = 3) -> list[str]:
+        """The names of the features that pushed this vector's score up most, largest first."""
+        ...
+
 
 class ModelRegistry:
     def __init__(self, hdfs: Any, root: str = MODELS_ROOT) -> None:

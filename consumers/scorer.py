@@ -18,7 +18,7 @@ import typer
 
 from consumers import dlq, entry, kafka_io, rules
 from consumers.cassandra_io import Writer, connect
-from consumers.decide import combine
+from consumers.decide import MODEL_REASON, combine
 from consumers.labels import LabelFeed
 from consumers.loop import ConsumerLoop
 from consumers.model_registry import Model, ModelRegistry
@@ -107,6 +107,9 @@ class Scorer:
         flagged: Counter[str] = Counter()
         for (r, ev, features, hits), p in zip(scored, probabilities, strict=True):  # Step 4: produce
             score, outcome, reasons = combine(hits, p, self.thresholds)
+            if self.model is not None and MODEL_REASON in reasons:  # what drove the model: "model:<feature>"
+                top = self.model.explain(to_vector(features, self.model.feature_names))
+                reasons = (*reasons, *(f"{MODEL_REASON}:{name}" for name in top))
             d = Decision(transaction_id=ev.transaction_id, event_time=ev.event_time, scored_at=now, score=score,
                          decision=outcome, reasons=reasons, model_version=version, features=features,
                          customer_id=ev.customer_id, terminal_id=ev.terminal_id, amount=ev.amount)

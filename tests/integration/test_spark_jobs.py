@@ -268,7 +268,13 @@ def test_the_scorer_evaluates_every_saved_model_as_spark_does(place, hive, hdfs,
         model = load(hdfs, f"{place['models']}/{version}", meta)
         expected = spark_probability[version]
         ids = sorted(expected)
-        got = model.predict([[features[i][n] for n in model.feature_names] for i in ids])
+        vectors = [[features[i][n] for n in model.feature_names] for i in ids]
+        got = model.predict(vectors)
         worst = max(abs(g - expected[i]) for g, i in zip(got, ids, strict=True))
         assert worst < 1e-9, (model_type, worst)
         assert len(ids) > 1000 and len({round(e, 6) for e in expected.values()}) > 10, model_type  # real scores
+        # Reason codes of the highest-scored rows: declared features, at most 3, some for every model.
+        riskiest = sorted(range(len(ids)), key=lambda k: got[k], reverse=True)[:20]
+        reasons = [model.explain(vectors[k]) for k in riskiest]
+        assert all(len(r) <= 3 and set(r) <= set(model.feature_names) for r in reasons), model_type
+        assert any(reasons), model_type

@@ -25,3 +25,23 @@ def test_a_split_sends_equal_values_left() -> None:
                                                            "leftCategoriesOrThreshold": [0.25]}},
             1: {"leftChild": -1, "id": 1}, 2: {"leftChild": -1, "id": 2}}
     assert _leaf(tree, [0.25])["id"] == 1 and _leaf(tree, [0.2500001])["id"] == 2
+
+
+def _stump(threshold: float, left: dict, right: dict, node: dict) -> dict:
+    return {0: {**node, "leftChild": 1, "rightChild": 2,
+                "split": {"numCategories": -1, "featureIndex": 1, "leftCategoriesOrThreshold": [threshold]}},
+            1: {**left, "leftChild": -1, "rightChild": -1}, 2: {**right, "leftChild": -1, "rightChild": -1}}
+
+
+def test_reasons_name_the_features_that_pushed_the_score_up() -> None:
+    lr = PipelineEvaluator("v", ["a", "b", "c"], [("lr", ([0.5, -2.0, 3.0], 0.0))])
+    assert lr.explain([1.0, 1.0, 1.0]) == ["c", "a"]  # b pushed down: not a reason
+    assert lr.explain([1.0, 1.0, 1.0], top=1) == ["c"]
+    # RF (Saabas): feature 1's split moved the fraud share from 0.1 to 0.6 for x[1] > 2.
+    tree = _stump(2.0, {"impurityStats": [9.0, 0.0]}, {"impurityStats": [2.0, 3.0]}, {"impurityStats": [9.0, 1.0]})
+    rf = PipelineEvaluator("v", ["a", "b"], [("rf", [tree])])
+    assert rf.explain([0.0, 5.0]) == ["b"] and rf.explain([0.0, 1.0]) == []
+    gbt_tree = _stump(2.0, {"prediction": -0.5}, {"prediction": 0.75}, {"prediction": -0.25})
+    gbt = PipelineEvaluator("v", ["a", "b"], [("gbt", [(gbt_tree, 0.3)])])
+    assert gbt.explain([0.0, 3.0]) == ["b"]
+    assert gbt.predict([[0.0, 3.0]]) == [pytest.approx(1.0 / (1.0 + math.exp(-2.0 * 0.3 * 0.75)))]

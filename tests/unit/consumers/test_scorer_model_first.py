@@ -23,6 +23,9 @@ class Champion:
     def predict(self, vectors: list[list[float]]) -> list[float]:
         return [0.01] * len(vectors)
 
+    def explain(self, vector: list[float], top: int = 3) -> list[str]:
+        return self.feature_names[:top]
+
 
 class Registry:
     """``ModelRegistry.poll``: the champion once, then nothing new."""
