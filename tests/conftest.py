@@ -11,9 +11,9 @@ import pytest
 TIERS = ("unit", "integration", "e2e")
 
 # The suite starts Airflow many times on a platform whose model store may be empty: `up` would start the
-# bootstrap_history DAG each time (minutes of Spark work beside every test). Its own test triggers it with
-# `airflow dags test`; the `up` path is measured by `./fraudctl benchmark bootstrap`. Services and every
-# `fraudctl` the tests run inherit this.
+# bootstrap_history DAG each time (minutes of Spark work beside every test). Its own test runs it with
+# `airflow dags test`; a fresh `./fraudctl up` starting it is measured in BENCHMARKS.md ("Fresh platform").
+# Services and every `fraudctl` the tests run inherit this.
 os.environ["AIRFLOW_BOOTSTRAP_HISTORY"] = "false"
 
 
