@@ -76,6 +76,7 @@ class ConsumerLoop:
         self.stopping = False
         self._uncommitted = False  # processed (and flushed) records whose offsets are not committed yet
         self._next_lag = 0.0
+        self._behind = False  # records waiting on an assigned partition at the last lag measurement
 
     def install_signal_handlers(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -93,9 +94,12 @@ class ConsumerLoop:
             self.watchdog.start()
         try:
             while not self.stopping:
-                self.run_once()
-                if self.watchdog is not None and self.consumer.assignment():
-                    self.watchdog.beat()  # polling with no partition (a rejoin that never completed) is a stall
+                polled = self.run_once()
+                # Progress: records, or nothing left to read. Polling with no partition (a rejoin that never
+                # completed) or empty polls while records wait (kafka-python 3.0 spinning on a coordinator
+                # it lost, seen 2026-11-30: lag 5,000, 97 % CPU, no fetch for minutes) is a stall.
+                if self.watchdog is not None and self.consumer.assignment() and (polled or not self._behind):
+                    self.watchdog.beat()
             if self.watchdog is not None:
                 self.watchdog.stop()  # the final checkpoint may wait for Cassandra: that is not a stall
             self._commit(force=True)
@@ -148,6 +152,8 @@ class ConsumerLoop:
         self.handler.after_commit()
         if time.monotonic() >= self._next_lag:
             self._next_lag = time.monotonic() + LAG_EVERY_SECONDS
-            for tp, value in kafka_io.lag(self.consumer, self.consumer.assignment()).items():
+            lags = kafka_io.lag(self.consumer, self.consumer.assignment())
+            for tp, value in lags.items():
                 self.metrics.lag(tp.topic, tp.partition, value)
+            self._behind = any(value > 0 for value in lags.values())
         return len(records)

@@ -4,8 +4,9 @@ restarts it — the restart resumes from the last commit/checkpoint, so nothing 
 Why: a Kafka client can hang inside ``poll`` (seen here with kafka-python 3.0 after a rebalance that
 first assigned no partition: the group coordinator dropped the member and ``poll`` never returned; the
 project's issues #3106/#3131 describe other 3.x stalls). No exception ever reaches the loop, so the only
-sign is silence. Progress = a loop iteration while partitions are assigned (``ConsumerLoop`` beats; the
-client was also seen revoking every partition and never finishing the rejoin, polling empty forever) or
+sign is silence. Progress = a loop iteration with partitions assigned that returned records or found
+nothing left to read (``ConsumerLoop`` beats; the client was also seen revoking every partition and never
+finishing the rejoin, polling empty forever, and spinning on a lost coordinator with records waiting), or
 a retry of a failing write (the consumers beat on each retry, so a long Cassandra outage is not a stall).
 So a member left without partitions for the whole limit restarts: run no more instances than partitions.
 """

@@ -300,3 +300,51 @@ def test_an_idle_poll_after_a_committed_batch_commits_nothing_more() -> None:
     loop.run_once()
     assert consumer.commits == [{P0: 2, P1: 0}]
     assert sink.checkpoints == 3  # asked every iteration: a checkpoint may fall due while idle
+
+
+class Beats:
+    """A watchdog that only counts beats."""
+
+    def __init__(self) -> None:
+        self.beats = 0
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+    def beat(self) -> None:
+        self.beats += 1
+
+
+def test_empty_polls_while_records_wait_are_no_progress(monkeypatch) -> None:
+    # A client that stops fetching (polls return nothing) while the partitions hold unread records must let
+    # the watchdog fire; once everything is read, idle polling is progress.
+    monkeypatch.setattr("consumers.loop.LAG_EVERY_SECONDS", 0.0)  # measure the lag on every iteration
+    sink = Sink()
+    loop, consumer = make(sink, {P0: 6}, stop_when_drained=False)
+    loop.watchdog = beats = Beats()  # type: ignore[assignment]
+    stuck = {"polls": 0}
+
+    def poll(timeout_ms: int, max_records: int) -> dict:
+        stuck["polls"] += 1
+        if stuck["polls"] >= 5:
+            loop.stopping = True
+        return {}
+
+    consumer.poll = poll  # type: ignore[method-assign]
+    loop.run()
+    assert stuck["polls"] == 5 and beats.beats == 0
+
+    sink = Sink()
+    loop, consumer = make(sink, {P0: 6}, stop_when_drained=False)
+    loop.watchdog = beats = Beats()  # type: ignore[assignment]
+    real_poll = consumer.poll
+
+    def drained_then_stop(timeout_ms: int, max_records: int) -> dict:
+        out = real_poll(timeout_ms, max_records)
+        if not out and consumer.polls >= 5:
+            loop.stopping = True
+        return out
+
+    consumer.poll = drained_then_stop  # type: ignore[method-assign]
+    loop.run()
+    assert beats.beats == 5  # two batches of records, then three idle polls with nothing left to read
