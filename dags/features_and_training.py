@@ -6,8 +6,9 @@ Weekly, for the run's date `D` (`ds`), under the Fraud Detection Handbook's prot
    (`fraud_domain/features/definitions.py`), point-in-time correct; needs `fraud.transactions` and
    `fraud.labels` loaded by `transactions_daily` up to `D-1` (a missing partition fails, named).
 2. `train_model`: train on `D-21 .. D-15`, skip the 7-day label delay, test on `D-7 .. D-1`; LR, RF and
-   GBT; metrics -> `fraud.model_metrics`; best -> HDFS `/models/fraud/<version>/`; promoted to champion
-   only if it beats the current champion's Average Precision on the same test week.
+   GBT (param `models`); metrics -> `fraud.model_metrics`; every candidate -> HDFS
+   `/models/fraud/<run>-<type>/`; the best is promoted to champion only if it beats the current champion's
+   Average Precision on the same test week.
 """
 
 from datetime import UTC, datetime
