@@ -46,6 +46,14 @@ def _vector(v: dict[str, Any]) -> list[float]:
     return out
 
 
+def _tree_weight(row: dict[str, Any]) -> tuple[int, float]:
+    """A ``treesMetadata`` row -> (tree id, weight). Spark 3 names the columns (``treeID``, ``weights``);
+    Spark 4 saves the tuple as it is (``_1`` id, ``_2`` the tree's params JSON, ``_3`` weight)."""
+    if "treeID" in row:
+        return int(row["treeID"]), float(row["weights"])
+    return int(row["_1"]), float(row["_3"])
+
+
 def _tree(nodes: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     return {n["id"]: n for n in nodes}
 
@@ -163,7 +171,7 @@ def load(hdfs: Any, version_dir: str, metadata: dict[str, Any]) -> PipelineEvalu
             if cls.startswith("Random"):
                 model.stages.append(("rf", ordered))
             else:
-                weights = {r["treeID"]: r["weights"] for r in _rows(hdfs, f"{stage}/treesMetadata")}
+                weights = dict(_tree_weight(r) for r in _rows(hdfs, f"{stage}/treesMetadata"))
                 model.stages.append(("gbt", [(t, weights[i]) for i, t in zip(sorted(trees), ordered, strict=True)]))
         else:
             raise ModelLoadError(f"unsupported pipeline stage {cls}")

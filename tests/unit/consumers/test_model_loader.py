@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from consumers.model_loader import PipelineEvaluator, _leaf
+from consumers.model_loader import PipelineEvaluator, _leaf, _tree_weight
 
 pytestmark = pytest.mark.unit
 
@@ -45,3 +45,8 @@ def test_reasons_name_the_features_that_pushed_the_score_up() -> None:
     gbt = PipelineEvaluator("v", ["a", "b"], [("gbt", [(gbt_tree, 0.3)])])
     assert gbt.explain([0.0, 3.0]) == ["b"]
     assert gbt.predict([[0.0, 3.0]]) == [pytest.approx(1.0 / (1.0 + math.exp(-2.0 * 0.3 * 0.75)))]
+
+
+def test_tree_weights_are_read_in_spark_3_and_spark_4_layouts() -> None:
+    assert _tree_weight({"treeID": 3, "metadata": "{}", "weights": 0.1}) == (3, 0.1)
+    assert _tree_weight({"_1": 3, "_2": "{}", "_3": 0.1}) == (3, 0.1)  # Spark 4.2 (what pyspark ships here)
