@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from consumers.errors import ModelLoadError
 from consumers.model_loader import load
 from fraud_platform.logs import get_logger
-from fraud_platform.model_store import MODELS_ROOT, ModelStore, parse_pointer
+from fraud_platform.model_store import MODELS_ROOT, ModelStore
 
 log = get_logger("consumers.model_registry")
 
@@ -42,10 +42,7 @@ class ModelRegistry:
 
     def champion_version(self) -> str | None:
         """The version the pointer names, or None when there is no champion yet."""
-        pointer = self.store.champion_pointer
-        if not self.hdfs.exists(pointer):
-            return None
-        return parse_pointer(self.hdfs.read(pointer).decode())
+        return self.store.champion(self.hdfs)
 
     def poll(self) -> Model | None:
         """A newly promoted champion, loaded; None when nothing changed or it cannot be used."""

@@ -99,16 +99,17 @@ class Scorer:
             self.dirty["terminal"].add(ev.terminal_id)
             scored.append((r, ev, features, rules.evaluate(features, self.thresholds)))
         probabilities: list[float | None] = [None] * len(scored)
+        vectors: list[list[float]] = []
         if self.model is not None and scored:
-            names = self.model.feature_names
-            probabilities = list(self.model.predict([to_vector(f, names) for _, _, f, _ in scored]))
+            vectors = [to_vector(f, self.model.feature_names) for _, _, f, _ in scored]
+            probabilities = list(self.model.predict(vectors))
         version = self.model.version if self.model else "none"
         outcomes: Counter[str] = Counter()
         flagged: Counter[str] = Counter()
-        for (r, ev, features, hits), p in zip(scored, probabilities, strict=True):  # Step 4: produce
+        for i, ((r, ev, features, hits), p) in enumerate(zip(scored, probabilities, strict=True)):  # Step 4
             score, outcome, reasons = combine(hits, p, self.thresholds)
             if self.model is not None and MODEL_REASON in reasons:  # what drove the model: "model:<feature>"
-                top = self.model.explain(to_vector(features, self.model.feature_names))
+                top = self.model.explain(vectors[i])
                 reasons = (*reasons, *(f"{MODEL_REASON}:{name}" for name in top))
             d = Decision(transaction_id=ev.transaction_id, event_time=ev.event_time, scored_at=now, score=score,
                          decision=outcome, reasons=reasons, model_version=version, features=features,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 MODELS_ROOT = "/models/fraud"
 METADATA_FORMAT = 1
@@ -38,6 +39,13 @@ class ModelStore:
 
     def metadata_path(self, version: str) -> str:
         return f"{self.version_dir(version)}/metadata.json"
+
+    def champion(self, hdfs: Any) -> str | None:
+        """The version the champion pointer names on ``hdfs`` (a ``WebHdfs``-like client: ``exists``,
+        ``read``); None when there is no champion yet. The scorer, ``status`` and ``up`` all ask this."""
+        if not hdfs.exists(self.champion_pointer):
+            return None
+        return parse_pointer(hdfs.read(self.champion_pointer).decode())
 
 
 @dataclass(frozen=True)

@@ -43,15 +43,14 @@ def model_status(config: PlatformConfig) -> ModelStatus:
     """Best effort: a part that does not answer (HDFS, the scorer) is named in ``problems``."""
     import requests
 
-    from fraud_platform.model_store import ModelMetadata, ModelStore, parse_pointer
+    from fraud_platform.model_store import ModelMetadata, ModelStore
     from fraud_platform.webhdfs import WebHdfs, WebHdfsError
 
     found: dict[str, object] = {}
     problems = []
     store, hdfs = ModelStore(), WebHdfs(config.endpoints.webhdfs_url, config.settings.hdfs.user, timeout=5)
     try:
-        champion = parse_pointer(hdfs.read(store.champion_pointer).decode()) if hdfs.exists(
-            store.champion_pointer) else None
+        champion = store.champion(hdfs)
         if champion:
             meta = ModelMetadata.from_json(hdfs.read(store.metadata_path(champion)).decode())
             found.update(champion=champion, model_type=meta.model_type, test_window=meta.test_window,

@@ -75,13 +75,10 @@ class AirflowApiServer(AirflowService):
 
     def initialise(self) -> None:
         """`airflow db migrate` (idempotent: a no-op on an up-to-date database)."""
-        binary = self.artifacts.venv_bin("airflow", "airflow")
-        if not binary.exists():
+        if not self.artifacts.venv_bin("airflow", "airflow").exists():
             raise InstallError("Airflow is not installed yet: run `./fraudctl setup`")
-        env = {**os.environ, **airflow_environment(self.ctx)}
         try:
-            done = subprocess.run([str(binary), "db", "migrate"], env=env, capture_output=True, text=True,
-                                  timeout=MIGRATE_TIMEOUT, check=False)
+            done = self.airflow_cli("db", "migrate", timeout=MIGRATE_TIMEOUT)
         except subprocess.TimeoutExpired:
             raise ServiceNotReady(self.name, f"`airflow db migrate` took over {MIGRATE_TIMEOUT:.0f}s") from None
         if done.returncode != 0:
@@ -127,8 +124,7 @@ class AirflowDagProcessor(AirflowService):
         from fraud_platform.model_store import ModelStore
         from fraud_platform.webhdfs import WebHdfs
 
-        hdfs = WebHdfs(self.endpoints.webhdfs_url, self.settings.hdfs.user)
-        return hdfs.exists(ModelStore().champion_pointer)
+        return ModelStore().champion(WebHdfs(self.endpoints.webhdfs_url, self.settings.hdfs.user)) is not None
 
     def _trigger_bootstrap(self) -> str:
         deadline = time.monotonic() + DAG_PARSE_WAIT
