@@ -37,7 +37,7 @@ class LabelFeed:
     def positions(self) -> dict[tuple[str, int], int]:
         return {(tp.topic, tp.partition): self.consumer.position(tp) for tp in self.tps}
 
-    def drain(self, state: OnlineFeatureState, dirty_terminals: set[int]) -> int:
+    def drain(self, state: OnlineFeatureState, dirty: dict[str, set[int]]) -> int:
         """Apply every label up to the topic's current end; returns how many were read."""
         ends = self.consumer.end_offsets(self.tps)
         n = 0
@@ -50,18 +50,21 @@ class LabelFeed:
                     except EventValidationError:
                         self.metrics.invalid("label")
                         continue
-                    if state.apply_label(label):
-                        dirty_terminals.add(label.terminal_id)
-                    else:
+                    changed = state.apply_label(label)
+                    if not changed:
                         self.pending[label.transaction_id] = label
+                    for ns, key in changed:
+                        dirty[ns].add(key)
         if n:
             self.metrics.consumed(self.topic, n)
         return n
 
-    def after_event(self, state: OnlineFeatureState, transaction_id: str, dirty_terminals: set[int]) -> None:
+    def after_event(self, state: OnlineFeatureState, transaction_id: str, dirty: dict[str, set[int]]) -> None:
+        """Apply the label that waited for this transaction (if any); ``dirty`` gets what it changed."""
         label = self.pending.pop(transaction_id, None) if self.pending else None
-        if label is not None and state.apply_label(label):
-            dirty_terminals.add(label.terminal_id)
+        if label is not None:
+            for ns, key in state.apply_label(label):
+                dirty[ns].add(key)
 
     def expire(self, oldest_us: int) -> None:
         """Forget pending labels whose transaction is older than anything the state still holds."""

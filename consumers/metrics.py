@@ -11,6 +11,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+QUALITY_DAYS = 14  # decision-quality gauges keep the most recent days only (bounded label sets)
 
 
 class Metrics:
@@ -41,6 +42,15 @@ class Metrics:
                                      "in the background)", lbl, buckets=_LATENCY_BUCKETS, registry=r)
         self._model = Gauge("fraud_stream_model_info", "Model version in use (value 1)",
                             [*lbl, "model_version"], registry=r)
+        self._model_refused = Counter("fraud_stream_model_refused", "Champion versions that could not be loaded "
+                                      "(the previous model kept serving)", lbl, registry=r)
+        self._quality = {name: Gauge(f"fraud_stream_{name}", doc, [*lbl, "day"], registry=r) for name, doc in (
+            ("decision_precision", "Alerts that were fraud / alerts, per UTC day (decided and labelled tx)"),
+            ("decision_recall", "Frauds alerted / frauds, per UTC day (decided and labelled tx)"),
+            ("alert_rate", "Alerts (review|block) / decided and labelled tx, per UTC day"),
+            ("fraud_rate", "Frauds / decided and labelled tx, per UTC day"),
+            ("labelled_decisions", "Transactions with both a decision and a label, per UTC day"))}
+        self._quality_days: set[str] = set()
         self._model_version: str | None = None
         self._children: dict[tuple[object, ...], object] = {}
 
@@ -84,6 +94,23 @@ class Metrics:
 
     def checkpoint(self, seconds: float) -> None:
         self._of(self._checkpoint).observe(seconds)
+
+    def model_refused(self) -> None:
+        self._of(self._model_refused).inc()
+
+    def decision_quality(self, day: str, *, precision: float, recall: float, alert_rate: float,
+                         fraud_rate: float, labelled: int) -> None:
+        """One UTC day's (ISO date) decision quality; only the ``QUALITY_DAYS`` latest days stay exported."""
+        values = {"decision_precision": precision, "decision_recall": recall, "alert_rate": alert_rate,
+                  "fraud_rate": fraud_rate, "labelled_decisions": labelled}
+        for name, value in values.items():
+            self._of(self._quality[name], day).set(value)
+        self._quality_days.add(day)
+        for old in sorted(self._quality_days)[:-QUALITY_DAYS]:
+            for gauge in self._quality.values():
+                gauge.remove(self.consumer, old)
+                self._children.pop((gauge, old), None)
+            self._quality_days.discard(old)
 
     def model_version(self, version: str) -> None:
         if self._model_version is not None:

@@ -175,4 +175,6 @@ def load(hdfs: Any, version_dir: str, metadata: dict[str, Any]) -> PipelineEvalu
                 model.stages.append(("gbt", [(t, weights[i]) for i, t in zip(sorted(trees), ordered, strict=True)]))
         else:
             raise ModelLoadError(f"unsupported pipeline stage {cls}")
+    if not model.stages or model.stages[-1][0] not in ("lr", "rf", "gbt"):
+        raise ModelLoadError(f"{root} ends in no classifier stage (a partial model?)")
     return model

@@ -4,8 +4,12 @@ The layout (champion pointer, version folders, metadata) is ``fraud_platform.mod
 ``spark_jobs/train_model.py``.
 
 The scorer calls ``poll()`` every ``STREAM_MODEL_POLL_SECONDS``: when the pointer names a new version it
-loads it (``model_loader.load``) and returns it; until a champion exists (or while HDFS is unreachable)
-the scorer keeps what it has - rules alone at first.
+loads it and returns it - the ONNX export in ``onnxruntime`` (``onnx_model``) when the version has one that
+matched Spark within ``ONNX_TOLERANCE`` on its test set (``serves_onnx``), else the pure-Python evaluation of
+the Spark pipeline with Spark's arithmetic (``model_loader``); until a champion exists (or while
+HDFS is unreachable) the scorer keeps what it has - rules alone at first. A champion that cannot be loaded
+(corrupt, partial, an unsupported stage) is refused once with a log line and
+``fraud_stream_model_refused_total``; the model in use keeps serving.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from typing import Any, Protocol
 
 from consumers.errors import ModelLoadError
 from consumers.model_loader import load
+from consumers.onnx_model import OnnxModel
 from fraud_platform.logs import get_logger
-from fraud_platform.model_store import MODELS_ROOT, ModelStore
+from fraud_platform.model_store import MODELS_ROOT, ONNX_TOLERANCE, ModelStore
 
 log = get_logger("consumers.model_registry")
 
@@ -34,9 +39,16 @@ class Model(Protocol):
         ...
 
 
+def serves_onnx(metadata: dict[str, Any]) -> bool:
+    """Whether a version's ONNX file is what the scorer runs: it exists and gave Spark's probabilities on the
+    version's test set within ``ONNX_TOLERANCE`` (float32 tree thresholds can miss it: then the exact pipeline)."""
+    diff = metadata.get("onnx_max_abs_diff")
+    return bool(metadata.get("onnx")) and diff is not None and diff <= ONNX_TOLERANCE
+
+
 class ModelRegistry:
-    def __init__(self, hdfs: Any, root: str = MODELS_ROOT) -> None:
-        self.hdfs, self.store = hdfs, ModelStore(root.rstrip("/"))
+    def __init__(self, hdfs: Any, root: str = MODELS_ROOT, metrics: Any = None) -> None:
+        self.hdfs, self.store, self.metrics = hdfs, ModelStore(root.rstrip("/")), metrics
         self.version: str | None = None
         self._failed: str | None = None  # a version that failed to load: not retried every poll
 
@@ -55,12 +67,20 @@ class ModelRegistry:
             return None
         try:
             metadata = json.loads(self.hdfs.read(self.store.metadata_path(version)))
-            model = load(self.hdfs, self.store.version_dir(version), metadata)
+            pipeline = load(self.hdfs, self.store.version_dir(version), metadata)
+            model: Model = pipeline
+            if serves_onnx(metadata):  # what runs: the ONNX export; the pipeline explains the flagged decisions
+                onnx = self.hdfs.read(f"{self.store.version_dir(version)}/{metadata['onnx']}")
+                model = OnnxModel.from_bytes(onnx, pipeline)
         except (ModelLoadError, ValueError, KeyError, OSError, RuntimeError) as exc:
             self._failed = version
+            if self.metrics is not None:
+                self.metrics.model_refused()
             log.error("champion model cannot be loaded; keeping the current one", version=version,
                       error=str(exc)[:300])
             return None
         self.version = version
-        log.info("champion model loaded", version=version)
+        log.info("champion model loaded", version=version,
+                 runtime="onnxruntime" if isinstance(model, OnnxModel) else "python (exact Spark arithmetic)",
+                 onnx_max_abs_diff=metadata.get("onnx_max_abs_diff"))
         return model

@@ -2,8 +2,11 @@
 
 * ``velocity``       - more than ``velocity_max_tx_2min`` transactions by the customer within 2 minutes
   (``customer_nb_tx_2min`` counts the current one).
-* ``geo_impossible`` - more than ``geo_max_km`` from the previous transaction within ``geo_window_seconds``,
-  or an implied speed above ``geo_max_speed_kmh`` (an airliner's).
+* ``geo_impossible`` - more than ``geo_max_km`` from the previous transaction, and either within
+  ``geo_window_seconds`` or at an implied speed above ``geo_max_speed_kmh`` (an airliner's). The distance is
+  always required: hops between a customer's nearby terminals (the simulation's are at most 50 km apart)
+  are never impossible travel, however close in time - on the live clock, where the producer re-times a
+  simulated week into an hour, speed alone fired on ~17 % of all transactions.
 * ``amount_anomaly`` - amount above ``amount_ratio_max`` x the customer's mean over the previous 30 days
   (``customer_amount_ratio_30d``; 1 when there is no history, so a first transaction never fires).
 """
@@ -46,7 +49,7 @@ def evaluate(features: Mapping[str, float], t: Thresholds) -> tuple[str, ...]:
     if features["customer_nb_tx_2min"] > t.velocity_max_tx_2min:
         hits.append(VELOCITY)
     km, speed = features["customer_dist_prev_km"], features["customer_speed_prev_kmh"]
-    if speed > t.geo_max_speed_kmh or (km > t.geo_max_km and km * _SECONDS_PER_HOUR / speed <= t.geo_window_seconds):
+    if km > t.geo_max_km and (speed > t.geo_max_speed_kmh or km * _SECONDS_PER_HOUR / speed <= t.geo_window_seconds):
         hits.append(GEO_IMPOSSIBLE)
     if features["customer_amount_ratio_30d"] > t.amount_ratio_max:
         hits.append(AMOUNT_ANOMALY)

@@ -9,7 +9,7 @@ rules (``rules.py``) + champion model (``model_registry.py``) combined by ``deci
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,8 +25,9 @@ from consumers.model_registry import Model, ModelRegistry
 from consumers.state_store import CassandraStateStore, Snapshot
 from consumers.watchdog import Watchdog
 from fraud_domain import topics
-from fraud_domain.errors import EventValidationError
+from fraud_domain.errors import ErrorCode, EventValidationError
 from fraud_domain.features import OnlineFeatureState, retention, to_vector
+from fraud_domain.features.online import DEFAULT_SOURCE, namespace
 from fraud_domain.schema import Decision, decision_to_json, parse_event
 from fraud_platform.logs import get_logger
 from fraud_platform.webhdfs import WebHdfs
@@ -44,12 +45,13 @@ class Scorer:
         self.max_bytes, self.max_amount = stream.max_event_bytes, stream.max_amount
         self.max_future = timedelta(seconds=stream.max_future_seconds)
         self.checkpoint_every, self.model_every = stream.checkpoint_seconds, stream.model_poll_seconds
-        # History is evicted behind the newest event time seen on ANY partition: when a backlog is replayed
-        # one partition can run ahead of another, so the lateness must exceed that skew.
+        # History is evicted behind the newest event time of the record's source (topics.SOURCE_HEADER) seen
+        # on ANY partition: when a backlog is replayed one partition can run ahead of another, so the
+        # lateness must exceed that skew (a later event goes to the DLQ as ``late``).
         self.state = OnlineFeatureState(allowed_lateness=timedelta(seconds=stream.allowed_lateness_seconds))
         self.offsets: dict[tuple[str, int], int] = {}  # next offset per input partition, as processed
         self.restored: dict[tuple[str, int], int] = {}
-        self.dirty: dict[str, set[int]] = {"customer": set(), "terminal": set()}
+        self.dirty: defaultdict[str, set[int]] = defaultdict(set)  # namespace -> keys changed since the snapshot
         self.model: Model | None = None
         self._next_checkpoint = time.monotonic() + self.checkpoint_every
         self._changed = False  # records processed since the last snapshot
@@ -76,7 +78,7 @@ class Scorer:
                 log.info("resuming from checkpoint", partition=str(tp), offset=offset)
 
     def process(self, records: list[Any]) -> None:
-        self.labels.drain(self.state, self.dirty["terminal"])
+        self.labels.drain(self.state, self.dirty)
         self._changed = True
         now = datetime.now(UTC)
         scored: list[tuple[Any, Any, dict[str, float], tuple[str, ...]]] = []
@@ -88,15 +90,16 @@ class Scorer:
             try:
                 ev = parse_event(r.value, now=now, max_bytes=self.max_bytes, max_future=self.max_future,
                                  max_amount=self.max_amount)
-                features = self.state.update_and_compute(ev)
+                source = record_source(r.headers)
+                features = self.state.update_and_compute(ev, source)
             except Exception as exc:
                 if not isinstance(exc, EventValidationError):
                     log.exception("event failed processing", topic=r.topic, offset=r.offset)
                 self._dead_letter(r, exc, now)
                 continue
-            self.labels.after_event(self.state, ev.transaction_id, self.dirty["terminal"])
-            self.dirty["customer"].add(ev.customer_id)
-            self.dirty["terminal"].add(ev.terminal_id)
+            self.labels.after_event(self.state, ev.transaction_id, self.dirty)
+            self.dirty[namespace("customer", source)].add(ev.customer_id)
+            self.dirty[namespace("terminal", source)].add(ev.terminal_id)
             scored.append((r, ev, features, rules.evaluate(features, self.thresholds)))
         probabilities: list[float | None] = [None] * len(scored)
         vectors: list[list[float]] = []
@@ -172,12 +175,12 @@ class Scorer:
         self._next_checkpoint = time.monotonic() + self.checkpoint_every
         # Forget idle entities: only history no window can reach is dropped, which the snapshot leaves out anyway.
         self.state.prune()
-        if self.state.newest_us is not None:
+        if self.state.clocks:  # a pending label older than every source's horizon can never apply
             horizon = max(retention("customer"), retention("terminal")) + self.state.allowed_lateness
-            self.labels.expire(self.state.newest_us - int(horizon.total_seconds() * 1_000_000))
+            self.labels.expire(min(self.state.clocks.values()) - int(horizon.total_seconds() * 1_000_000))
         snap = Snapshot.take(self.state, self.dirty, self.offsets | self.labels.positions(),
                              list(self.labels.pending.values()))
-        self.dirty = {"customer": set(), "terminal": set()}
+        self.dirty = defaultdict(set)
         self._changed = False
         return snap
 
@@ -200,6 +203,22 @@ class Scorer:
         self._saver.shutdown(wait=True, cancel_futures=True)
         self.producer.close()
         self.labels.consumer.close()
+
+
+def record_source(headers: list[tuple[str, bytes]] | None) -> str:
+    """The record's ``topics.SOURCE_HEADER`` (the live stream's ``""`` when absent);
+    ``EventValidationError`` when it is not short printable UTF-8."""
+    for key, value in headers or ():
+        if key == topics.SOURCE_HEADER:
+            try:
+                source = value.decode()
+            except (UnicodeDecodeError, AttributeError):
+                raise EventValidationError("source", "header is not UTF-8", ErrorCode.BAD_FORMAT) from None
+            if not (source.isprintable() and len(source) <= topics.SOURCE_MAX_CHARS and "@" not in source):
+                raise EventValidationError("source", f"header must be at most {topics.SOURCE_MAX_CHARS} printable "
+                                           f"characters without '@' (got {source[:40]!r})", ErrorCode.BAD_FORMAT)
+            return source
+    return DEFAULT_SOURCE
 
 
 def main(
@@ -226,7 +245,8 @@ def main(
                     should_stop=stopping, on_retry=retried)
     feed = LabelFeed(kafka_io.consumer(ep.kafka, None, batch_size=20_000, client_id=f"{group}-labels"),
                      labels_topic, metrics)
-    registry = None if no_model else ModelRegistry(WebHdfs(ep.webhdfs_url, ep.hdfs_user, timeout=10))
+    registry = None if no_model else ModelRegistry(WebHdfs(ep.webhdfs_url, ep.hdfs_user, timeout=10),
+                                                    metrics=metrics)
     scorer = Scorer(producer=kafka_io.producer(ep.kafka, client_id=group), labels=feed,
                     store=CassandraStateStore(session, writer, group), registry=registry,
                     thresholds=rules.Thresholds.from_settings(s), metrics=metrics, stream=s,

@@ -28,8 +28,7 @@ import orjson
 
 from consumers.cassandra_io import Writer, partition_batches
 from fraud_domain.features import OnlineFeatureState
-from fraud_domain.features.definitions import ENTITIES
-from fraud_domain.features.online import SnapshotHeader
+from fraud_domain.features.online import SnapshotHeader, namespaces, upgrade_snapshot
 from fraud_domain.schema import Label, label_to_json, parse_label
 
 
@@ -46,7 +45,7 @@ class Checkpoint:
 class Snapshot:
     """One checkpoint's content, detached from the live state (safe to save from another thread)."""
 
-    entities: dict[str, dict[int, dict[str, Any] | None]]  # entity -> key -> history (None = delete)
+    entities: dict[str, dict[int, dict[str, Any] | None]]  # namespace -> key -> history (None = delete)
     offsets: dict[tuple[str, int], int]
     meta: SnapshotHeader  # the state's snapshot header (format, clock), as the domain defines it
     pending_labels: list[Label]
@@ -55,7 +54,7 @@ class Snapshot:
     def take(cls, state: OnlineFeatureState, dirty: dict[str, set[int]], offsets: dict[tuple[str, int], int],
              pending: list[Label]) -> Snapshot:
         """Copy the ``dirty`` histories (list slices) with the offsets, clock and pending labels they match."""
-        return cls({entity: state.export_entities(entity, dirty[entity]) for entity in ENTITIES}, dict(offsets),
+        return cls({ns: state.export_entities(ns, keys) for ns, keys in dirty.items() if keys}, dict(offsets),
                    state.snapshot_header(), list(pending))
 
     def __len__(self) -> int:
@@ -79,7 +78,7 @@ class CassandraStateStore:
     def save(self, snap: Snapshot) -> None:
         """Step 1 (the histories), then step 2 (the offsets row); returns once both are written."""
         statements: list[tuple[Any, Any]] = []
-        for entity, histories in snap.entities.items():  # (group, entity) is one partition: rows batch together
+        for entity, histories in snap.entities.items():  # (group, namespace) is one partition: rows batch
             rows: list[tuple[Any, tuple]] = []
             for key, history in histories.items():
                 if history is None:
@@ -97,10 +96,10 @@ class CassandraStateStore:
         row = self.session.execute(self._load_ckpt, (self.group,)).one()
         if row is None:
             return None
-        data: dict[str, Any] = json.loads(row.meta)
-        for entity in ENTITIES:
-            rows = self.session.execute(self._select, (self.group, entity))
-            data[entity] = {str(r.entity_key): json.loads(r.history) for r in rows}
+        data: dict[str, Any] = upgrade_snapshot(json.loads(row.meta))
+        for ns in namespaces(data):  # type: ignore[arg-type]
+            rows = self.session.execute(self._select, (self.group, ns))
+            data[ns] = {str(r.entity_key): json.loads(r.history) for r in rows}
         offsets = {(t, p): o for t, p, o in json.loads(row.offsets)}
         pending = [parse_label(text.encode()) for text in json.loads(row.pending_labels)]
         return Checkpoint(OnlineFeatureState.restore(data), offsets, pending)

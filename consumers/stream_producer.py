@@ -99,13 +99,19 @@ def stream(
         metrics = ProducerMetrics()
         entry.serve_metrics(metrics, s, metrics_port)
         on_sent = metrics.published
+    # A replay or a simulated backlog names its source: the scorer keeps its clock and histories apart from
+    # the live stream's (same ids, another era), so it is scored as the batch job would score it.
+    source = None if live else (f"replay:{replay.name}" if replay is not None else f"simulation:seed{seed}")
+    named = [(topics.SOURCE_HEADER, source.encode())] if source else None
+    tx_headers = lambda topic: named if topic == topics.TRANSACTIONS else None  # noqa: E731
     kafka = kafka_io.producer(config.endpoints.kafka, client_id="fraudctl-stream")
     stopping: list[bool] = []
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.append(True))
     try:
-        done = producer.publish(pairs, lambda t, k, v: kafka.send(t, key=k, value=v), count=count,
-                                rate=rate if rate is not None else (s.stream.rate if live else None), live=live,
+        done = producer.publish(pairs, lambda t, k, v: kafka.send(t, key=k, value=v, headers=tx_headers(t)),
+                                count=count, rate=rate if rate is not None else (s.stream.rate if live else None),
+                                live=live,
                                 topics=(topics.TRANSACTIONS, topics.LABELS), seed=seed, stop=lambda: bool(stopping),
                                 seasonal=live and (s.stream.seasonality if seasonal is None else seasonal),
                                 on_sent=on_sent)

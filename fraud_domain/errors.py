@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     WRONG_TYPE = "wrong_type"  # e.g. a string where an integer belongs, ``true`` for a number
     OUT_OF_RANGE = "out_of_range"  # a number outside its bounds, NaN or infinite
     FUTURE_TIMESTAMP = "future_timestamp"  # event_time too far after the consumer's clock
+    LATE = "late"  # event_time further behind its source's newest event than the allowed lateness
     BAD_FORMAT = "bad_format"  # right type, wrong shape: malformed id, token, code, timestamp, ...
 
 

@@ -14,4 +14,11 @@ DLQ: Final = "transaction_dlq"
 LABELS: Final = "fraud_labels"
 """Chargeback feedback (``Label`` JSON), published after the label delay."""
 
+SOURCE_HEADER: Final = "source"
+"""Optional ``transaction_topic`` record header naming the stream a record belongs to (UTF-8, at most
+``SOURCE_MAX_CHARS`` printable characters). The live stream sends none; ``fraudctl stream --replay`` and
+``--count`` name theirs, so the scorer keeps their event-time clock and histories apart from the live ones."""
+
+SOURCE_MAX_CHARS: Final = 100
+
 ALL_TOPICS: Final[tuple[str, ...]] = (TRANSACTIONS, DECISIONS, DLQ, LABELS)

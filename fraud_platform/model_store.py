@@ -3,6 +3,8 @@
 Layout (paths on ``fs.defaultFS``; the root is ``/models/fraud`` unless a test passes its own)::
 
     /models/fraud/<version>/pipeline/        Spark ML PipelineModel (PipelineModel.load(path))
+    /models/fraud/<version>/model.onnx       the same pipeline in ONNX (``metadata.onnx``; what the scorer runs
+                                             when it equals Spark within ``ONNX_TOLERANCE``)
     /models/fraud/<version>/metadata.json    see ``ModelMetadata``
     /models/fraud/champion                   one line: the champion's <version>
 
@@ -20,6 +22,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 MODELS_ROOT = "/models/fraud"
+ONNX_FILE = "model.onnx"
+ONNX_OUTPUT = "probability"  # the graph's [N, 2] output; inputs: one float32 [N, 1] tensor per feature name
+# The scorer runs a version's ONNX file only if, on that version's own test set, it gave Spark's probabilities
+# within this bound (``ModelMetadata.onnx_max_abs_diff``, measured by train_model); else the exact pipeline.
+ONNX_TOLERANCE = 1e-5
 METADATA_FORMAT = 1
 
 
@@ -36,6 +43,9 @@ class ModelStore:
 
     def pipeline_path(self, version: str) -> str:
         return f"{self.version_dir(version)}/pipeline"
+
+    def onnx_path(self, version: str) -> str:
+        return f"{self.version_dir(version)}/{ONNX_FILE}"
 
     def metadata_path(self, version: str) -> str:
         return f"{self.version_dir(version)}/metadata.json"
@@ -64,6 +74,10 @@ class ModelMetadata:
     flavour: str = "spark-ml-pipeline"
     output_column: str = "probability"
     positive_index: int = 1
+    # The pipeline exported to ONNX (file name in the version folder; ``ONNX_OUTPUT``), and the largest
+    # |ONNX - Spark| probability difference over the test set. None for models trained before the export.
+    onnx: str | None = None
+    onnx_max_abs_diff: float | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

@@ -180,6 +180,7 @@ class StreamSettings(BaseSettings):
     model_poll_seconds: float = Field(60.0, gt=0)  # champion pointer check (hot reload)
     cassandra_concurrency: int = Field(128, ge=1, le=2048)  # persister in-flight writes
     retry_max_seconds: float = Field(30.0, gt=0)  # backoff ceiling while Cassandra is unavailable
+    quality_seconds: float = Field(60.0, gt=0)  # persister: decision quality of the changed hours, every N s
     stall_seconds: float = Field(180.0, gt=0)  # consumers exit (and are restarted) after this long without progress
     rate: float = Field(20.0, gt=0)  # `stream` without --count: mean tx/s (Poisson arrivals)
     seasonality: bool = True  # live stream: daily/weekly rhythm around `rate`

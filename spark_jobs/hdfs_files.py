@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 
 class HadoopFiles:
-    """``exists`` / ``read_text`` / ``write_text`` / ``delete`` / ``replace`` on paths like ``/models/fraud``."""
+    """``exists`` / ``read_text`` / ``write_text`` / ``write_bytes`` / ``delete`` / ``replace`` on paths like
+    ``/models/fraud``."""
 
     def __init__(self, spark: SparkSession) -> None:
         jvm = spark.sparkContext._jvm
@@ -32,9 +33,12 @@ class HadoopFiles:
             stream.close()
 
     def write_text(self, path: str, text: str) -> None:
+        self.write_bytes(path, text.encode("utf-8"))
+
+    def write_bytes(self, path: str, data: bytes) -> None:
         stream = self._fs.create(self._Path(path), True)
         try:
-            stream.write(bytearray(text.encode("utf-8")))
+            stream.write(bytearray(data))
         finally:
             stream.close()
 

@@ -14,7 +14,9 @@ Steps:
 3. Score the test set; AUC ROC, AP and Card Precision@100 per model (``spark_jobs.metrics``).
    ``train_seconds`` is the fit alone; ``seconds`` adds scoring and evaluating the test week.
 4. Save every model under ``/models/fraud/<run>-<type>/`` (``fraud_platform.model_store``); the best (by AP)
-   is the run's candidate for champion. ``--predictions-out``: every model's test-set probabilities too.
+   is the run's candidate for champion; each is also exported to ONNX (``model.onnx``, ``onnx_export``) with
+   its largest difference from Spark on the test set (the scorer runs the file when it is within 1e-5).
+   ``--predictions-out``: every model's test-set probabilities too.
 5. Score the current champion on the same test set; move the pointer if the new model's AP is higher.
 6. Append one row per model to ``fraud.model_metrics``.
 """
@@ -98,10 +100,12 @@ def load_sets(spark, train: list[date], test: list[date], database: str):
 
 
 def predictions(model, test_df):
-    """Test predictions as pandas: dt, customer_id, score (fraud probability), label."""
+    """Test predictions as pandas: dt, customer_id, score (fraud probability), label, and the features."""
     from pyspark.ml.functions import vector_to_array
 
-    scored = model.transform(test_df).select("dt", "customer_id", "label",
+    from fraud_domain.features.definitions import FEATURE_NAMES
+
+    scored = model.transform(test_df).select("dt", "customer_id", "label", *FEATURE_NAMES,
                                              vector_to_array("probability")[1].alias("score"))
     frame = scored.toPandas()
     return frame.assign(label=frame["label"].astype(int), score=frame["score"].astype(float))
@@ -113,9 +117,10 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
     from pyspark.ml import PipelineModel
 
     from fraud_domain.features.definitions import FEATURE_NAMES
-    from fraud_platform.model_store import ModelMetadata, ModelStore, parse_pointer
+    from fraud_platform.model_store import ONNX_FILE, ModelMetadata, ModelStore, parse_pointer
     from spark_jobs.hdfs_files import HadoopFiles
     from spark_jobs.metrics import evaluate
+    from spark_jobs.onnx_export import max_abs_diff, to_onnx
     from spark_jobs.tables import MODEL_METRICS, ensure_table
 
     train_window = date_range(train_start, train_start + timedelta(days=train_days - 1))
@@ -131,9 +136,12 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
         started = time.perf_counter()
         model = pipeline(model_type).fit(train_df)
         fitted = time.perf_counter()
-        metrics = evaluate(predictions(model, test_df))
-        results[model_type] = {"model": model, "metrics": metrics, "train_seconds": fitted - started,
-                               "seconds": time.perf_counter() - started}
+        scored = predictions(model, test_df)
+        onnx = to_onnx(model, list(FEATURE_NAMES), spark)
+        results[model_type] = {"model": model, "metrics": evaluate(scored), "train_seconds": fitted - started,
+                               "seconds": time.perf_counter() - started, "onnx": onnx,
+                               "onnx_max_abs_diff": max_abs_diff(onnx, scored[list(FEATURE_NAMES)],
+                                                                 list(FEATURE_NAMES), scored["score"])}
 
     best_type = max(results, key=lambda m: results[m]["metrics"]["average_precision"])  # Step 4
     best = results[best_type]
@@ -142,12 +150,14 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
     files = HadoopFiles(spark)
     for model_type, result in results.items():  # every candidate is kept: the best becomes champion below
         result["model"].write().overwrite().save(store.pipeline_path(versions[model_type]))
+        files.write_bytes(store.onnx_path(versions[model_type]), result["onnx"])
         meta = ModelMetadata(
             version=versions[model_type], model_type=model_type, feature_names=list(FEATURE_NAMES),
             metrics=result["metrics"], trained_at=trained_at.isoformat(),
             train_window=[train_window[0].isoformat(), train_window[-1].isoformat()],
             test_window=[test_window[0].isoformat(), test_window[-1].isoformat()], n_train=n_train, n_test=n_test,
-            all_models={m: r["metrics"] for m, r in results.items()})
+            all_models={m: r["metrics"] for m, r in results.items()}, onnx=ONNX_FILE,
+            onnx_max_abs_diff=result["onnx_max_abs_diff"])
         files.write_text(store.metadata_path(versions[model_type]), meta.to_json() + "\n")
     if predictions_out:  # what Spark's transform gives each test row: the serving parity tests compare with it
         from pyspark.ml.functions import vector_to_array
@@ -186,7 +196,8 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
             "champion_before": champion, "champion_average_precision": champion_ap, "n_train": n_train,
             "n_test": n_test,
             "models": {m: {**r["metrics"], "train_seconds": round(r["train_seconds"], 1),
-                           "seconds": round(r["seconds"], 1)} for m, r in results.items()}}
+                           "seconds": round(r["seconds"], 1), "onnx_max_abs_diff": r["onnx_max_abs_diff"]}
+                       for m, r in results.items()}}
 
 
 def main() -> None:

@@ -4,10 +4,16 @@ Per customer and per terminal it keeps a ``History`` bounded by what the declare
 (``retention``), evicting as it goes, so each update costs O(log n + window events). It must equal
 ``reference.reference_features`` on the same records and labels; the parity tests check that.
 
-Out-of-order events are inserted at their place in time. History older than the newest event time minus
-``allowed_lateness`` minus the retention is evicted, so an event later than ``allowed_lateness`` may miss
-history the reference would still see. A re-delivered event (same transaction id and time) is not counted
-twice: the scorer may replay events after restoring a snapshot.
+Event time is kept per **source** (a clock each): the live stream is the default source ``""``, and a
+replay or a simulated backlog published beside it names its own (``fraud_domain.topics.SOURCE_HEADER``).
+Each source has its own histories, so a 2018 replay is computed on its own 2018 history - what the batch
+job computes for those transactions - however far ahead the live stream's clock is, even though the ids
+overlap. Out-of-order events are inserted at their place in time. History older than its source's newest
+event time minus ``allowed_lateness`` minus the retention is evicted; an event older than its source's
+newest event time minus ``allowed_lateness`` is refused (``EventValidationError`` code ``late``), never
+computed on history that may already be gone, unless it is a re-delivery. A re-delivered event (same
+transaction id and time) is not counted twice: the scorer may replay events after restoring a snapshot.
+At most ``MAX_SOURCES`` sources are kept: a new one beyond that forgets the one started longest ago.
 
 Each declared kind maps to its implementation in ``IMPLEMENTATIONS`` (resolved once, when the state is
 built: an unknown kind fails there). The snapshot's header (``snapshot_header``, ``SNAPSHOT_FORMAT``) is
@@ -19,6 +25,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any, TypedDict
 
+from fraud_domain.errors import ErrorCode, EventValidationError
 from fraud_domain.features.backend import DispatchTable, implementation
 from fraud_domain.features.definitions import (
     ALL_FEATURE_NAMES,
@@ -39,9 +46,11 @@ from fraud_domain.features.definitions import (
 from fraud_domain.features.history import History
 from fraud_domain.geo import haversine_km
 from fraud_domain.schema import Label
-from fraud_domain.utc import delta_us, to_epoch_us
+from fraud_domain.utc import delta_us, format_utc, from_epoch_us, to_epoch_us
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2  # 2: a clock and histories per source (1: one clock, ``newest_us``; still restored)
+DEFAULT_SOURCE = ""  # the live stream: records without a source header
+MAX_SOURCES = 16
 _US_PER_HOUR = 3_600_000_000
 _MIN_DT_US = delta_us(MIN_SPEED_INTERVAL)
 
@@ -112,8 +121,28 @@ class SnapshotHeader(TypedDict):
     """What a snapshot holds besides the histories; a store persists it as it is."""
 
     format: int
-    newest_us: int | None
+    clocks: dict[str, int]  # source -> newest event time seen (epoch microseconds)
     allowed_lateness_us: int
+
+
+def namespace(entity: str, source: str = DEFAULT_SOURCE) -> str:
+    """Where ``entity``'s histories of ``source`` live: ``customer`` (live) or ``customer@<source>``.
+
+    A snapshot's entries and a store's rows are keyed by it, so the live stream's keep their old names."""
+    return entity if source == DEFAULT_SOURCE else f"{entity}@{source}"
+
+
+def namespaces(header: SnapshotHeader) -> list[str]:
+    """Every namespace a snapshot with this header may hold."""
+    return [namespace(entity, source) for source in header["clocks"] for entity in ENTITIES]
+
+
+def upgrade_snapshot(data: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot (or header) in the current format: format 1's one clock becomes the live source's."""
+    if data.get("format") != 1:
+        return data
+    clocks = {} if data.get("newest_us") is None else {DEFAULT_SOURCE: data["newest_us"]}
+    return {**data, "format": SNAPSHOT_FORMAT, "clocks": clocks}
 
 
 class OnlineFeatureState:
@@ -122,7 +151,8 @@ class OnlineFeatureState:
     def __init__(self, *, allowed_lateness: timedelta = timedelta(hours=1)) -> None:
         self.allowed_lateness = allowed_lateness
         self._lateness_us = delta_us(allowed_lateness)
-        self._entities: dict[str, dict[int, History]] = {e: {} for e in ENTITIES}
+        self._clocks: dict[str, int] = {}  # source -> newest event time; insertion order = least recently used first
+        self._entities: dict[str, dict[int, History]] = {}  # namespace -> key -> history
         self._retention_us: dict[str, int] = {e: delta_us(retention(e)) for e in ENTITIES}
         self._windows: dict[str, list[tuple[int, int, list[tuple[str, WindowFn]]]]] = {
             e: _window_plan(e) for e in ENTITIES}
@@ -131,26 +161,34 @@ class OnlineFeatureState:
             implementation(IMPLEMENTATIONS, f, backend="online")
         labelled = {f.entity for f in WINDOW_FEATURES if f.aggregate in LABELLED_AGGREGATES}
         self._labelled = tuple(e for e in ENTITIES if e in labelled)
-        self._newest_us: int | None = None
         self._template = dict.fromkeys(ALL_FEATURE_NAMES, 0.0)  # fixes the output's key order
         # Values are computed as floats; only features declared with another dtype are converted.
         self._typed = [(f.name, f.typed) for f in ALL_FEATURES if f.dtype != "double"]
 
-    def update_and_compute(self, event: TxLike) -> dict[str, float]:
-        """Add ``event`` to its customer's and terminal's history and return ``ALL_FEATURE_NAMES`` values."""
+    def update_and_compute(self, event: TxLike, source: str = DEFAULT_SOURCE) -> dict[str, float]:
+        """Add ``event`` to its customer's and terminal's history of ``source`` and return
+        ``ALL_FEATURE_NAMES`` values; ``EventValidationError`` (``late``) when the event is older than the
+        source's newest event time minus ``allowed_lateness`` (the state is then unchanged)."""
         t = to_epoch_us(event.event_time)
-        if self._newest_us is None or t > self._newest_us:
-            self._newest_us = t
+        newest = self._clocks.get(source)
+        if newest is not None and t < newest - self._lateness_us and not self._known(event, source, t):
+            raise EventValidationError(
+                "event_time", f"{format_utc(event.event_time)} is more than {self.allowed_lateness} behind the "
+                f"newest event time of its source ({format_utc(from_epoch_us(newest))}, source "
+                f"{source or 'live'!r}): history it needs may be gone", ErrorCode.LATE)
+        if newest is None:
+            self._add_source(source)
+        self._clocks[source] = t if newest is None or t > newest else newest
         out = self._template.copy()
         for f in ROW_FEATURES:
             out[f.name] = f.compute(event.event_time, event.amount)
         for entity, key in (("customer", event.customer_id), ("terminal", event.terminal_id)):
-            histories = self._entities[entity]
+            histories = self._entities[namespace(entity, source)]
             h = histories.get(key)
             if h is None:
                 h = histories[key] = History()
             else:
-                h.evict(self._cutoff(entity))
+                h.evict(self._clocks[source] - self._lateness_us - self._retention_us[entity])
             # A re-delivery is only possible at or before the newest entry: skip the lookup when appending.
             k = h.find(t, event.transaction_id) if h.ts and h.ts[-1] >= t else -1
             if k < 0:
@@ -161,6 +199,21 @@ class OnlineFeatureState:
         for name, typed in self._typed:
             out[name] = typed(out[name])
         return out
+
+    def _known(self, event: TxLike, source: str, t: int) -> bool:
+        """Whether ``event`` is a re-delivery (its customer's history holds it): never refused as late."""
+        h = self._entities[namespace("customer", source)].get(event.customer_id)
+        return h is not None and h.find(t, event.transaction_id) >= 0
+
+    def _add_source(self, source: str) -> None:
+        while len(self._clocks) >= MAX_SOURCES:  # forget the least recently started source
+            oldest = next(iter(self._clocks))
+            del self._clocks[oldest]
+            for entity in ENTITIES:
+                self._entities.pop(namespace(entity, oldest), None)
+        self._clocks[source] = 0
+        for entity in ENTITIES:
+            self._entities.setdefault(namespace(entity, source), {})
 
     def _windows_into(self, out: dict[str, float], h: History, t: int, entity: str) -> None:
         ts = h.ts
@@ -178,20 +231,23 @@ class OnlineFeatureState:
             lo = bisect_right(ts, t - window, 0, k)  # entries before the current one in (t - window, t]
             out[name] = signal(h, t, k, lo)
 
-    def apply_label(self, label: Label) -> bool:
+    def apply_label(self, label: Label) -> list[tuple[str, int]]:
         """Apply a chargeback label; it counts for features at times ``>= label.reported_at``.
 
-        Returns False if the transaction is not in the state (never seen or already evicted): such a label
-        cannot affect any future feature. Re-applying the same label is harmless.
+        Returns the ``(namespace, key)`` of every history it changed: empty when the transaction is not in
+        the state (never seen or already evicted; such a label cannot affect any future feature). The
+        transaction is looked up in every source. Re-applying the same label is harmless.
         """
         t, reported = to_epoch_us(label.event_time), to_epoch_us(label.reported_at)
-        applied = False
-        for entity in self._labelled:
-            key = label.customer_id if entity == "customer" else label.terminal_id
-            h = self._entities[entity].get(key)
-            if h is not None and h.set_label(t, label.transaction_id, label.is_fraud, reported):
-                applied = True
-        return applied
+        changed: list[tuple[str, int]] = []
+        for source in self._clocks:
+            for entity in self._labelled:
+                key = label.customer_id if entity == "customer" else label.terminal_id
+                ns = namespace(entity, source)
+                h = self._entities[ns].get(key)
+                if h is not None and h.set_label(t, label.transaction_id, label.is_fraud, reported):
+                    changed.append((ns, key))
+        return changed
 
     def prune(self) -> int:
         """Evict expired history everywhere and forget idle entities; returns how many were dropped.
@@ -200,9 +256,8 @@ class OnlineFeatureState:
         checkpoint) so that memory follows the active entities, not every entity ever seen.
         """
         dropped = 0
-        for entity in ENTITIES:
-            cutoff = self._cutoff(entity)
-            histories = self._entities[entity]
+        for ns, histories in self._entities.items():
+            cutoff = self._cutoff(ns)
             for key in list(histories):
                 histories[key].evict(cutoff)
                 if not histories[key].ts:
@@ -210,35 +265,40 @@ class OnlineFeatureState:
                     dropped += 1
         return dropped
 
-    def _cutoff(self, entity: str) -> int:
-        return (self._newest_us or 0) - self._lateness_us - self._retention_us[entity]
+    def _cutoff(self, ns: str) -> int:
+        entity, _, source = ns.partition("@")
+        return self._clocks.get(source, 0) - self._lateness_us - self._retention_us[entity]
 
     def snapshot_header(self) -> SnapshotHeader:
-        """The snapshot's fields besides the histories (format, clock, lateness)."""
-        return {"format": SNAPSHOT_FORMAT, "newest_us": self._newest_us, "allowed_lateness_us": self._lateness_us}
+        """The snapshot's fields besides the histories (format, clocks, lateness)."""
+        return {"format": SNAPSHOT_FORMAT, "clocks": dict(self._clocks), "allowed_lateness_us": self._lateness_us}
 
     def snapshot(self) -> dict[str, Any]:
-        """A JSON-serialisable copy of the state: ``snapshot_header()`` + ``{"customer": {"<id>": {...}},
-        "terminal": {...}}``.
+        """A JSON-serialisable copy of the state: ``snapshot_header()`` + one entry per namespace
+        (``{"customer": {"<id>": {...}}, "terminal": {...}, "customer@<source>": ...}``).
 
         Each entity's entry stands alone, so a store can persist them per key; expired history is left out.
         """
         data: dict[str, Any] = dict(self.snapshot_header())
-        for entity in ENTITIES:
-            cutoff = self._cutoff(entity)
-            data[entity] = {str(key): h.to_json(cutoff) for key, h in self._entities[entity].items()
-                            if h.ts and h.ts[-1] > cutoff}
+        for ns in self._entities:
+            data[ns] = {str(key): entry for key, entry in self.export_entities(ns, self._entities[ns]).items()
+                        if entry is not None}
         return data
 
     @property
     def newest_us(self) -> int | None:
-        """Newest event time seen (epoch microseconds), or None before the first event."""
-        return self._newest_us
+        """Newest event time seen on any source (epoch microseconds), or None before the first event."""
+        return max(self._clocks.values(), default=None)
 
-    def export_entities(self, entity: str, keys: Iterable[int]) -> dict[int, dict[str, Any] | None]:
-        """``snapshot()`` entries of just ``keys`` (None where nothing is left to keep), so a store can
-        persist only the entities an event or a label touched since its last checkpoint."""
-        cutoff, histories = self._cutoff(entity), self._entities[entity]
+    @property
+    def clocks(self) -> dict[str, int]:
+        """Each source's newest event time (epoch microseconds)."""
+        return dict(self._clocks)
+
+    def export_entities(self, ns: str, keys: Iterable[int]) -> dict[int, dict[str, Any] | None]:
+        """``snapshot()`` entries of just ``keys`` of namespace ``ns`` (None where nothing is left to keep),
+        so a store can persist only the entities an event or a label touched since its last checkpoint."""
+        cutoff, histories = self._cutoff(ns), self._entities.get(ns, {})
         out: dict[int, dict[str, Any] | None] = {}
         for key in keys:
             h = histories.get(key)
@@ -247,13 +307,17 @@ class OnlineFeatureState:
 
     @classmethod
     def restore(cls, data: dict[str, Any]) -> "OnlineFeatureState":
-        """Rebuild a state from ``snapshot()`` output (possibly after a JSON round trip)."""
+        """Rebuild a state from ``snapshot()`` output (possibly after a JSON round trip); a format-1
+        snapshot (one clock) becomes the live source's."""
+        data = upgrade_snapshot(data)
         if data.get("format") != SNAPSHOT_FORMAT:
             raise ValueError(f"unsupported snapshot format {data.get('format')!r}")
         state = cls(allowed_lateness=timedelta(microseconds=data["allowed_lateness_us"]))
-        state._newest_us = data["newest_us"]
-        for entity in ENTITIES:
-            state._entities[entity] = {int(key): History.from_json(h) for key, h in data[entity].items()}
+        for source, newest in data["clocks"].items():
+            state._add_source(source)
+            state._clocks[source] = newest
+        for ns in state._entities:
+            state._entities[ns] = {int(key): History.from_json(h) for key, h in data.get(ns, {}).items()}
         return state
 
     def __len__(self) -> int:

@@ -1,17 +1,23 @@
 """The live-alerts page on the real Cassandra: the store reads what the persister's tables hold, the page
-renders it (Streamlit's AppTest runs the real script), and the `alerts-ui` service answers its health check."""
+renders it (Streamlit's AppTest runs the real script), and the `alerts-ui` service answers its health check.
+The decision quality beside the alerts: decisions and labels on real Kafka topics, the real persister process,
+its `decision_quality_by_day` row and gauges."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import requests
 
 from apps.alerts.store import AlertStore
+from fraud_domain import topics
+from fraud_domain.schema import Decision, Label, decision_to_json, label_to_json
+from tests.support.stream import free_port, metric, spawn, stop, wait_for
 
 PAGE = Path(__file__).resolve().parents[2] / "apps" / "alerts" / "page.py"
+HOURS = tuple(range(24))
 
 
 def _insert_alert(cql, when: datetime, customer: int, decision: str) -> str:
@@ -55,3 +61,76 @@ def test_service_answers_health(start_full) -> None:
     ui = start_full("alerts-ui")["alerts-ui"]
     response = requests.get(f"{ui.url()}/_stcore/health", timeout=5)
     assert response.status_code == 200 and response.text == "ok"
+
+
+def test_persister_measures_precision_recall_and_alert_rate_per_day(cql, kafka_bootstrap, tmp_path) -> None:
+    """Six transactions with a decision and a label (2 TP, 1 FN, 1 FP, 2 TN), one decision without a label,
+    one label without a decision, a replayed decision, some labels published before their decisions, and an
+    invalid label: precision 2/3, recall 2/3, alert rate 1/2, fraud rate 1/2 over 6 labelled decisions."""
+    from kafka import KafkaAdminClient
+
+    from consumers import kafka_io
+    from fraud_platform.kafka_topics import ensure_topics
+
+    unique = uuid.uuid4().hex[:10]
+    day = date(2001, 1, 1) + timedelta(days=int(unique, 16) % 5000)  # a day no live stream writes
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    names = {t: f"{t}_q{unique}" for t in (topics.TRANSACTIONS, topics.DECISIONS, topics.LABELS)}
+    ensure_topics(kafka_bootstrap, names.values(), partitions=3, replication_factor=1, retention_ms=86_400_000)
+    outcomes = [("block", True), ("review", True), ("approve", True), ("review", False), ("approve", False),
+                ("approve", False), ("block", None), (None, True)]
+    decisions, labels = [], []
+    for i, (decision, is_fraud) in enumerate(outcomes, 1):
+        tx = str(uuid.uuid4())
+        when = midnight + timedelta(hours=2 * i) if i > 1 else midnight + timedelta(days=1, microseconds=-1)
+        if decision is not None:
+            decisions.append(decision_to_json(Decision(transaction_id=tx, event_time=when, scored_at=when,
+                                                       score=0.1 if decision == "approve" else 0.9,
+                                                       decision=decision, customer_id=i, terminal_id=i)))
+        if is_fraud is not None:
+            labels.append(label_to_json(Label(transaction_id=tx, event_time=when, customer_id=i, terminal_id=i,
+                                              is_fraud=is_fraud, scenario=1 if is_fraud else 0,
+                                              reported_at=when + timedelta(days=7))))
+    sends = [(topics.LABELS, v) for v in labels[:3]] + [(topics.DECISIONS, v) for v in [*decisions, decisions[0]]]
+    sends += [(topics.LABELS, v) for v in [*labels[3:], b'{"not": "a label"}']]
+    p = kafka_io.producer(kafka_bootstrap, client_id="test-quality")
+    for topic, value in sends:
+        p.send(names[topic], value=value)
+    p.flush()
+    p.close()
+    port = free_port()
+    args = ["--group", f"q-{unique}", "--metrics-port", str(port), "--transactions-topic", names[topics.TRANSACTIONS],
+            "--decisions-topic", names[topics.DECISIONS], "--labels-topic", names[topics.LABELS]]
+    s = spawn("consumers.persister", args, tmp_path / "q.log", STREAM_QUALITY_SECONDS="1")
+    try:
+        def row():
+            return cql.execute("SELECT * FROM decision_quality_by_day WHERE day = %s", (day,)).one()
+
+        wait_for(lambda: row() is not None and row().labelled == 6, 120, "the day's quality row", [s])
+        q = row()
+        assert (q.labelled, q.alerts, q.true_positives, q.false_positives, q.false_negatives) == (6, 3, 2, 1, 1)
+        assert (q.precision, q.recall, q.alert_rate, q.fraud_rate) == (2 / 3, 2 / 3, 0.5, 0.5)
+        wait_for(lambda: metric(port, "fraud_stream_labelled_decisions", day=day.isoformat()) == 6, 60,
+                 "the day's gauges", [s])
+        assert metric(port, "fraud_stream_decision_precision", day=day.isoformat()) == 2 / 3
+        assert metric(port, "fraud_stream_decision_recall", day=day.isoformat()) == 2 / 3
+        assert metric(port, "fraud_stream_alert_rate", day=day.isoformat()) == 0.5
+        assert metric(port, "fraud_stream_fraud_rate", day=day.isoformat()) == 0.5
+        wait_for(lambda: metric(port, "fraud_stream_invalid_total", reason="label") == 1, 60, "invalid label", [s])
+        joined = {(r.decision, r.is_fraud) for r in cql.execute(
+            "SELECT decision, is_fraud FROM decision_labels WHERE day = %s AND hour IN %s", (day, HOURS))}
+        hours = {r.hour: r.labelled for r in cql.execute(
+            "SELECT hour, labelled FROM decision_quality_by_hour WHERE day = %s", (day,))}
+        assert sum(hours.values()) == 6 and len(hours) == 8  # the hours of the 8 transactions, summed
+        assert joined == {o for o in outcomes if None not in o} | {("block", None), (None, True)}
+        assert stop(s) == 0
+    finally:
+        stop(s)
+        admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+        try:
+            admin.delete_topics(list(names.values()))
+        finally:
+            admin.close()
+        cql.execute("DELETE FROM decision_labels WHERE day = %s AND hour IN %s", (day, HOURS))
+        for table in ("decision_quality_by_hour", "decision_quality_by_day"):
+            cql.execute(f"DELETE FROM {table} WHERE day = %s", (day,))

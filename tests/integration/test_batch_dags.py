@@ -90,6 +90,7 @@ def test_bootstrap_history_loads_its_window_and_leaves_a_champion(full, ctx, api
     meta = json.loads(hdfs.read(f"/models/fraud/{version}/metadata.json"))
     assert meta["model_type"] == model_type and meta["metrics"]["average_precision"] == pytest.approx(ap)
     assert hdfs.exists(f"/models/fraud/{version}/pipeline/metadata")
+    assert meta["onnx"] == "model.onnx" and hdfs.exists(f"/models/fraud/{version}/model.onnx")
     assert hdfs.read("/models/fraud/champion").decode().strip()  # a champion exists (this or a better one)
 
 

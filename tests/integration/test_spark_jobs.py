@@ -74,7 +74,13 @@ def spark_job(ctx, job: str, *args: str) -> subprocess.CompletedProcess:
 def ok(result: subprocess.CompletedProcess) -> list[dict]:
     """The job's result lines (its structured log lines carry an "event" key and are skipped)."""
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
-    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    rows = []
+    for line in result.stdout.splitlines():  # spark-submit merges the driver's stderr into stdout
+        if line.startswith("{"):
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                continue
     return [row for row in rows if "event" not in row]
 
 
@@ -249,7 +255,14 @@ def test_training_saves_a_model_records_metrics_and_promotes_only_a_better_one(c
 def test_the_scorer_evaluates_every_saved_model_as_spark_does(place, hive, hdfs, trained) -> None:
     # Serving parity: the scorer's pure-Python evaluation of each saved pipeline (consumers.model_loader) on
     # the rows of fraud.features gives the probabilities Spark's transform gave the same rows in train_model.
+    from consumers.decide import combine
     from consumers.model_loader import load
+    from consumers.model_registry import serves_onnx
+    from consumers.onnx_model import OnnxModel
+    from consumers.rules import Thresholds
+    from fraud_platform.model_store import ONNX_TOLERANCE
+
+    T = Thresholds()
 
     out = f"{place['models']}-predictions"
     spark_probability: dict[str, dict[str, float]] = {}
@@ -278,3 +291,45 @@ def test_the_scorer_evaluates_every_saved_model_as_spark_does(place, hive, hdfs,
         reasons = [model.explain(vectors[k]) for k in riskiest]
         assert all(len(r) <= 3 and set(r) <= set(model.feature_names) for r in reasons), model_type
         assert any(reasons), model_type
+        # The ONNX export, in onnxruntime (float32): train_model recorded its largest difference from Spark on
+        # these rows; the scorer runs it only within ONNX_TOLERANCE, else the exact evaluation above. What it
+        # serves is within 1e-5 of Spark, with the same decisions away from a threshold.
+        assert meta["onnx"] == "model.onnx"
+        onnx = OnnxModel.from_bytes(hdfs.read(f"{place['models']}/{version}/model.onnx"), model)
+        worst_onnx = max(abs(g - expected[i]) for g, i in zip(onnx.predict(vectors), ids, strict=True))
+        assert worst_onnx == pytest.approx(meta["onnx_max_abs_diff"], rel=1e-3, abs=1e-7), model_type
+        runtime = onnx if serves_onnx(meta) else model
+        served = runtime.predict(vectors)
+        assert max(abs(g - expected[i]) for g, i in zip(served, ids, strict=True)) < ONNX_TOLERANCE, model_type
+        edges = (T.review_threshold, T.block_threshold)
+        differ = [i for g, i in zip(served, ids, strict=True) if combine((), g, T)[1] != combine((), expected[i], T)[1]
+                  and min(abs(expected[i] - e) for e in edges) >= 1e-5]
+        assert not differ, (model_type, differ[:5])
+        print(f"\n{model_type}: pure Python within {worst:.1e}, ONNX within {worst_onnx:.1e} of Spark on "
+              f"{len(ids)} rows; served by {type(runtime).__name__}")
+    assert serves_onnx(json.loads(hdfs.read(f"{place['models']}/{trained['versions']['lr']}/metadata.json")))
+
+    # A corrupt champion is refused (a log line, fraud_stream_model_refused_total) and the served one stays.
+    from prometheus_client import generate_latest
+
+    from consumers.metrics import Metrics
+    from consumers.model_registry import ModelRegistry
+
+    metrics = Metrics("scorer")
+    registry = ModelRegistry(hdfs, root=place["models"], metrics=metrics)
+    served = registry.poll()
+    pointer = f"{place['models']}/champion"
+    champion = hdfs.read(pointer)
+    assert served is not None and served.version == champion.decode().strip()
+    corrupt = "99990101T000000Z-corrupt"
+    hdfs.create(f"{place['models']}/{corrupt}/metadata.json", hdfs.read(f"{place['models']}/{served.version}/"
+                                                                          "metadata.json"))
+    hdfs.create(f"{place['models']}/{corrupt}/pipeline/stages/0_VectorAssembler_0/metadata/part-00000",
+                b'{"class": "org.apache.spark.ml.feature.VectorAss')  # a partial copy: truncated
+    hdfs.create(pointer, corrupt.encode())
+    try:
+        assert registry.poll() is None and registry.poll() is None  # refused once, not retried every poll
+        assert registry.version == served.version
+        assert 'fraud_stream_model_refused_total{consumer="scorer"} 1.0' in generate_latest(metrics.registry).decode()
+    finally:
+        hdfs.create(pointer, champion)

@@ -117,9 +117,7 @@ def run(ctx, kafka_bootstrap, cql):
     yield result
     _drop_topics(kafka_bootstrap, names)
     for group in (f"a-{unique}", f"b-{unique}"):
-        for entity in ("customer", "terminal"):
-            cql.execute("DELETE FROM scorer_state WHERE scorer_group = %s AND entity = %s", (group, entity))
-        cql.execute("DELETE FROM scorer_checkpoints WHERE scorer_group = %s", (group,))
+        _drop_state(cql, group, [""])
 
 
 @pytest.fixture(scope="module")
@@ -189,40 +187,79 @@ def test_persister_kill_9_still_exactly_n_rows(run, scored, kafka_bootstrap, cql
     assert tx_rows == N
 
 
-def test_malformed_events_reach_the_dlq_while_valid_traffic_flows(ctx, kafka_bootstrap, cql, tmp_path) -> None:
+def test_malformed_and_late_events_reach_the_dlq_while_a_replay_beside_live_traffic_is_scored_as_batch(
+        ctx, kafka_bootstrap, cql, tmp_path) -> None:
+    """One scorer, one input topic: a replay (records naming their source, as ``fraudctl stream --replay``
+    sends them) interleaved with live traffic on today's clock for the same customers and terminals, malformed
+    payloads, and one replayed event later than the lateness bound. The replay's features are the reference's
+    (the definition the Spark job is held to in test_spark_jobs) on the replay alone, every bad payload and
+    the late event reach the DLQ with their reason, every valid event gets a decision."""
+    import dataclasses
+    from datetime import UTC, datetime, timedelta
+
     from kafka import KafkaProducer
+
+    from fraud_domain.features import reference_features
 
     unique = uuid.uuid4().hex[:10]
     names = _topics(kafka_bootstrap, unique, "d")
+    source = [(topics.SOURCE_HEADER, b"replay:test")]
     try:
-        valid = [ev for ev, _ in itertools.islice(_pairs(ctx, 7), 200)]
+        pairs = list(itertools.islice(_pairs(ctx, 7), 200))
+        valid = [ev for ev, _ in pairs]
+        now = datetime.now(UTC)
+        live = [dataclasses.replace(ev, transaction_id=str(uuid.uuid4()), event_time=now + timedelta(seconds=i))
+                for i, ev in enumerate(valid)]
+        lateness = timedelta(seconds=int(FAST["STREAM_ALLOWED_LATENESS_SECONDS"]))
+        late = dataclasses.replace(valid[3], transaction_id=str(uuid.uuid4()),
+                                   event_time=valid[-1].event_time - lateness - timedelta(hours=1))
         bad = malformed_payloads(json.loads(event_to_json(valid[0])))
         p = KafkaProducer(bootstrap_servers=kafka_bootstrap)
         for i, ev in enumerate(valid):
-            p.send(names[topics.TRANSACTIONS], key=b"k", value=event_to_json(ev))
+            p.send(names[topics.TRANSACTIONS], key=b"k", value=event_to_json(ev), headers=source)
+            p.send(names[topics.TRANSACTIONS], key=b"k", value=event_to_json(live[i]))
             if i % 4 == 0 and i // 4 < len(bad):
                 p.send(names[topics.TRANSACTIONS], key=b"k", value=bad[i // 4])
+        p.send(names[topics.TRANSACTIONS], key=b"k", value=event_to_json(late), headers=source)
+        unnamed = dataclasses.replace(valid[1], transaction_id=str(uuid.uuid4()))
+        p.send(names[topics.TRANSACTIONS], key=b"k", value=event_to_json(unnamed),
+               headers=[(topics.SOURCE_HEADER, b"\xff not utf-8")])
         p.flush()
         port = free_port()
         s = spawn("consumers.scorer", _scorer_args(names, f"d-{unique}", port), tmp_path / "d.log", **FAST)
-        wait_for(lambda: end_total(kafka_bootstrap, names[topics.DLQ]) >= 50
-                 and end_total(kafka_bootstrap, names[topics.DECISIONS]) >= 200, 300, "DLQ and decisions", [s])
+        wait_for(lambda: end_total(kafka_bootstrap, names[topics.DLQ]) >= len(bad) + 2
+                 and end_total(kafka_bootstrap, names[topics.DECISIONS]) >= 400, 300, "DLQ and decisions", [s])
+        assert metric(port, "fraud_stream_invalid_total", reason="late") == 1
         assert stop(s) == 0
         dead = read_all(kafka_bootstrap, names[topics.DLQ])
-        assert sorted(r.value for r in dead) == sorted(bad)  # original bytes, every one
+        # original bytes, every one
+        assert sorted(r.value for r in dead) == sorted([*bad, event_to_json(late), event_to_json(unnamed)])
         cats = set()
         for r in dead:
             h = dict(r.headers)
             assert h["dlq.reason"] and h["dlq.field"] and h["dlq.topic"] == names[topics.TRANSACTIONS].encode()
             cats.add(h["dlq.category"].decode())
         assert cats >= {"not_json", "not_utf8", "not_object", "missing_field", "unknown_field", "wrong_type",
-                        "out_of_range", "future_timestamp", "oversize", "bad_format"}
-        assert len(decisions_by_tx(kafka_bootstrap, names[topics.DECISIONS])) == 200
+                        "out_of_range", "future_timestamp", "oversize", "bad_format", "late"}
+        decided = decisions_by_tx(kafka_bootstrap, names[topics.DECISIONS])
+        assert set(decided) == {ev.transaction_id for ev in valid + live}
+        expected = reference_features(valid, [lb for _, lb in pairs])
+        for ev, want in zip(valid, expected, strict=True):
+            got = decided[ev.transaction_id]["features"]
+            assert all(abs(got[k] - v) <= 1e-9 for k, v in want.items()), (ev.transaction_id, got, want)
     finally:
         _drop_topics(kafka_bootstrap, names)
+        _drop_state(cql, f"d-{unique}", ["", "replay:test"])
+
+
+def _drop_state(cql, group: str, sources: list[str]) -> None:
+    from fraud_domain.features.online import namespace
+
+    for source in sources:
         for entity in ("customer", "terminal"):
-            cql.execute("DELETE FROM scorer_state WHERE scorer_group = %s AND entity = %s", (f"d-{unique}", entity))
-        cql.execute("DELETE FROM scorer_checkpoints WHERE scorer_group = %s", (f"d-{unique}",))
+            cql.execute("DELETE FROM scorer_state WHERE scorer_group = %s AND entity = %s",
+                        (group, namespace(entity, source)))
+    cql.execute("DELETE FROM scorer_checkpoints WHERE scorer_group = %s", (group,))
 
 
 def test_cassandra_unreachable_then_back_loses_nothing(ctx, kafka_bootstrap, cql, tmp_path) -> None:

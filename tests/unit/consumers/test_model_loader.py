@@ -50,3 +50,24 @@ def test_reasons_name_the_features_that_pushed_the_score_up() -> None:
 def test_tree_weights_are_read_in_spark_3_and_spark_4_layouts() -> None:
     assert _tree_weight({"treeID": 3, "metadata": "{}", "weights": 0.1}) == (3, 0.1)
     assert _tree_weight({"_1": 3, "_2": "{}", "_3": 0.1}) == (3, 0.1)  # Spark 4.2 (what pyspark ships here)
+
+
+def test_bytes_that_are_not_an_onnx_model_are_refused_with_a_clear_error() -> None:
+    from consumers.errors import ModelLoadError
+    from consumers.onnx_model import OnnxModel
+
+    with pytest.raises(ModelLoadError, match="ONNX model cannot be loaded"):
+        OnnxModel.from_bytes(b"\x08\x07truncated", PipelineEvaluator("v", ["tx_amount"]))
+
+
+@pytest.mark.parametrize(("metadata", "expected"), [
+    ({"onnx": "model.onnx", "onnx_max_abs_diff": 7e-7}, True),
+    ({"onnx": "model.onnx", "onnx_max_abs_diff": 1.5e-3}, False),  # float32 split thresholds flipped a branch
+    ({"onnx": "model.onnx"}, False),  # never measured against Spark
+    ({"onnx_max_abs_diff": 0.0}, False),  # no file
+    ({}, False),  # trained before the export existed
+])
+def test_the_onnx_file_serves_only_when_it_matched_spark(metadata: dict, expected: bool) -> None:
+    from consumers.model_registry import serves_onnx
+
+    assert serves_onnx(metadata) is expected

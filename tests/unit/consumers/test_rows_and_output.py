@@ -31,11 +31,13 @@ def test_payload_bytes_are_unchanged(sample_event) -> None:
 def test_payload_is_a_decision_plus_transaction_keys(sample_event) -> None:
     raw = decision_to_json(_decision(sample_event))
     assert parse_decision(raw) == _decision(sample_event)
-    decision, minute, alert = rows.decision_rows(raw)
+    decision, minute, alert, joined = rows.decision_rows(raw)
     assert decision[0] == uuid.UUID(sample_event.transaction_id)
     assert decision[3:6] == (42, 7, 57.16)
     assert minute[0] == datetime(2018, 4, 2, 11, 59, tzinfo=UTC) and minute[1] == decision[0]
     assert alert is not None and alert[0] == date(2018, 4, 2) and alert[7] == "block"
+    assert dict(zip(rows.JOINED_DECISION_COLUMNS, joined, strict=True)) == {
+        "day": date(2018, 4, 2), "hour": 11, "transaction_id": decision[0], "decision": "block", "score": 0.9}
 
 
 def test_approved_decisions_are_not_alerts(sample_event) -> None:
@@ -45,7 +47,7 @@ def test_approved_decisions_are_not_alerts(sample_event) -> None:
 def test_a_decision_without_transaction_keys_maps_them_to_null(sample_event) -> None:
     bare = Decision(transaction_id=sample_event.transaction_id, event_time=sample_event.event_time,
                     scored_at=datetime(2018, 4, 2, 12, tzinfo=UTC), score=0.9, decision="review")
-    decision, minute, alert = rows.decision_rows(decision_to_json(bare))
+    decision, minute, alert, _ = rows.decision_rows(decision_to_json(bare))
     assert decision[3:6] == (None, None, None) and minute[4] is None
     assert alert is not None and alert[3:6] == (None, None, None)
 
@@ -53,7 +55,8 @@ def test_a_decision_without_transaction_keys_maps_them_to_null(sample_event) -> 
 def test_every_row_is_keyed_by_the_transaction(sample_event) -> None:
     tx = rows.transaction_row(event_to_json(sample_event), 16384)
     assert dict(zip(rows.TX_COLUMNS, tx, strict=True))["transaction_id"] == uuid.UUID(sample_event.transaction_id)
-    for columns in (rows.DECISION_COLUMNS, rows.MINUTE_COLUMNS, rows.ALERT_COLUMNS):
+    for columns in (rows.DECISION_COLUMNS, rows.MINUTE_COLUMNS, rows.ALERT_COLUMNS, rows.JOINED_DECISION_COLUMNS,
+                    rows.JOINED_LABEL_COLUMNS):
         assert "transaction_id" in columns
 
 

@@ -51,7 +51,7 @@ def test_the_first_batch_after_restore_is_scored_by_the_champion(sample_event: T
     s = restarted(registry)
     s.restore()
     assert registry.polls == 1  # before any record
-    record = SimpleNamespace(topic="tx", partition=0, offset=0, timestamp=-1, key=None,
+    record = SimpleNamespace(topic="tx", partition=0, offset=0, timestamp=-1, key=None, headers=[],
                              value=event_to_json(sample_event))
     s.process([record])
     sent = s.producer.sent  # type: ignore[attr-defined]
@@ -63,7 +63,7 @@ def test_without_a_champion_restore_scores_by_rules(sample_event: TransactionEve
     registry.polls = 1  # the pointer names nothing new: poll() answers None
     s = restarted(registry)
     s.restore()
-    s.process([SimpleNamespace(topic="tx", partition=0, offset=0, timestamp=-1, key=None,
+    s.process([SimpleNamespace(topic="tx", partition=0, offset=0, timestamp=-1, key=None, headers=[],
                                value=event_to_json(sample_event))])
     sent = s.producer.sent  # type: ignore[attr-defined]
     assert registry.polls == 2 and [json.loads(v)["model_version"] for v in sent] == ["none"]

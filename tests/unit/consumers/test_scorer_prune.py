@@ -44,10 +44,10 @@ class Labels:
     def __init__(self) -> None:
         self.topic, self.pending = "labels", dict[str, Any]()
 
-    def drain(self, state: Any, dirty: set[int]) -> int:
+    def drain(self, state: Any, dirty: dict[str, set[int]]) -> int:
         return 0
 
-    def after_event(self, state: Any, transaction_id: str, dirty: set[int]) -> None:
+    def after_event(self, state: Any, transaction_id: str, dirty: dict[str, set[int]]) -> None:
         return None
 
     def expire(self, oldest_us: int) -> None:
@@ -85,7 +85,7 @@ def days_of_churn(template: TransactionEvent) -> list[list[Any]]:
                                      event_time=template.event_time + timedelta(days=day, minutes=i),
                                      customer_id=entity, terminal_id=entity, amount=10.0 + i)
             records.append(SimpleNamespace(topic="tx", partition=0, offset=offset, timestamp=-1, key=None,
-                                           value=event_to_json(ev)))
+                                           value=event_to_json(ev), headers=[]))
             offset += 1
         days.append(records)
     return days

@@ -88,7 +88,7 @@ def test_snapshot_is_per_entity_and_pruned(split):
     state = OnlineFeatureState()
     run_online(state, events, labels, labels_early=True)
     snap = state.snapshot()
-    newest = snap["newest_us"]
+    newest = snap["clocks"][""]
     customer = next(iter(snap["customer"].values()))
     assert set(customer) == {"ts", "amount", "tx", "lat", "lon", "frauds"}
     horizon = 30 * 86_400_000_000 + snap["allowed_lateness_us"]
@@ -127,9 +127,9 @@ def test_out_of_order_within_lateness_matches_reference(split):
 def test_unknown_label_is_ignored(split):
     events, labels = split
     state = OnlineFeatureState()
-    assert state.apply_label(labels[0]) is False  # never seen
+    assert state.apply_label(labels[0]) == []  # never seen
     state.update_and_compute(events[0])
-    assert state.apply_label(labels[0]) is True
+    assert state.apply_label(labels[0]) == [("terminal", events[0].terminal_id)]
 
 
 def test_history_is_bounded(split):
@@ -164,3 +164,58 @@ def test_output_order_is_canonical(split):
     events, _ = split
     assert tuple(OnlineFeatureState().update_and_compute(events[0])) == ALL_FEATURE_NAMES
 
+
+
+def test_each_source_is_computed_on_its_own_history(split, expected):
+    """A replay beside the live stream (same ids, the live clock years ahead) gets exactly the features the
+    dataset alone gives: its own clock, its own histories."""
+    events, labels = split
+    n = 6000
+    state, outputs = OnlineFeatureState(), []
+    for i in range(n):
+        live = dataclasses.replace(events[i], transaction_id=f"{i:08d}-0000-4000-8000-000000000000",
+                                   event_time=events[i].event_time + timedelta(days=3000))
+        state.update_and_compute(live)  # the live stream, interleaved
+        outputs.append(state.update_and_compute(events[i], "replay:sample.csv"))
+        state.apply_label(labels[i])
+    assert_same(expected[:n], outputs)
+    assert set(state.clocks) == {"", "replay:sample.csv"}
+
+
+def test_a_late_event_is_refused_and_changes_nothing(split):
+    from fraud_domain.errors import ErrorCode, EventValidationError
+
+    events, _ = split
+    state = OnlineFeatureState(allowed_lateness=timedelta(hours=1))
+    for ev in events[:500]:
+        state.update_and_compute(ev)
+    before = json.dumps(state.snapshot(), sort_keys=True)
+    late = dataclasses.replace(events[10], event_time=events[499].event_time - timedelta(hours=1, seconds=1))
+    with pytest.raises(EventValidationError) as err:
+        state.update_and_compute(late)
+    assert err.value.code is ErrorCode.LATE and err.value.field == "event_time"
+    assert json.dumps(state.snapshot(), sort_keys=True) == before
+    state.update_and_compute(late, "another source")  # its own clock: not late there
+
+
+def test_a_format_1_snapshot_restores_as_the_live_source(split):
+    events, labels = split
+    half = 3000
+    first = OnlineFeatureState()
+    run_online(first, events[:half], labels[:half], labels_early=True)
+    snap = first.snapshot()
+    old = {k: v for k, v in snap.items() if k != "clocks"} | {"format": 1, "newest_us": snap["clocks"][""]}
+    a, b = OnlineFeatureState.restore(snap), OnlineFeatureState.restore(json.loads(json.dumps(old)))
+    assert [a.update_and_compute(e) for e in events[half:half + 2000]] == [
+        b.update_and_compute(e) for e in events[half:half + 2000]]
+
+
+def test_the_oldest_source_is_forgotten_beyond_the_limit(split):
+    from fraud_domain.features.online import MAX_SOURCES
+
+    events, _ = split
+    state = OnlineFeatureState()
+    for i in range(MAX_SOURCES + 1):
+        state.update_and_compute(events[i], f"s{i}")
+    assert len(state.clocks) == MAX_SOURCES and "s0" not in state.clocks and f"s{MAX_SOURCES}" in state.clocks
+    assert len(state) == 2 * MAX_SOURCES
