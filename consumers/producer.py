@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -106,10 +107,11 @@ def publish(pairs: Iterator[Pair], send: Callable[[str, bytes, bytes], None], *,
             ahead = due - (time.monotonic() - started)
             if ahead > 0.002:
                 time.sleep(ahead)
-        if live:
-            now = datetime.now(UTC)
-            event = dataclasses.replace(event, event_time=now)
-            label = dataclasses.replace(label, event_time=now, reported_at=now + (label.reported_at - label.event_time))
+        if live:  # a new transaction, now: a new id too (a replay of the same seed keeps the simulation's ids)
+            now, tx = datetime.now(UTC), str(uuid.uuid4())
+            event = dataclasses.replace(event, event_time=now, transaction_id=tx)
+            label = dataclasses.replace(label, transaction_id=tx, event_time=now,
+                                        reported_at=now + (label.reported_at - label.event_time))
         clock = datetime.now(UTC) if live else event.event_time
         while waiting and waiting[0].reported_at <= clock:
             ready = waiting.popleft()

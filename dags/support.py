@@ -88,9 +88,9 @@ class PlatformSparkSubmitOperator(SparkSubmitOperator):
         return super().execute(context)
 
 
-def training_params() -> dict[str, Param]:
-    """The params of a DAG made with ``training_tasks``: which models ``train_model`` fits."""
-    return {"models": Param(",".join(MODEL_TYPES), type="string", title="Models to train",
+def training_params(models: tuple[str, ...] = MODEL_TYPES) -> dict[str, Param]:
+    """The params of a DAG made with ``training_tasks``: which models ``train_model`` fits (default ``models``)."""
+    return {"models": Param(",".join(models), type="string", title="Models to train",
                             description=f"Comma-separated, of {', '.join(MODEL_TYPES)}; the best by Average "
                                         "Precision on the test week is kept.")}
 

@@ -78,3 +78,8 @@ def test_live_clock_retimes_events_and_reports_every_record() -> None:
     assert out.events == 50 and seen.count("tx") == 50
     times = [parse_event(v, now=_far()).event_time for t, _, v in sent if t == "tx"]
     assert all(started <= t <= datetime.now(UTC) for t in times) and times == sorted(times)
+    # New transactions, new ids: a `stream --count` of the same seed beside the live stream never collides.
+    simulated = {e.transaction_id for e, _ in itertools.islice(iter_events(
+        simulate(CFG), Tokeniser(b"unit-test-key-0123456789abcdef!!")), 50)}
+    ids = {parse_event(v, now=_far()).transaction_id for t, _, v in sent if t == "tx"}
+    assert len(ids) == 50 and not ids & simulated
