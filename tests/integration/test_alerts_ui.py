@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import requests
+from cassandra.query import ValueSequence
 
 from apps.alerts.store import AlertStore
 from fraud_domain import topics
@@ -17,7 +18,7 @@ from fraud_domain.schema import Decision, Label, decision_to_json, label_to_json
 from tests.support.stream import free_port, metric, spawn, stop, wait_for
 
 PAGE = Path(__file__).resolve().parents[2] / "apps" / "alerts" / "page.py"
-HOURS = tuple(range(24))
+HOURS = ValueSequence(range(24))  # rendered as (0, 1, ...) for CQL's IN
 
 
 def _insert_alert(cql, when: datetime, customer: int, decision: str) -> str:
