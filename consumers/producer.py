@@ -4,10 +4,12 @@ card and IP already tokenised), labels to ``fraud_labels`` once the chargeback d
 Two clocks:
 
 * **replay** (``--count`` or ``--replay``): event times are the simulation's (deterministic for a seed);
-  a label is published just before the first event whose time reaches its ``reported_at``.
+  a label is published just before the first event whose time reaches its ``reported_at``, and the labels
+  still due when the replay ends follow its last event.
 * **live** (no ``--count``): each event is re-timed to the wall clock as it is sent (Poisson arrivals at
-  ``rate`` x ``seasonality(now)``, a daily and weekly rhythm averaging 1); a label is published when the
-  wall clock reaches its ``reported_at``. When a simulation is used up the next seed continues.
+  ``rate`` x ``seasonality(now)``, a daily and weekly rhythm averaging 1) with a new transaction id (a replay
+  of the same seed keeps the simulation's ids: the two never collide); a label is published when the wall
+  clock reaches its ``reported_at``. When a simulation is used up the next seed continues.
 
 ``up --profile full`` runs the live clock as the ``stream-producer`` service so the platform is alive on
 its own (``fraud_runtime.services.consumers.StreamProducer``).
