@@ -29,6 +29,10 @@ class DayQuality:
     false_positives: int
     false_negatives: int
 
+    def counts(self) -> tuple[int, int, int, int, int]:
+        """(labelled, alerts, true positives, false positives, false negatives): the additive part."""
+        return self.labelled, self.alerts, self.true_positives, self.false_positives, self.false_negatives
+
     @property
     def precision(self) -> float:
         return _ratio(self.true_positives, self.true_positives + self.false_positives)
@@ -48,10 +52,7 @@ class DayQuality:
 
 def combined(day: date, parts: Iterable[DayQuality]) -> DayQuality:
     """The sum of ``parts``' counts (a day's hours), as ``day``'s."""
-    totals = [0, 0, 0, 0, 0]
-    for q in parts:
-        for i, n in enumerate((q.labelled, q.alerts, q.true_positives, q.false_positives, q.false_negatives)):
-            totals[i] += n
+    totals = [sum(column) for column in zip(*(q.counts() for q in parts), strict=True)] or [0] * 5
     return DayQuality(day, *totals)
 
 

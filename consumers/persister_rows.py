@@ -68,16 +68,11 @@ def label_row(raw: bytes) -> tuple:
     return label.event_time.date(), label.event_time.hour, uuid.UUID(label.transaction_id), label.is_fraud
 
 
-def counts(q: DayQuality) -> tuple[int, int, int, int, int]:
-    """``COUNT_COLUMNS`` values of ``q``."""
-    return q.labelled, q.alerts, q.true_positives, q.false_positives, q.false_negatives
-
-
 def hour_quality_row(q: DayQuality, hour: int, updated_at: datetime) -> tuple:
     """``decision_quality_by_hour`` values (``q`` holds that hour's counts)."""
-    return (q.day, hour, *counts(q), updated_at)
+    return (q.day, hour, *q.counts(), updated_at)
 
 
 def quality_row(q: DayQuality, updated_at: datetime) -> tuple:
     """``decision_quality_by_day`` values."""
-    return (q.day, *counts(q), q.precision, q.recall, q.alert_rate, q.fraud_rate, updated_at)
+    return (q.day, *q.counts(), q.precision, q.recall, q.alert_rate, q.fraud_rate, updated_at)

@@ -27,7 +27,7 @@ from consumers.watchdog import Watchdog
 from fraud_domain import topics
 from fraud_domain.errors import ErrorCode, EventValidationError
 from fraud_domain.features import OnlineFeatureState, retention, to_vector
-from fraud_domain.features.online import DEFAULT_SOURCE, namespace
+from fraud_domain.features.online import DEFAULT_SOURCE, SOURCE_SEPARATOR, namespace
 from fraud_domain.schema import Decision, decision_to_json, parse_event
 from fraud_platform.logs import get_logger
 from fraud_platform.webhdfs import WebHdfs
@@ -214,9 +214,10 @@ def record_source(headers: list[tuple[str, bytes]] | None) -> str:
                 source = value.decode()
             except (UnicodeDecodeError, AttributeError):
                 raise EventValidationError("source", "header is not UTF-8", ErrorCode.BAD_FORMAT) from None
-            if not (source.isprintable() and len(source) <= topics.SOURCE_MAX_CHARS and "@" not in source):
+            if not (source.isprintable() and len(source) <= topics.SOURCE_MAX_CHARS and SOURCE_SEPARATOR not in source):
                 raise EventValidationError("source", f"header must be at most {topics.SOURCE_MAX_CHARS} printable "
-                                           f"characters without '@' (got {source[:40]!r})", ErrorCode.BAD_FORMAT)
+                                           f"characters without {SOURCE_SEPARATOR!r} (got {source[:40]!r})",
+                                           ErrorCode.BAD_FORMAT)
             return source
     return DEFAULT_SOURCE
 

@@ -99,13 +99,11 @@ def load_sets(spark, train: list[date], test: list[date], database: str):
     return train_df.cache(), test_df.cache()
 
 
-def predictions(model, test_df):
-    """Test predictions as pandas: dt, customer_id, score (fraud probability), label, and the features."""
+def predictions(model, test_df, features: tuple[str, ...] = ()):
+    """Test predictions as pandas: dt, customer_id, score (fraud probability), label, and ``features``."""
     from pyspark.ml.functions import vector_to_array
 
-    from fraud_domain.features.definitions import FEATURE_NAMES
-
-    scored = model.transform(test_df).select("dt", "customer_id", "label", *FEATURE_NAMES,
+    scored = model.transform(test_df).select("dt", "customer_id", "label", *features,
                                              vector_to_array("probability")[1].alias("score"))
     frame = scored.toPandas()
     return frame.assign(label=frame["label"].astype(int), score=frame["score"].astype(float))
@@ -136,7 +134,7 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
         started = time.perf_counter()
         model = pipeline(model_type).fit(train_df)
         fitted = time.perf_counter()
-        scored = predictions(model, test_df)
+        scored = predictions(model, test_df, FEATURE_NAMES)  # the features: for the ONNX comparison
         onnx = to_onnx(model, list(FEATURE_NAMES), spark)
         results[model_type] = {"model": model, "metrics": evaluate(scored), "train_seconds": fitted - started,
                                "seconds": time.perf_counter() - started, "onnx": onnx,

@@ -51,6 +51,7 @@ from fraud_domain.utc import delta_us, format_utc, from_epoch_us, to_epoch_us
 SNAPSHOT_FORMAT = 2  # 2: a clock and histories per source (1: one clock, ``newest_us``; still restored)
 DEFAULT_SOURCE = ""  # the live stream: records without a source header
 MAX_SOURCES = 16
+SOURCE_SEPARATOR = "@"  # namespace = entity + separator + source
 _US_PER_HOUR = 3_600_000_000
 _MIN_DT_US = delta_us(MIN_SPEED_INTERVAL)
 
@@ -126,10 +127,11 @@ class SnapshotHeader(TypedDict):
 
 
 def namespace(entity: str, source: str = DEFAULT_SOURCE) -> str:
-    """Where ``entity``'s histories of ``source`` live: ``customer`` (live) or ``customer@<source>``.
+    """Where ``entity``'s histories of ``source`` live: ``customer`` (live) or ``customer@<source>``
+    (``SOURCE_SEPARATOR``, which a source name must not contain).
 
     A snapshot's entries and a store's rows are keyed by it, so the live stream's keep their old names."""
-    return entity if source == DEFAULT_SOURCE else f"{entity}@{source}"
+    return entity if source == DEFAULT_SOURCE else f"{entity}{SOURCE_SEPARATOR}{source}"
 
 
 def namespaces(header: SnapshotHeader) -> list[str]:
@@ -266,7 +268,7 @@ class OnlineFeatureState:
         return dropped
 
     def _cutoff(self, ns: str) -> int:
-        entity, _, source = ns.partition("@")
+        entity, _, source = ns.partition(SOURCE_SEPARATOR)
         return self._clocks.get(source, 0) - self._lateness_us - self._retention_us[entity]
 
     def snapshot_header(self) -> SnapshotHeader:
