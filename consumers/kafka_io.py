@@ -1,62 +1,127 @@
-"""kafka-python clients configured one way for the consumers and the simulated producer.
+"""The one narrow Kafka interface of the stream processes, with two clients behind it (``KAFKA_CLIENT``).
 
-Consumers never auto-commit (offsets are committed by ``loop.ConsumerLoop`` after the batch's outputs are
-flushed). Producers are idempotent with ``acks=all``: a retried send is not duplicated by the broker.
-Record-batch CRC32C comes from the ``crc32c`` C package, which kafka-python picks up by itself when it is
-installed (pure Python capped a producer near 1,500 records/s); ``tests/unit/consumers/test_crc32c.py`` pins it.
+* ``confluent-kafka`` (default): librdkafka, the C client the field uses for throughput
+  (``consumers/kafka_clients/librdkafka.py``).
+* ``kafka-python``: pure Python, for hosts without librdkafka wheels (``consumers/kafka_clients/pure.py``).
+
+Both are configured one way: consumers never auto-commit (``loop.ConsumerLoop`` commits after the outputs
+are acknowledged); producers are idempotent with ``acks=all`` (a retried send is never duplicated by the
+broker) and report every failed delivery: ``Producer.poll``/``flush`` raise ``DeliveryFailed`` naming it, so
+an unacknowledged record can never have its input offset committed. The records, partitions and errors
+below are the clients' common vocabulary; nothing outside ``kafka_clients`` imports a client library.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol, get_args
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from fraud_platform.settings import KafkaClient as ClientName
+from fraud_platform.settings import KafkaSettings
+
+CLIENTS: tuple[ClientName, ...] = get_args(ClientName)
+DEFAULT_CLIENT: ClientName = CLIENTS[0]
+Headers = list[tuple[str, bytes]]
+
+# Producer settings, chosen for latency without giving up batching (documented in consumers/README.md):
+LINGER_MS = 1  # a record waits at most 1 ms for others to share its request (a backlog still fills batches)
+BATCH_BYTES = 256 * 1024
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+# A record not acknowledged by then is a DeliveryFailed (never dropped silently): KAFKA_DELIVERY_TIMEOUT_MS.
+DELIVERY_TIMEOUT_MS: int = KafkaSettings.model_fields["delivery_timeout_ms"].default
+# Consumer settings
+SESSION_TIMEOUT_MS, HEARTBEAT_MS = 10_000, 3_000
+MAX_POLL_INTERVAL_MS = 600_000  # a batch may wait for Cassandra to come back (retry with backoff)
+FETCH_MAX_BYTES = 16 * 1024 * 1024
+
+
+class TopicPartition(NamedTuple):
+    topic: str
+    partition: int
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One consumed record; ``value`` is ``b""`` for a tombstone; ``timestamp`` in epoch milliseconds (-1
+    when the record has none)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    headers: Headers | None = None
+    timestamp: int = -1
+
+
+class KafkaIOError(RuntimeError):
+    """A Kafka failure the caller must not paper over."""
+
+
+class CommitFailed(KafkaIOError):
+    """The commit was refused because a rebalance took the partitions; their new owner replays."""
+
+
+class DeliveryFailed(KafkaIOError):
+    """A produced record was not acknowledged (broker error or ``DELIVERY_TIMEOUT_MS`` passed)."""
+
+
+class Consumer(Protocol):
+    def partitions(self, topic: str) -> list[TopicPartition]: ...  # every partition; KafkaIOError if no topic
+    def subscribe(self, topics: list[str], on_assigned: Callable[[list[TopicPartition]], None],
+                  on_revoked: Callable[[list[TopicPartition]], None]) -> None: ...
+    def assign(self, tps: list[TopicPartition]) -> None: ...
+    def poll(self, timeout_s: float, max_records: int) -> list[Record]: ...  # waits only for the first record
+    def seek(self, tp: TopicPartition, offset: int) -> None: ...
+    def seek_to_beginning(self, tp: TopicPartition) -> None: ...
+    def position(self, tp: TopicPartition) -> int: ...
+    def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]: ...
+    def assignment(self) -> set[TopicPartition]: ...
+    def commit(self, offsets: dict[TopicPartition, int] | None = None) -> None: ...  # None: all polled
+    def close(self) -> None: ...  # never commits
+
+
+class Producer(Protocol):
+    def send(self, topic: str, key: bytes | None, value: bytes, headers: Headers | None = None,
+             timestamp_ms: int | None = None) -> None: ...
+    def poll(self) -> None: ...  # serve delivery reports without waiting; DeliveryFailed if one failed
+    def flush(self) -> None: ...  # wait until every record sent is acknowledged; DeliveryFailed if one failed
+    def close(self) -> None: ...
+
+
+def _module(client: ClientName):
+    if client == "confluent-kafka":
+        from consumers.kafka_clients import librdkafka
+
+        return librdkafka
+    if client == "kafka-python":
+        from consumers.kafka_clients import pure
+
+        return pure
+    raise ValueError(f"unknown Kafka client {client!r} (one of {', '.join(CLIENTS)})")
 
 
 def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: str,
-             partition_fetch_bytes: int = 4 * 1024 * 1024) -> KafkaConsumer:
+             partition_fetch_bytes: int = 4 * 1024 * 1024, client: ClientName = DEFAULT_CLIENT) -> Consumer:
     """A group member (or, with ``group=None``, a standalone reader for ``assign``). A small
     ``partition_fetch_bytes`` makes the partitions of a backlog advance in step (see ``scorer.py``)."""
-    return KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=group,
-        client_id=client_id,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        max_poll_records=batch_size,
-        session_timeout_ms=10_000,
-        heartbeat_interval_ms=3_000,
-        max_poll_interval_ms=600_000,  # a batch may wait for Cassandra to come back (retry with backoff)
-        fetch_max_bytes=16 * 1024 * 1024,
-        max_partition_fetch_bytes=partition_fetch_bytes,
-        check_crcs=False,  # the broker validated them on produce
-    )
+    return _module(client).consumer(bootstrap, group, batch_size=batch_size, client_id=client_id,
+                                    partition_fetch_bytes=partition_fetch_bytes)
 
 
-def producer(bootstrap: str, *, client_id: str, linger_ms: int = 5) -> KafkaProducer:
-    """Idempotent, ``acks=all``, batched producer."""
-    return KafkaProducer(
-        bootstrap_servers=bootstrap,
-        client_id=client_id,
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=linger_ms,
-        batch_size=256 * 1024,
-        max_request_size=8 * 1024 * 1024,
-    )
+def producer(bootstrap: str, *, client_id: str, linger_ms: int = LINGER_MS,
+             client: ClientName = DEFAULT_CLIENT, delivery_timeout_ms: int = DELIVERY_TIMEOUT_MS,
+             on_acknowledged: Callable[[float], None] | None = None) -> Producer:
+    """Idempotent, ``acks=all``, batched producer. ``on_acknowledged(seconds)`` is told how long each
+    acknowledged record took from ``send`` (the produce-ack stage of the latency metrics)."""
+    return _module(client).producer(bootstrap, client_id=client_id, linger_ms=linger_ms,
+                                    delivery_timeout_ms=delivery_timeout_ms, on_acknowledged=on_acknowledged)
 
 
-def partitions(client: KafkaConsumer, topic: str) -> list[TopicPartition]:
-    """Every partition of ``topic`` (waits for metadata)."""
-    found = client.partitions_for_topic(topic)
-    if not found:
-        raise RuntimeError(f"topic {topic} does not exist (run ./fraudctl up)")
-    return [TopicPartition(topic, p) for p in sorted(found)]
-
-
-def lag(client: KafkaConsumer, assigned: set[Any]) -> dict[Any, int]:
+def lag(client: Consumer, assigned: set[TopicPartition]) -> dict[TopicPartition, int]:
     """Records between each assigned partition's position and its end."""
     if not assigned:
         return {}
-    ends = client.end_offsets(list(assigned))
+    ends = client.end_offsets(sorted(assigned))
     return {tp: max(0, ends[tp] - client.position(tp)) for tp in assigned}

@@ -11,50 +11,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from kafka import KafkaConsumer
-
-from consumers import kafka_io
+from consumers.kafka_io import Consumer
 from fraud_domain.errors import EventValidationError
 from fraud_domain.features import OnlineFeatureState
 from fraud_domain.schema import Label, parse_label
 
 
 class LabelFeed:
-    def __init__(self, consumer: KafkaConsumer, topic: str, metrics: Any) -> None:
+    def __init__(self, consumer: Consumer, topic: str, metrics: Any) -> None:
         self.consumer, self.topic, self.metrics = consumer, topic, metrics
-        self.tps = kafka_io.partitions(consumer, topic)
+        self.tps = consumer.partitions(topic)
         consumer.assign(self.tps)
         self.pending: dict[str, Label] = {}
 
     def restore(self, offsets: dict[tuple[str, int], int], pending: list[Label]) -> None:
         for tp in self.tps:
-            if (tp.topic, tp.partition) in offsets:
-                self.consumer.seek(tp, offsets[tp.topic, tp.partition])
+            if tp in offsets:
+                self.consumer.seek(tp, offsets[tp])
             else:
                 self.consumer.seek_to_beginning(tp)
         self.pending = {lb.transaction_id: lb for lb in pending}
 
     def positions(self) -> dict[tuple[str, int], int]:
-        return {(tp.topic, tp.partition): self.consumer.position(tp) for tp in self.tps}
+        return {tp: self.consumer.position(tp) for tp in self.tps}
 
     def drain(self, state: OnlineFeatureState, dirty: dict[str, set[int]]) -> int:
         """Apply every label up to the topic's current end; returns how many were read."""
         ends = self.consumer.end_offsets(self.tps)
         n = 0
         while any(self.consumer.position(tp) < ends[tp] for tp in self.tps):
-            for records in self.consumer.poll(timeout_ms=200, max_records=20_000).values():
-                for r in records:
-                    n += 1
-                    try:
-                        label = parse_label(r.value)
-                    except EventValidationError:
-                        self.metrics.invalid("label")
-                        continue
-                    changed = state.apply_label(label)
-                    if not changed:
-                        self.pending[label.transaction_id] = label
-                    for ns, key in changed:
-                        dirty[ns].add(key)
+            for r in self.consumer.poll(0.2, 20_000):
+                n += 1
+                try:
+                    label = parse_label(r.value)
+                except EventValidationError:
+                    self.metrics.invalid("label")
+                    continue
+                changed = state.apply_label(label)
+                if not changed:
+                    self.pending[label.transaction_id] = label
+                for ns, key in changed:
+                    dirty[ns].add(key)
         if n:
             self.metrics.consumed(self.topic, n)
         return n

@@ -2,13 +2,18 @@
 
 Each iteration is one batch:
 
-1. **consume** - poll up to ``batch_size`` records from the subscribed topics.
+1. **consume** - wait up to ``STREAM_POLL_TIMEOUT_MS`` for the first record, then take what the client has
+   already fetched, up to ``batch_size``: small batches while the stream is slow, full ones when backed up.
 2. **validate** - the handler parses every record strictly; an invalid one is routed (scorer: to
    ``transaction_dlq`` with the original bytes and the reason) or counted, never silently lost.
 3. **compute** - features, rules and model (scorer); rows (persister).
 4. **produce/write** - decisions and DLQ records sent to Kafka; rows written to Cassandra (retried with
    backoff until they succeed).
-5. **flush** - block until every output of the batch is acknowledged (Kafka ``acks=all`` / Cassandra).
+5. **flush** - the persister's Cassandra writes are acknowledged before ``process`` returns. The scorer's
+   produces (``acks=all``) are acknowledged asynchronously, so the next batch is not held up: here it only
+   serves their delivery reports (a failed one raises ``kafka_io.DeliveryFailed``: the process stops with
+   nothing committed and its supervisor restarts it), and it waits for every acknowledgement before a state
+   snapshot names their input offsets (step 6).
 6. **checkpoint** - the handler saves its own state, if it has any, and says which offsets may move:
    all polled (``True``; the persister, which has no state), exactly the offsets a completed save covers
    (a mapping; the scorer saves feature state + offsets every ``STREAM_CHECKPOINT_SECONDS`` in the
@@ -25,15 +30,13 @@ from __future__ import annotations
 
 import signal
 import time
+from collections import Counter
 from collections.abc import Mapping
-from typing import Any, Protocol
-
-from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
-from kafka.errors import CommitFailedError
-from kafka.structs import OffsetAndMetadata
+from typing import Protocol
 
 from consumers import kafka_io
 from consumers.cassandra_io import Interrupted
+from consumers.kafka_io import CommitFailed, Consumer, Record, TopicPartition
 from consumers.metrics import Metrics
 from consumers.watchdog import Watchdog
 from fraud_platform.logs import get_logger
@@ -46,33 +49,21 @@ Commit = bool | Mapping[tuple[str, int], int]  # step 6's answer: all polled / t
 class Handler(Protocol):
     """What a consumer plugs into the loop."""
 
-    def on_assigned(self, consumer: KafkaConsumer, partitions: list[Any]) -> None: ...
-    def process(self, records: list[Any]) -> None: ...  # steps 2-4
-    def flush(self) -> None: ...  # step 5
+    def on_assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None: ...
+    def process(self, records: list[Record]) -> None: ...  # steps 2-4
+    def flush(self) -> None: ...  # step 5 (or, for outputs acknowledged asynchronously, check their reports)
     def checkpoint(self, force: bool = False) -> Commit: ...  # step 6: which offsets may be committed
     def after_commit(self) -> None: ...  # periodic work between batches (e.g. model reload)
     def close(self) -> None: ...
 
 
-class _Rebalance(ConsumerRebalanceListener):
-    def __init__(self, loop: ConsumerLoop) -> None:
-        self.loop = loop
-
-    def on_partitions_revoked(self, revoked: Any) -> None:
-        log.info("partitions revoked", partitions=sorted(str(tp) for tp in revoked))
-
-    def on_partitions_assigned(self, assigned: Any) -> None:
-        log.info("partitions assigned", partitions=sorted(str(tp) for tp in assigned))
-        self.loop.handler.on_assigned(self.loop.consumer, list(assigned))
-
-
 class ConsumerLoop:
     """Run ``handler`` over ``topics`` until stopped; see the module docstring for the steps."""
 
-    def __init__(self, consumer: KafkaConsumer, topics: list[str], handler: Handler, metrics: Metrics,
+    def __init__(self, consumer: Consumer, topics: list[str], handler: Handler, metrics: Metrics,
                  *, poll_timeout_ms: int, batch_size: int, watchdog: Watchdog | None = None) -> None:
         self.consumer, self.topics, self.handler, self.metrics = consumer, topics, handler, metrics
-        self.poll_timeout_ms, self.batch_size, self.watchdog = poll_timeout_ms, batch_size, watchdog
+        self.poll_timeout_s, self.batch_size, self.watchdog = poll_timeout_ms / 1000, batch_size, watchdog
         self.stopping = False
         self._uncommitted = False  # processed (and flushed) records whose offsets are not committed yet
         self._next_lag = 0.0
@@ -82,14 +73,21 @@ class ConsumerLoop:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._stop)
 
+    def _assigned(self, partitions: list[TopicPartition]) -> None:
+        log.info("partitions assigned", partitions=sorted(f"{t}-{p}" for t, p in partitions))
+        self.handler.on_assigned(self.consumer, partitions)
+
+    def _revoked(self, partitions: list[TopicPartition]) -> None:
+        log.info("partitions revoked", partitions=sorted(f"{t}-{p}" for t, p in partitions))
+
     def _stop(self, signum: int, _frame: object) -> None:
         log.info("stop requested", signal=signal.Signals(signum).name)
         self.stopping = True
 
     def run(self) -> None:
         for topic in self.topics:  # metadata first: the first group join then assigns every partition at once
-            kafka_io.partitions(self.consumer, topic)
-        self.consumer.subscribe(self.topics, listener=_Rebalance(self))
+            self.consumer.partitions(topic)
+        self.consumer.subscribe(self.topics, on_assigned=self._assigned, on_revoked=self._revoked)
         if self.watchdog is not None:
             self.watchdog.start()
         try:
@@ -109,7 +107,7 @@ class ConsumerLoop:
             if self.watchdog is not None:
                 self.watchdog.stop()
             self.handler.close()
-            self.consumer.close(autocommit=False)
+            self.consumer.close()
 
     def _commit(self, force: bool = False) -> None:
         allowed = self.handler.checkpoint(force=force)  # Step 6
@@ -119,34 +117,33 @@ class ConsumerLoop:
             self._uncommitted, offsets = False, None  # the positions of everything polled, all processed
         elif allowed:
             assigned = self.consumer.assignment()  # never commit for a partition another member now owns
-            offsets = {tp: OffsetAndMetadata(o, "", -1) for (t, p), o in allowed.items()
-                       if (tp := TopicPartition(t, p)) in assigned}
+            offsets = {tp: o for (t, p), o in allowed.items() if (tp := TopicPartition(t, p)) in assigned}
             if not offsets:
                 return
         else:
             return
         try:
             self.consumer.commit(offsets)  # Step 7
-        except CommitFailedError as exc:  # a rebalance took the partitions: the new owner replays
+        except CommitFailed as exc:  # a rebalance took the partitions: the new owner replays
             log.warning("commit failed; the partitions' new owner replays from the last commit", error=str(exc))
 
     def run_once(self) -> int:
         """One batch through steps 1-7; returns the number of records."""
-        polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)  # Step 1
-        records = [r for batch in polled.values() for r in batch]
+        records = self.consumer.poll(self.poll_timeout_s, self.batch_size)  # Step 1
         if records:
             started = time.perf_counter()
-            for tp, batch in polled.items():
-                self.metrics.consumed(tp.topic, len(batch))
+            wall = time.time()
+            for topic, n in Counter(r.topic for r in records).items():
+                self.metrics.consumed(topic, n)
+            stamped = [r.timestamp / 1000 for r in records if r.timestamp > 0]
+            self.metrics.waited(wall - t for t in stamped)  # produced -> its batch started
             self.handler.process(records)  # Steps 2-4
             self.handler.flush()  # Step 5
             self._uncommitted = True
             done = time.time()
             self._commit()
             self.metrics.processing(time.perf_counter() - started)
-            for r in records:
-                if r.timestamp > 0:
-                    self.metrics.end_to_end(max(0.0, done - r.timestamp / 1000))
+            self.metrics.end_to_end(done - t for t in stamped)
         else:
             self._commit()  # a checkpoint may fall due while idle
         self.handler.after_commit()

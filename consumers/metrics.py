@@ -6,6 +6,7 @@ One registry per process; metric names are prefixed ``fraud_stream_`` and labell
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
@@ -36,8 +37,13 @@ class Metrics:
                           [*lbl, "topic", "partition"], registry=r)
         self._processing = Histogram("fraud_stream_processing_seconds", "Batch processing time (poll excluded)",
                                      lbl, buckets=_LATENCY_BUCKETS, registry=r)
-        self._e2e = Histogram("fraud_stream_end_to_end_seconds", "Record produced -> output flushed",
-                              lbl, buckets=_LATENCY_BUCKETS, registry=r)
+        self._e2e = Histogram("fraud_stream_end_to_end_seconds", "Record produced -> its batch's outputs handed "
+                              "over (written, for the persister; sent, for the scorer)", lbl,
+                              buckets=_LATENCY_BUCKETS, registry=r)
+        self._waited = Histogram("fraud_stream_wait_seconds", "Record produced -> its batch started (queueing)",
+                                 lbl, buckets=_LATENCY_BUCKETS, registry=r)
+        self._acked = Histogram("fraud_stream_produce_ack_seconds", "Output sent -> acknowledged by Kafka "
+                                "(acks=all)", lbl, buckets=_LATENCY_BUCKETS, registry=r)
         self._checkpoint = Histogram("fraud_stream_checkpoint_seconds", "State checkpoint save time (scorer; "
                                      "in the background)", lbl, buckets=_LATENCY_BUCKETS, registry=r)
         self._model = Gauge("fraud_stream_model_info", "Model version in use (value 1)",
@@ -89,8 +95,18 @@ class Metrics:
     def processing(self, seconds: float) -> None:
         self._of(self._processing).observe(seconds)
 
-    def end_to_end(self, seconds: float) -> None:
-        self._of(self._e2e).observe(seconds)
+    def end_to_end(self, seconds: Iterable[float]) -> None:
+        observe = self._of(self._e2e).observe
+        for value in seconds:
+            observe(max(0.0, value))
+
+    def waited(self, seconds: Iterable[float]) -> None:
+        observe = self._of(self._waited).observe
+        for value in seconds:
+            observe(max(0.0, value))
+
+    def acknowledged(self, seconds: float) -> None:
+        self._of(self._acked).observe(seconds)
 
     def checkpoint(self, seconds: float) -> None:
         self._of(self._checkpoint).observe(seconds)

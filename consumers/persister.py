@@ -129,7 +129,8 @@ def main(
     stopping = lambda: bool(holder) and holder[0].stopping  # noqa: E731
     watchdog = Watchdog(s.stall_seconds, "persister")
     retried = entry.on_retry(metrics, watchdog)
-    loop = ConsumerLoop(kafka_io.consumer(ep.kafka, group, batch_size=s.batch_size, client_id=group),
+    loop = ConsumerLoop(kafka_io.consumer(ep.kafka, group, batch_size=s.batch_size, client_id=group,
+                                          client=settings.kafka.client),
                         [transactions_topic, decisions_topic, labels_topic], None, metrics,  # type: ignore[arg-type]
                         poll_timeout_ms=s.poll_timeout_ms, batch_size=s.batch_size, watchdog=watchdog)
     holder.append(loop)
@@ -142,7 +143,7 @@ def main(
     loop.handler = Persister(session, writer, metrics, quality, tx_topic=transactions_topic,
                              decisions_topic=decisions_topic, labels_topic=labels_topic,
                              max_bytes=s.max_event_bytes)
-    log.info("persister started", group=group)
+    log.info("persister started", group=group, client=settings.kafka.client)
     try:
         loop.run()
     finally:

@@ -70,14 +70,14 @@ class Scorer:
         # The champion before the first batch: a replay after a restart re-derives the same decisions.
         self.poll_model()
 
-    def on_assigned(self, consumer: Any, partitions: list[Any]) -> None:
+    def on_assigned(self, consumer: kafka_io.Consumer, partitions: list[kafka_io.TopicPartition]) -> None:
         for tp in partitions:  # resume where the saved state ends, not where Kafka's commit is
-            offset = self.restored.pop((tp.topic, tp.partition), None)
+            offset = self.restored.pop(tp, None)
             if offset is not None:
                 consumer.seek(tp, offset)
-                log.info("resuming from checkpoint", partition=str(tp), offset=offset)
+                log.info("resuming from checkpoint", partition=f"{tp.topic}-{tp.partition}", offset=offset)
 
-    def process(self, records: list[Any]) -> None:
+    def process(self, records: list[kafka_io.Record]) -> None:
         self.labels.drain(self.state, self.dirty)
         self._changed = True
         now = datetime.now(UTC)
@@ -134,7 +134,9 @@ class Scorer:
         self.metrics.produced(self.dlq_topic)
 
     def flush(self) -> None:
-        self.producer.flush()  # Step 5
+        """Step 5: serve the delivery reports (``DeliveryFailed`` stops the process, nothing committed).
+        Acknowledgements are awaited before a snapshot names their offsets (``_snapshot``), not per batch."""
+        self.producer.poll()
 
     def after_commit(self) -> None:
         if time.monotonic() >= self._next_model:
@@ -172,6 +174,9 @@ class Scorer:
         return saved or False
 
     def _snapshot(self) -> Snapshot:
+        # Every decision and DLQ record of the offsets this snapshot names is acknowledged first: a snapshot
+        # (and so a commit) never covers an output that could still fail.
+        self.producer.flush()
         self._next_checkpoint = time.monotonic() + self.checkpoint_every
         # Forget idle entities: only history no window can reach is dropped, which the snapshot leaves out anyway.
         self.state.prune()
@@ -244,22 +249,25 @@ def main(
                                should_stop=stopping, on_retry=retried)
     writer = Writer(session, concurrency=s.cassandra_concurrency, max_backoff=s.retry_max_seconds,
                     should_stop=stopping, on_retry=retried)
-    feed = LabelFeed(kafka_io.consumer(ep.kafka, None, batch_size=20_000, client_id=f"{group}-labels"),
-                     labels_topic, metrics)
+    client = settings.kafka.client
+    feed = LabelFeed(kafka_io.consumer(ep.kafka, None, batch_size=20_000, client_id=f"{group}-labels",
+                                       client=client), labels_topic, metrics)
     registry = None if no_model else ModelRegistry(WebHdfs(ep.webhdfs_url, ep.hdfs_user, timeout=10),
                                                     metrics=metrics)
-    scorer = Scorer(producer=kafka_io.producer(ep.kafka, client_id=group), labels=feed,
+    out = kafka_io.producer(ep.kafka, client_id=group, client=client, on_acknowledged=metrics.acknowledged,
+                            delivery_timeout_ms=settings.kafka.delivery_timeout_ms)
+    scorer = Scorer(producer=out, labels=feed,
                     store=CassandraStateStore(session, writer, group), registry=registry,
                     thresholds=rules.Thresholds.from_settings(s), metrics=metrics, stream=s,
                     out_topic=decisions_topic, dlq_topic=dlq_topic)
     scorer.restore()
     loop = ConsumerLoop(kafka_io.consumer(ep.kafka, group, batch_size=s.batch_size, client_id=group,
-                                          partition_fetch_bytes=s.partition_fetch_bytes),
+                                          partition_fetch_bytes=s.partition_fetch_bytes, client=client),
                         [transactions_topic], scorer, metrics, poll_timeout_ms=s.poll_timeout_ms,
                         batch_size=s.batch_size, watchdog=watchdog)
     loop_holder.append(loop)
     loop.install_signal_handlers()
-    log.info("scorer started", group=group, topic=transactions_topic)
+    log.info("scorer started", group=group, topic=transactions_topic, client=client)
     try:
         loop.run()
     finally:

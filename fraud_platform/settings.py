@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +25,8 @@ def _blank_is_none(value: object) -> object:
 Endpoint = Annotated[str | None, BeforeValidator(_blank_is_none)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 Secret = Annotated[SecretStr | None, BeforeValidator(_blank_is_none)]  # None = not set (yet)
+# The stream processes' Kafka client (consumers/kafka_io.py): librdkafka, or pure Python where it has no wheel.
+KafkaClient = Literal["confluent-kafka", "kafka-python"]
 
 
 def _section(prefix: str) -> SettingsConfigDict:
@@ -48,6 +50,8 @@ class KafkaSettings(BaseSettings):
     replication_factor: int = Field(1, ge=1)
     retention_days: float = Field(7, gt=0)
     jmx_exporter_port: Port = 7071
+    client: KafkaClient = "confluent-kafka"  # scorer, persister, stream producer
+    delivery_timeout_ms: int = Field(120_000, ge=1_000)  # a produce not acknowledged by then stops the process
 
 
 class CassandraSettings(BaseSettings):

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from kafka import TopicPartition
-from kafka.errors import CommitFailedError
 
 from consumers.cassandra_io import Interrupted
+from consumers.kafka_io import CommitFailed, TopicPartition
 from consumers.loop import Commit, ConsumerLoop
 from consumers.metrics import Metrics
 
@@ -33,7 +32,7 @@ class Record:
 
 
 class FakeConsumer:
-    """What ``ConsumerLoop`` and ``kafka_io.partitions``/``lag`` call on a ``KafkaConsumer``."""
+    """What ``ConsumerLoop`` and ``kafka_io.lag`` call on a ``kafka_io.Consumer``."""
 
     def __init__(self, sizes: Mapping[TopicPartition, int]) -> None:
         self.sizes = dict(sizes)
@@ -42,16 +41,16 @@ class FakeConsumer:
         self.committed: dict[TopicPartition, int] = {}
         self.commits: list[dict[TopicPartition, int]] = []
         self.polls = 0
-        self.fail_commits = 0  # the next n commits raise CommitFailedError (a rebalance took the partitions)
+        self.fail_commits = 0  # the next n commits raise CommitFailed (a rebalance took the partitions)
         self.on_drained: Callable[[], None] = lambda: None
         self.closed_with: dict[str, Any] | None = None
 
-    def partitions_for_topic(self, topic: str) -> set[int]:
-        return {tp.partition for tp in self.sizes if tp.topic == topic}
+    def partitions(self, topic: str) -> list[TopicPartition]:
+        return sorted(tp for tp in self.sizes if tp.topic == topic)
 
-    def subscribe(self, topics: list[str], listener: Any) -> None:
+    def subscribe(self, topics: list[str], on_assigned: Callable, on_revoked: Callable) -> None:
         self.assigned = {tp for tp in self.sizes if tp.topic in topics}
-        listener.on_partitions_assigned(set(self.assigned))
+        on_assigned(sorted(self.assigned))
 
     def assignment(self) -> set[TopicPartition]:
         return set(self.assigned)
@@ -59,28 +58,27 @@ class FakeConsumer:
     def revoke(self, tp: TopicPartition) -> None:
         self.assigned.discard(tp)
 
-    def poll(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, list[Record]]:
+    def poll(self, timeout_s: float, max_records: int) -> list[Record]:
         """Up to ``max_records`` from the assigned partitions, in partition order."""
         self.polls += 1
-        out: dict[TopicPartition, list[Record]] = {}
+        out: list[Record] = []
         room = max_records
         for tp in sorted(self.assigned, key=lambda t: t.partition):
             start = self.positions[tp]
             end = min(self.sizes[tp], start + room)
             if end > start:
-                out[tp] = [Record(tp.topic, tp.partition, o) for o in range(start, end)]
+                out += [Record(tp.topic, tp.partition, o) for o in range(start, end)]
                 self.positions[tp], room = end, room - (end - start)
         if not out:
             self.on_drained()
         return out
 
-    def commit(self, offsets: Mapping[TopicPartition, Any] | None = None) -> None:
+    def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
         if self.fail_commits:
             self.fail_commits -= 1
-            raise CommitFailedError("rebalanced")
-        # kafka-python: no argument = the position of every assigned partition
-        done = ({tp: self.positions[tp] for tp in self.assigned} if offsets is None
-                else {tp: meta.offset for tp, meta in offsets.items()})
+            raise CommitFailed("rebalanced")
+        # no argument = the position of every assigned partition
+        done = {tp: self.positions[tp] for tp in self.assigned} if offsets is None else dict(offsets)
         self.commits.append(done)
         self.committed.update(done)
 
@@ -93,8 +91,8 @@ class FakeConsumer:
     def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
         return {tp: self.sizes[tp] for tp in tps}
 
-    def close(self, autocommit: bool = True) -> None:
-        self.closed_with = {"autocommit": autocommit}
+    def close(self) -> None:
+        self.closed_with = {"closed": True}
 
 
 class Sink:
@@ -174,7 +172,7 @@ def test_each_flushed_batch_is_committed_up_to_everything_polled() -> None:
     assert consumer.committed == {P0: 10, P1: 10}
     assert len(sink.flushed) == 20
     assert sink.forced[-1] is True  # the final checkpoint on stop (nothing left: no extra commit)
-    assert sink.closed and consumer.closed_with == {"autocommit": False}
+    assert sink.closed and consumer.closed_with == {"closed": True}
     assert_never_ahead_of_the_sink(consumer, sink)
 
 
@@ -185,7 +183,7 @@ def test_a_record_failing_in_process_is_not_committed_nor_anything_of_its_batch(
         loop.run()
     assert consumer.commits == [{P0: 4, P1: 0}]
     assert sink.checkpoints == 1  # no checkpoint after the failure
-    assert sink.closed and consumer.closed_with == {"autocommit": False}
+    assert sink.closed and consumer.closed_with == {"closed": True}
     assert_never_ahead_of_the_sink(consumer, sink)
 
 
@@ -195,7 +193,7 @@ def test_a_failed_flush_commits_nothing_of_its_batch() -> None:
     with pytest.raises(RuntimeError, match="flush"):
         loop.run()
     assert consumer.commits == [{P0: 4, P1: 0}]
-    assert consumer.closed_with == {"autocommit": False}
+    assert consumer.closed_with == {"closed": True}
     assert_never_ahead_of_the_sink(consumer, sink)
 
 
@@ -215,7 +213,7 @@ def test_a_write_interrupted_by_stop_leaves_its_batch_uncommitted_and_exits_clea
     loop.run()  # no exception: a clean stop, to be replayed from the last commit
     assert consumer.commits == [{P0: 4, P1: 0}, {P0: 8, P1: 0}]
     assert True not in sink.forced  # no final checkpoint after an interrupted write
-    assert sink.closed and consumer.closed_with == {"autocommit": False}
+    assert sink.closed and consumer.closed_with == {"closed": True}
     assert_never_ahead_of_the_sink(consumer, sink)
 
 
@@ -324,11 +322,11 @@ def test_empty_polls_while_records_wait_are_no_progress(monkeypatch) -> None:
     loop.watchdog = beats = Beats()  # type: ignore[assignment]
     stuck = {"polls": 0}
 
-    def poll(timeout_ms: int, max_records: int) -> dict:
+    def poll(timeout_s: float, max_records: int) -> list:
         stuck["polls"] += 1
         if stuck["polls"] >= 5:
             loop.stopping = True
-        return {}
+        return []
 
     consumer.poll = poll  # type: ignore[method-assign]
     loop.run()

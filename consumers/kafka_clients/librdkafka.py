@@ -1,0 +1,251 @@
+"""``kafka_io`` on confluent-kafka (librdkafka): the default client.
+
+librdkafka fetches in background threads into a local queue, so ``poll`` waits only for the first record
+and then takes what is already queued (up to ``max_records``): small batches while the stream is slow, full
+ones when it is backed up. Deliveries are reported by a callback served on ``poll``/``flush``; with no
+``on_acknowledged`` listener only failures are reported (``delivery.report.only.error``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, cast
+
+from confluent_kafka import Consumer as _Consumer
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import Producer as _Producer
+from confluent_kafka import TopicPartition as _TP
+
+from consumers.kafka_io import (
+    BATCH_BYTES,
+    FETCH_MAX_BYTES,
+    HEARTBEAT_MS,
+    MAX_POLL_INTERVAL_MS,
+    MAX_REQUEST_BYTES,
+    SESSION_TIMEOUT_MS,
+    CommitFailed,
+    DeliveryFailed,
+    Headers,
+    KafkaIOError,
+    Record,
+    TopicPartition,
+)
+
+log = logging.getLogger("librdkafka")
+TIMEOUT_S = 30.0  # metadata and offset queries
+# Commit refusals that mean "the partitions moved to another member", not a broken cluster.
+_REBALANCED = {KafkaError.REBALANCE_IN_PROGRESS, KafkaError.ILLEGAL_GENERATION, KafkaError.UNKNOWN_MEMBER_ID,
+               KafkaError._ASSIGNMENT_LOST, KafkaError._STATE, KafkaError.FENCED_INSTANCE_ID}
+
+
+def _error(err: KafkaError) -> None:
+    """librdkafka's global errors (e.g. every broker down): it reconnects by itself; fatal ones are raised."""
+    if err.fatal():
+        raise KafkaIOError(f"Kafka client fatal error: {err}")
+    log.warning("kafka client error: %s", err)
+
+
+class Consumer:
+    """``kafka_io.Consumer`` on librdkafka."""
+
+    def __init__(self, conf: dict) -> None:
+        self._c = _Consumer(conf, logger=log)
+        self._next: dict[TopicPartition, int] = {}  # next offset per partition, as returned or sought
+        self._assigned: set[TopicPartition] = set()
+        self._manual = False
+        self._sought: dict[TopicPartition, int] | None = None  # seeks requested inside an assignment callback
+
+    def partitions(self, topic: str) -> list[TopicPartition]:
+        found = self._c.list_topics(topic, timeout=TIMEOUT_S).topics.get(topic)
+        if found is None or found.error is not None or not found.partitions:
+            raise KafkaIOError(f"topic {topic} does not exist (run ./fraudctl up)")
+        return [TopicPartition(topic, p) for p in sorted(found.partitions)]
+
+    def subscribe(self, topics: list[str], on_assigned: Callable[[list[TopicPartition]], None],
+                  on_revoked: Callable[[list[TopicPartition]], None]) -> None:
+        def assigned(consumer: _Consumer, parts: list[_TP]) -> None:
+            tps = [TopicPartition(p.topic, p.partition) for p in parts]
+            self._sought = {}
+            try:
+                on_assigned(tps)  # the handler may seek: the offsets go into the assignment itself
+                sought, self._sought = self._sought, None
+            finally:
+                self._sought = None
+            consumer.assign([_TP(tp.topic, tp.partition, sought[tp]) if tp in sought else _TP(tp.topic, tp.partition)
+                             for tp in tps])
+            self._assigned = set(tps)
+            for tp in tps:
+                self._next.pop(tp, None)
+            self._next.update(sought)
+
+        def revoked(consumer: _Consumer, parts: list[_TP]) -> None:
+            tps = [TopicPartition(p.topic, p.partition) for p in parts]
+            on_revoked(tps)
+            consumer.unassign()
+            self._assigned.difference_update(tps)
+            for tp in tps:
+                self._next.pop(tp, None)
+
+        self._c.subscribe(topics, on_assign=assigned, on_revoke=revoked, on_lost=revoked)
+
+    def assign(self, tps: list[TopicPartition]) -> None:
+        self._manual, self._assigned = True, set(tps)
+        self._c.assign([_TP(tp.topic, tp.partition) for tp in tps])
+
+    def poll(self, timeout_s: float, max_records: int) -> list[Record]:
+        got = self._c.consume(num_messages=1, timeout=timeout_s)
+        if not got:
+            return []
+        if max_records > 1:
+            got += self._c.consume(num_messages=max_records - 1, timeout=0)
+        out = []
+        nxt = self._next
+        for m in got:
+            err = m.error()
+            if err is not None:
+                if err.fatal():
+                    raise KafkaIOError(f"Kafka consumer fatal error: {err}")
+                if err.code() != KafkaError._PARTITION_EOF:
+                    log.warning("kafka consumer error: %s", err)
+                continue
+            topic, partition, offset = cast(str, m.topic()), cast(int, m.partition()), cast(int, m.offset())
+            kind, ts = m.timestamp()
+            out.append(Record(topic, partition, offset, m.key(), m.value() or b"", cast(Headers | None, m.headers()),
+                              ts if kind else -1))
+            nxt[TopicPartition(topic, partition)] = offset + 1
+        return out
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        if self._sought is not None:  # inside the assignment callback
+            self._sought[tp] = offset
+            return
+        self._next[tp] = offset
+        if self._manual:  # re-assign with every known position: a seek right after assign may not be ready yet
+            self._c.assign([_TP(t.topic, t.partition, self._next[t]) if t in self._next else _TP(t.topic, t.partition)
+                            for t in sorted(self._assigned)])
+        else:
+            self._c.seek(_TP(tp.topic, tp.partition, offset))
+
+    def seek_to_beginning(self, tp: TopicPartition) -> None:
+        low, _high = self._c.get_watermark_offsets(_TP(tp.topic, tp.partition), timeout=TIMEOUT_S)
+        self.seek(tp, low)
+
+    def position(self, tp: TopicPartition) -> int:
+        if tp in self._next:
+            return self._next[tp]
+        ck = _TP(tp.topic, tp.partition)
+        offset = self._c.position([ck])[0].offset
+        if offset < 0:
+            offset = self._c.committed([ck], timeout=TIMEOUT_S)[0].offset
+        if offset < 0:  # nothing consumed nor committed: auto.offset.reset=earliest
+            offset = self._c.get_watermark_offsets(ck, timeout=TIMEOUT_S)[0]
+        return offset
+
+    def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: self._c.get_watermark_offsets(_TP(tp.topic, tp.partition), timeout=TIMEOUT_S, cached=False)[1]
+                for tp in tps}
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self._assigned)
+
+    def commit(self, offsets: dict[TopicPartition, int] | None = None) -> None:
+        if offsets is None:
+            offsets = {tp: self._next[tp] for tp in self._assigned if tp in self._next}
+        if not offsets:
+            return
+        try:
+            done = self._c.commit(offsets=[_TP(tp.topic, tp.partition, o) for tp, o in offsets.items()],
+                                  asynchronous=False)
+        except KafkaException as exc:
+            err = exc.args[0]
+            if err.code() in _REBALANCED:
+                raise CommitFailed(str(err)) from None
+            raise KafkaIOError(f"commit failed: {err}") from None
+        failed = [tp for tp in done or () if tp.error is not None]
+        if failed:
+            raise CommitFailed(f"commit refused for {len(failed)} partition(s): {failed[0].error}")
+
+    def close(self) -> None:
+        self._c.close()
+
+
+class Producer:
+    """``kafka_io.Producer`` on librdkafka."""
+
+    def __init__(self, conf: dict, on_acknowledged: Callable[[float], None] | None) -> None:
+        self._acked = on_acknowledged
+        self._failed: list[str] = []
+        self._sent = 0
+        conf = conf | {"on_delivery": self._report, "delivery.report.only.error": on_acknowledged is None,
+                       "error_cb": _error}
+        self._p = _Producer(conf, logger=log)
+
+    def _report(self, err: KafkaError | None, msg: object) -> None:
+        if err is not None:
+            self._failed.append(f"{msg.topic()}: {err.str()}")  # type: ignore[attr-defined]
+        elif self._acked is not None:
+            self._acked(msg.latency() or 0.0)  # type: ignore[attr-defined]
+
+    def send(self, topic: str, key: bytes | None, value: bytes, headers: Headers | None = None,
+             timestamp_ms: int | None = None) -> None:
+        while True:
+            try:
+                self._p.produce(topic, value, key, headers=cast(Any, headers), timestamp=timestamp_ms or 0)
+                break
+            except BufferError:  # the local queue is full: let deliveries drain it
+                self._p.poll(0.05)
+                self._raise()
+        self._sent += 1
+        if self._sent % 1000 == 0:
+            self.poll()
+
+    def poll(self) -> None:
+        self._p.poll(0)
+        self._raise()
+
+    def flush(self) -> None:
+        while self._p.flush(1.0) > 0:  # records fail by themselves once DELIVERY_TIMEOUT_MS passes
+            self._raise()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._failed:
+            failed, self._failed = self._failed, []
+            raise DeliveryFailed(f"{len(failed)} record(s) not acknowledged by Kafka, e.g. {failed[0]}")
+
+    def close(self) -> None:
+        self._p.flush(10.0)
+
+
+def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: str,
+             partition_fetch_bytes: int) -> Consumer:
+    return Consumer({
+        "bootstrap.servers": bootstrap,
+        "group.id": group or f"{client_id}-standalone",  # librdkafka wants one; a standalone reader never joins
+        "client.id": client_id,
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "auto.offset.reset": "earliest",
+        "session.timeout.ms": SESSION_TIMEOUT_MS,
+        "heartbeat.interval.ms": HEARTBEAT_MS,
+        "max.poll.interval.ms": MAX_POLL_INTERVAL_MS,
+        "fetch.max.bytes": FETCH_MAX_BYTES,
+        "max.partition.fetch.bytes": partition_fetch_bytes,
+        "queued.min.messages": max(1000, 4 * batch_size),
+        "error_cb": _error,
+    })
+
+
+def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout_ms: int,
+             on_acknowledged: Callable[[float], None] | None) -> Producer:
+    return Producer({
+        "bootstrap.servers": bootstrap,
+        "client.id": client_id,
+        "acks": "all",
+        "enable.idempotence": True,
+        "linger.ms": linger_ms,
+        "batch.size": BATCH_BYTES,
+        "message.max.bytes": MAX_REQUEST_BYTES,
+        "delivery.timeout.ms": delivery_timeout_ms,
+    }, on_acknowledged)

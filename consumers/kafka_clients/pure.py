@@ -1,0 +1,176 @@
+"""``kafka_io`` on kafka-python (pure Python): for hosts without librdkafka wheels (``KAFKA_CLIENT=kafka-python``).
+
+Record-batch CRC32C comes from the ``crc32c`` C package, which kafka-python picks up by itself when it is
+installed (pure Python capped a producer near 1,500 records/s); ``tests/unit/consumers/test_crc32c.py`` pins it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
+from kafka import TopicPartition as _TP
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from consumers.kafka_io import (
+    BATCH_BYTES,
+    FETCH_MAX_BYTES,
+    HEARTBEAT_MS,
+    MAX_POLL_INTERVAL_MS,
+    MAX_REQUEST_BYTES,
+    SESSION_TIMEOUT_MS,
+    CommitFailed,
+    DeliveryFailed,
+    Headers,
+    KafkaIOError,
+    Record,
+    TopicPartition,
+)
+
+
+def _ours(tp: Any) -> TopicPartition:
+    return TopicPartition(tp.topic, tp.partition)
+
+
+class _Listener(ConsumerRebalanceListener):
+    def __init__(self, on_assigned: Callable[[list[TopicPartition]], None],
+                 on_revoked: Callable[[list[TopicPartition]], None]) -> None:
+        self.assigned, self.revoked = on_assigned, on_revoked
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self.revoked([_ours(tp) for tp in revoked])
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.assigned([_ours(tp) for tp in assigned])
+
+
+class Consumer:
+    """``kafka_io.Consumer`` on ``KafkaConsumer``."""
+
+    def __init__(self, consumer: KafkaConsumer) -> None:
+        self._c = consumer
+
+    def partitions(self, topic: str) -> list[TopicPartition]:
+        found = self._c.partitions_for_topic(topic)
+        if not found:
+            raise KafkaIOError(f"topic {topic} does not exist (run ./fraudctl up)")
+        return [TopicPartition(topic, p) for p in sorted(found)]
+
+    def subscribe(self, topics: list[str], on_assigned: Callable[[list[TopicPartition]], None],
+                  on_revoked: Callable[[list[TopicPartition]], None]) -> None:
+        self._c.subscribe(topics, listener=_Listener(on_assigned, on_revoked))
+
+    def assign(self, tps: list[TopicPartition]) -> None:
+        self._c.assign([_TP(*tp) for tp in tps])
+
+    def poll(self, timeout_s: float, max_records: int) -> list[Record]:
+        polled = self._c.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        return [Record(r.topic, r.partition, r.offset, r.key, r.value or b"", r.headers or None, r.timestamp)
+                for batch in polled.values() for r in batch]
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self._c.seek(_TP(*tp), offset)
+
+    def seek_to_beginning(self, tp: TopicPartition) -> None:
+        self._c.seek_to_beginning(_TP(*tp))
+
+    def position(self, tp: TopicPartition) -> int:
+        return self._c.position(_TP(*tp))
+
+    def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return {_ours(tp): o for tp, o in self._c.end_offsets([_TP(*tp) for tp in tps]).items()}
+
+    def assignment(self) -> set[TopicPartition]:
+        return {_ours(tp) for tp in self._c.assignment()}
+
+    def commit(self, offsets: dict[TopicPartition, int] | None = None) -> None:
+        meta = None if offsets is None else {_TP(*tp): OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()}
+        if meta == {}:
+            return
+        try:
+            self._c.commit(meta)
+        except CommitFailedError as exc:
+            raise CommitFailed(str(exc)) from None
+
+    def close(self) -> None:
+        self._c.close(autocommit=False)
+
+
+class Producer:
+    """``kafka_io.Producer`` on ``KafkaProducer``: each send's future is checked on ``poll``/``flush``."""
+
+    def __init__(self, producer: KafkaProducer, on_acknowledged: Callable[[float], None] | None) -> None:
+        self._p, self._acked = producer, on_acknowledged
+        self._pending: list[Any] = []
+
+    def send(self, topic: str, key: bytes | None, value: bytes, headers: Headers | None = None,
+             timestamp_ms: int | None = None) -> None:
+        future = self._p.send(topic, value=value, key=key, headers=headers, timestamp_ms=timestamp_ms)
+        if self._acked is not None:
+            sent, acked = time.perf_counter(), self._acked
+            future.add_callback(lambda _meta: acked(time.perf_counter() - sent))
+        self._pending.append(future)
+        if len(self._pending) >= 10_000:
+            self.poll()
+
+    def poll(self) -> None:
+        still = []
+        for f in self._pending:
+            if not f.is_done:
+                still.append(f)
+            elif f.failed():
+                self._fail(f)
+        self._pending = still
+
+    def flush(self) -> None:
+        self._p.flush()
+        pending, self._pending = self._pending, []
+        for f in pending:
+            if not f.is_done or f.failed():
+                self._fail(f)
+
+    def _fail(self, future: Any) -> None:
+        self._pending = []
+        error = future.exception if future.is_done else "not acknowledged"
+        raise DeliveryFailed(f"a record was not acknowledged by Kafka: {error}")
+
+    def close(self) -> None:
+        with contextlib.suppress(KafkaError):  # closing after a failed delivery: the failure was already raised
+            self._p.close()
+
+
+def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: str,
+             partition_fetch_bytes: int) -> Consumer:
+    return Consumer(KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        client_id=client_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=batch_size,
+        session_timeout_ms=SESSION_TIMEOUT_MS,
+        heartbeat_interval_ms=HEARTBEAT_MS,
+        max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
+        fetch_max_bytes=FETCH_MAX_BYTES,
+        max_partition_fetch_bytes=partition_fetch_bytes,
+        check_crcs=False,  # the broker validated them on produce
+    ))
+
+
+def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout_ms: int,
+             on_acknowledged: Callable[[float], None] | None) -> Producer:
+    return Producer(KafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=linger_ms,
+        batch_size=BATCH_BYTES,
+        max_request_size=MAX_REQUEST_BYTES,
+        delivery_timeout_ms=delivery_timeout_ms,
+        request_timeout_ms=min(30_000, delivery_timeout_ms - linger_ms - 1),
+    ), on_acknowledged)
