@@ -1,11 +1,14 @@
 """Stream-layer benchmarks on the running Kafka and Cassandra (scripts, not tests). Own topics/groups per run.
 
-    python bench/stream.py throughput --count 50000   # scorer vs raw Kafka pass-through, same run
-    python bench/stream.py latency --rate 1000 --seconds 30
-    python bench/stream.py persister --count 30000    # persister rows/s vs a raw cassandra-driver loop
-    python bench/stream.py clients --count 50000      # raw pass-through: kafka-python vs confluent-kafka (librdkafka)
+    fraudctl benchmark stream throughput --count 50000  # scorer (both clients) vs the raw pass-through, same run
+    fraudctl benchmark stream latency --rate 1000 --seconds 30 [--client confluent-kafka]
+    fraudctl benchmark stream persister --count 30000   # persister rows/s vs the driver's best practice
+    fraudctl benchmark stream clients --count 50000     # raw pass-through: kafka-python vs confluent-kafka
 
-Run with the platform venv's python from the checkout (PYTHONPATH=.). Prints Markdown rows for BENCHMARKS.md.
+Prints Markdown rows for BENCHMARKS.md; ``--json`` (before the sub-command) ends with one JSON line:
+throughput {"client", "tx_per_s", "raw_pass_through_per_s", "runs"}, latency {"client", "rate", "p50_ms",
+"p99_ms", …, "runs"}, persister {"rows_per_s", "raw_rows_per_s"}. The scorer runs without a model
+(``--no-model``): rules, features, state, Kafka.
 """
 
 from __future__ import annotations
@@ -67,82 +70,64 @@ def _load(ctx, names, count: int) -> float:
     return count / (time.perf_counter() - t)
 
 
-def _scorer(names, tag: str, port: int, out: str | None = None):
+def _scorer(names, tag: str, port: int, client: str, out: str | None = None):
     return spawn("consumers.scorer", ["--group", f"bench-{tag}", "--metrics-port", str(port), "--no-model",
                                       "--transactions-topic", names[topics.TRANSACTIONS],
                                       "--decisions-topic", out or names[topics.DECISIONS],
                                       "--dlq-topic", names[topics.DLQ], "--labels-topic", names[topics.LABELS]],
-                 LOG / f"bench-scorer-{tag}.log", STREAM_ALLOWED_LATENESS_SECONDS="31536000")
+                 LOG / f"bench-scorer-{tag}.log", STREAM_ALLOWED_LATENESS_SECONDS="31536000", KAFKA_CLIENT=client)
 
 
-def raw_passthrough(src: str, dst: str, count: int) -> float:
-    """Consume + produce with no work (same client settings as the scorer): records/s."""
+def raw_passthrough(src: str, dst: str, count: int, client: str = kafka_io.DEFAULT_CLIENT, *,
+                    decode: bool = True) -> float:
+    """The least a Python scorer must do, records/s: consume every record, JSON-decode it (orjson), JSON-encode
+    and produce it, commit per batch (acknowledgements asynchronous, as the scorer's). ``decode=False``: bytes
+    through unchanged (the clients' own pass-through)."""
     c = kafka_io.consumer(BOOT, f"raw-{uuid.uuid4().hex[:8]}", batch_size=2000, client_id="raw",
-                          partition_fetch_bytes=65536)
-    p = kafka_io.producer(BOOT, client_id="raw")
-    c.subscribe([src])
+                          partition_fetch_bytes=65536, client=client)
+    p = kafka_io.producer(BOOT, client_id="raw", client=client)
+    c.subscribe([src], on_assigned=lambda tps: None, on_revoked=lambda tps: None)
     n, t = 0, None
     while n < count:
-        for recs in c.poll(timeout_ms=200, max_records=2000).values():
+        records = c.poll(0.2, 2000)
+        if records:
             t = t or time.perf_counter()
-            for r in recs:
-                p.send(dst, key=r.key, value=r.value)
-            n += len(recs)
-        p.flush()
-        c.commit()
+            for r in records:
+                p.send(dst, r.key, orjson.dumps(orjson.loads(r.value)) if decode else r.value)
+            n += len(records)
+            p.poll()
+            c.commit()
+    p.flush()
     rate = n / (time.perf_counter() - t)
     c.close()
     p.close()
     return rate
 
 
-def raw_passthrough_librdkafka(src: str, dst: str, count: int) -> float:
-    """The same pass-through with confluent-kafka (a C client): the alternative to kafka-python, measured
-    side by side before any switch (issue #3). Same semantics: no auto-commit, acks=all, idempotent."""
-    from confluent_kafka import Consumer, Producer
-
-    c = Consumer({"bootstrap.servers": BOOT, "group.id": f"raw-rd-{uuid.uuid4().hex[:8]}",
-                  "enable.auto.commit": False, "auto.offset.reset": "earliest"})
-    p = Producer({"bootstrap.servers": BOOT, "acks": "all", "enable.idempotence": True, "linger.ms": 5})
-    c.subscribe([src])
-    n, t = 0, None
-    while n < count:
-        msgs = c.consume(num_messages=2000, timeout=0.2)
-        if msgs:
-            t = t or time.perf_counter()
-            for m in msgs:
-                if m.error() is None:
-                    p.produce(dst, value=m.value(), key=m.key())
-            n += len(msgs)
-            p.flush()
-            c.commit(asynchronous=False)
-    rate = n / (time.perf_counter() - t)
-    c.close()
-    return rate
-
-
-def clients(ctx, count: int) -> None:
+def clients(ctx, count: int, as_json: bool) -> None:
     tag = uuid.uuid4().hex[:8]
     names = _names(tag)
     _load(ctx, names, count)
     src, dst = names[topics.TRANSACTIONS], names["raw"]
-    rates = {"kafka-python": [], "confluent-kafka": []}
+    rates: dict[str, list[float]] = {c: [] for c in kafka_io.CLIENTS}
     for _ in range(2):  # interleaved, so both see the same background noise
-        rates["kafka-python"].append(raw_passthrough(src, dst, count))
-        rates["confluent-kafka"].append(raw_passthrough_librdkafka(src, dst, count))
+        for client in kafka_io.CLIENTS:
+            rates[client].append(raw_passthrough(src, dst, count, client, decode=False))
     _drop(names)
-    py, rd = (sum(v) / len(v) for v in rates.values())
+    mean = {c: sum(v) / len(v) for c, v in rates.items()}
+    rd, py = mean["confluent-kafka"], mean["kafka-python"]
     print(f"| raw pass-through ({count:,} rec, consume + produce + commit per batch) | kafka-python "
           f"{py:,.0f} rec/s | confluent-kafka {rd:,.0f} rec/s | ratio {rd / py:.1f}x |")
+    _json(as_json, {"pass_through_per_s": {c: round(v) for c, v in mean.items()}})
 
 
-def throughput(ctx, count: int) -> None:
+def _throughput_one(ctx, count: int, client: str) -> dict:
     tag = uuid.uuid4().hex[:8]
     names = _names(tag)
     load = _load(ctx, names, count)
     raw_before = raw_passthrough(names[topics.TRANSACTIONS], names["raw"], count)
     port = free_port()
-    s = _scorer(names, tag, port)
+    s = _scorer(names, tag, port, client)
     wait_for(lambda: metric(port, "fraud_stream_consumed_total", topic=names[topics.TRANSACTIONS]) > 0, 120,
              "scorer start", [s], every=0.05)
     t = time.perf_counter()
@@ -152,67 +137,96 @@ def throughput(ctx, count: int) -> None:
     # The machine is shared and noisy: the baseline is the mean of a pass-through before and after the scorer.
     raw = (raw_before + raw_passthrough(names[topics.TRANSACTIONS], names["raw"], count)) / 2
     _drop(names)
-    print(f"| scorer throughput ({count:,} tx, Kafka in the loop) | {scorer:,.0f} tx/s | raw pass-through "
-          f"{raw:,.0f} rec/s | ratio {scorer / raw:.0%} | (producer loaded {load:,.0f} tx/s) |")
+    print(f"| scorer throughput, {client} ({count:,} tx backlog, Kafka in the loop) | {scorer:,.0f} tx/s | raw "
+          f"pass-through (C client, orjson decode + encode) {raw:,.0f} rec/s | ratio {scorer / raw:.0%} | "
+          f"(backlog loaded at {load:,.0f} tx/s) |")
+    return {"client": client, "tx_per_s": round(scorer), "raw_pass_through_per_s": round(raw)}
+
+
+def throughput(ctx, count: int, chosen: list[str], as_json: bool) -> None:
+    runs = [_throughput_one(ctx, count, client) for client in chosen]
+    _json(as_json, runs[0] | {"runs": runs})
 
 
 def produce(ctx, tx_topic: str, labels_topic: str, count: int, rate: float) -> None:
     """The latency run's load, in a process of its own (so it does not share a GIL with the measurement)."""
-    p = kafka_io.producer(BOOT, client_id="bench-latency", linger_ms=1)
+    p = kafka_io.producer(BOOT, client_id="bench-latency")
     producer.publish(_pairs(ctx), lambda tp, k, v: p.send(tp, key=k, value=v), count=count, rate=rate, live=True,
                      topics=(tx_topic, labels_topic))
     p.flush()
     p.close()
 
 
-def latency(ctx, rate: float, seconds: float) -> None:
+def _q(values: list[float], f: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(f * len(values)))] if values else float("nan")
+
+
+def _latency_one(ctx, rate: float, seconds: float, client: str) -> dict:
     """Event produced (record timestamp, set by the producer process) -> its decision read back here."""
     import subprocess
-
-    from kafka import KafkaConsumer, TopicPartition
+    from datetime import datetime
 
     tag = uuid.uuid4().hex[:8]
     names = _names(tag)
     port = free_port()
-    s = _scorer(names, tag, port)
+    s = _scorer(names, tag, port, client)
     wait_for(lambda: metric(port, "fraud_stream_model_info") > 0, 120, "scorer start", [s], every=0.2)
     time.sleep(8)  # group join
-    c = KafkaConsumer(bootstrap_servers=BOOT, check_crcs=False)
-    tps = [TopicPartition(names[topics.DECISIONS], p) for p in range(6)]
+    c = kafka_io.consumer(BOOT, None, batch_size=5000, client_id="bench-latency-reader")
+    tps = c.partitions(names[topics.DECISIONS])
     c.assign(tps)
-    c.seek_to_end(*tps)
-    for tp in tps:
-        c.position(tp)
+    for tp, end in c.end_offsets(tps).items():
+        c.seek(tp, end)
     count = int(rate * seconds)
     load = subprocess.Popen([sys.executable, __file__, "produce", "--tx-topic", names[topics.TRANSACTIONS],
                              "--labels-topic", names[topics.LABELS], "--count", str(count), "--rate", str(rate)],
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
-    from datetime import datetime
-
     lat: list[float] = []
     waited: list[float] = []  # produced -> the scorer's batch started (its decision's scored_at)
     end = time.time() + seconds + 60
     while len(lat) < count and time.time() < end:
-        for recs in c.poll(timeout_ms=100).values():
-            now = time.time() * 1000
-            lat += [now - r.timestamp for r in recs]
-            for r in recs:
-                scored = orjson.loads(r.value)["scored_at"]
-                waited.append(datetime.fromisoformat(scored.replace("Z", "+00:00")).timestamp() * 1000 - r.timestamp)
+        records = c.poll(0.1, 5000)
+        now = time.time() * 1000
+        lat += [now - r.timestamp for r in records]
+        for r in records:
+            scored = orjson.loads(r.value)["scored_at"]
+            waited.append(datetime.fromisoformat(scored.replace("Z", "+00:00")).timestamp() * 1000 - r.timestamp)
     load.wait(60)
+    acked = _histogram_quantiles(port, "fraud_stream_produce_ack_seconds")
     stop(s)
+    c.close()
     _drop(names)
+    print(f"| decision latency, {client}, @ {rate:,.0f} tx/s ({len(lat):,}/{count:,} received) | p50 "
+          f"{_q(lat, .5):.1f} ms | p95 {_q(lat, .95):.1f} ms | p99 {_q(lat, .99):.1f} ms | of which produced -> "
+          f"scorer batch start: p50 {_q(waited, .5):.1f} ms, p99 {_q(waited, .99):.1f} ms; produce-ack "
+          f"{acked} |")
+    return {"client": client, "rate": rate, "p50_ms": round(_q(lat, .5), 2), "p99_ms": round(_q(lat, .99), 2),
+            "p95_ms": round(_q(lat, .95), 2), "received": len(lat), "sent": count,
+            "wait_p50_ms": round(_q(waited, .5), 2), "wait_p99_ms": round(_q(waited, .99), 2)}
 
-    def q(values: list[float], f: float) -> float:
-        values = sorted(values)
-        return values[min(len(values) - 1, int(f * len(values)))]
 
-    print(f"| end-to-end latency @ {rate:,.0f} tx/s ({len(lat):,}/{count:,} received) | p50 {q(lat, .5):.1f} ms | "
-          f"p95 {q(lat, .95):.1f} ms | p99 {q(lat, .99):.1f} ms | of which produced -> scorer batch start: p50 "
-          f"{q(waited, .5):.1f} ms, p99 {q(waited, .99):.1f} ms |")
+def _histogram_quantiles(port: int, name: str) -> str:
+    """The share of a histogram's observations within 1, 5 and 25 ms, read from the scorer's metrics."""
+    total = metric(port, f"{name}_count")
+    if not total:
+        return "n/a"
+    within = [metric(port, f"{name}_bucket", le=le) / total for le in ("0.001", "0.005", "0.025")]
+    return " / ".join(f"{share:.0%} ≤ {ms} ms" for share, ms in zip(within, (1, 5, 25), strict=True))
 
 
-def persister(ctx, count: int) -> None:
+def latency(ctx, rate: float, seconds: float, chosen: list[str], as_json: bool) -> None:
+    runs = [_latency_one(ctx, rate, seconds, client) for client in chosen]
+    _json(as_json, runs[0] | {"runs": runs})
+
+
+def _json(enabled: bool, payload: dict) -> None:
+    if enabled:
+        print(f"(measured {time.strftime('%Y-%m-%d', time.gmtime())} on a 2-core/24 GiB shared VM)")
+        print(orjson.dumps(payload).decode())
+
+
+def persister(ctx, count: int, as_json: bool) -> None:
     from datetime import UTC, datetime
 
     from consumers import persister_rows as rows
@@ -232,20 +246,7 @@ def persister(ctx, count: int) -> None:
             p.send(names[topics.DECISIONS], key=str(ev.customer_id).encode(), value=raw)
         raws.append(raw)
     p.flush()
-    # Raw baseline: the same rows (decisions + minute + alert, fresh ids) as single-row prepared inserts.
-    cluster = cassandra_cluster(["127.0.0.1"], 9042)
-    session = cluster.connect("fraud")
-    from cassandra.concurrent import execute_concurrent_with_args
-
-    stmts = {t: session.prepare(f"INSERT INTO {t} ({', '.join(c)}) VALUES ({', '.join('?' * len(c))})")
-             for t, c in (("decisions", rows.DECISION_COLUMNS), ("decisions_by_minute", rows.MINUTE_COLUMNS),
-                          ("alerts_by_day", rows.ALERT_COLUMNS))}
-    mapped = [rows.decision_rows(r) for r in raws[count:]]
-    t = time.perf_counter()
-    for i, table in enumerate(("decisions", "decisions_by_minute", "alerts_by_day")):
-        execute_concurrent_with_args(session, stmts[table], [m[i] for m in mapped], concurrency=128)
-    raw_rate = 3 * count / (time.perf_counter() - t)
-    cluster.shutdown()
+    raw_rate = _raw_driver(cassandra_cluster(["127.0.0.1"], 9042), [rows.decision_rows(r) for r in raws[count:]])
     port = free_port()
     s = spawn("consumers.persister", ["--group", f"bench-{tag}", "--metrics-port", str(port),
                                       "--transactions-topic", names[topics.TRANSACTIONS],
@@ -257,19 +258,65 @@ def persister(ctx, count: int) -> None:
     rate = metric(port, "fraud_stream_rows_written_total") / (time.perf_counter() - t)
     stop(s)
     _drop(names)
-    print(f"| persister ({count:,} decisions -> 3 tables) | {rate:,.0f} rows/s | raw driver loop "
-          f"{raw_rate:,.0f} rows/s | ratio {rate / raw_rate:.0%} |")
+    print(f"| persister ({count:,} decisions -> decisions, decisions_by_minute, alerts_by_day, decision_labels) | "
+          f"{rate:,.0f} rows/s | raw driver best practice (same rows) {raw_rate:,.0f} rows/s | ratio "
+          f"{rate / raw_rate:.0%} |")
+    _json(as_json, {"rows_per_s": round(rate), "raw_rows_per_s": round(raw_rate)})
+
+
+def _raw_driver(cluster, mapped: list) -> float:
+    """The driver's best practice for the same rows (the 4 tables a decision writes), rows/s: prepared
+    statements, token-aware routing (the driver's default policy), one UNLOGGED batch per partition where
+    rows share one (minute, day, hour), 256 requests in flight."""
+    from collections import defaultdict
+
+    from cassandra.concurrent import execute_concurrent
+    from cassandra.query import BatchStatement, BatchType
+
+    from consumers import persister_rows as rows
+
+    session = cluster.connect("fraud")
+    tables = (("decisions", rows.DECISION_COLUMNS), ("decisions_by_minute", rows.MINUTE_COLUMNS),
+              ("alerts_by_day", rows.ALERT_COLUMNS), (rows.DECISION_LABELS, rows.JOINED_DECISION_COLUMNS))
+    keys = {1: 1, 2: 1, 3: 2}  # leading partition-key values of the batched tables' rows
+    stmts = [session.prepare(rows.insert_cql(t, c)) for t, c in tables]
+    t = time.perf_counter()
+    requests: list = [(stmts[0], m[0]) for m in mapped]
+    n = len(mapped)
+    for i, width in keys.items():
+        by_partition: dict = defaultdict(list)
+        for m in mapped:
+            if m[i] is not None:
+                by_partition[m[i][:width]].append(m[i])
+        for values in by_partition.values():
+            n += len(values)
+            for start in range(0, len(values), 100):  # batches stay under the server's size warning
+                batch = BatchStatement(batch_type=BatchType.UNLOGGED)
+                for v in values[start:start + 100]:
+                    batch.add(stmts[i], v)
+                requests.append((batch, ()))
+    execute_concurrent(session, requests, concurrency=256, raise_on_first_error=True)
+    rate = n / (time.perf_counter() - t)
+    cluster.shutdown()
+    return rate
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="End with one JSON line of the figures.")
     sub = parser.add_subparsers(dest="what", required=True)
-    sub.add_parser("throughput").add_argument("--count", type=int, default=50_000)
-    lat = sub.add_parser("latency")
+    clients_help = "Kafka client of the scorer (repeatable; default: both)."
+    thr = sub.add_parser("throughput", help="scorer tx/s on a backlog vs the raw pass-through, same run")
+    thr.add_argument("--count", type=int, default=50_000)
+    thr.add_argument("--client", action="append", choices=kafka_io.CLIENTS, help=clients_help)
+    lat = sub.add_parser("latency", help="produced -> decision readable, at a fixed rate")
     lat.add_argument("--rate", type=float, default=1000)
     lat.add_argument("--seconds", type=float, default=30)
-    sub.add_parser("persister").add_argument("--count", type=int, default=30_000)
-    sub.add_parser("clients").add_argument("--count", type=int, default=50_000)
+    lat.add_argument("--client", action="append", choices=kafka_io.CLIENTS, help=clients_help)
+    sub.add_parser("persister", help="persister rows/s vs the driver's best practice").add_argument(
+        "--count", type=int, default=30_000)
+    sub.add_parser("clients", help="raw pass-through of both clients").add_argument(
+        "--count", type=int, default=50_000)
     load = sub.add_parser("produce", help="(internal) the latency run's producer process")
     load.add_argument("--tx-topic", required=True)
     load.add_argument("--labels-topic", required=True)
@@ -282,15 +329,17 @@ def main() -> None:
     if args.what == "produce":
         produce(ctx, args.tx_topic, args.labels_topic, args.count, args.rate)
         return
+    chosen = getattr(args, "client", None) or list(kafka_io.CLIENTS)
     if args.what == "throughput":
-        throughput(ctx, args.count)
+        throughput(ctx, args.count, chosen, args.json)
     elif args.what == "latency":
-        latency(ctx, args.rate, args.seconds)
+        latency(ctx, args.rate, args.seconds, chosen, args.json)
     elif args.what == "clients":
-        clients(ctx, args.count)
+        clients(ctx, args.count, args.json)
     else:
-        persister(ctx, args.count)
-    print(f"(measured {time.strftime('%Y-%m-%d', time.gmtime())} on a 2-core/24 GiB shared VM)")
+        persister(ctx, args.count, args.json)
+    if not args.json:
+        print(f"(measured {time.strftime('%Y-%m-%d', time.gmtime())} on a 2-core/24 GiB shared VM)")
 
 
 if __name__ == "__main__":

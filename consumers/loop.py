@@ -50,6 +50,8 @@ class Handler(Protocol):
     """What a consumer plugs into the loop."""
 
     def on_assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None: ...
+    def on_revoked(self, partitions: list[TopicPartition]) -> None: ...
+    def held(self) -> int: ...  # records taken but held back (scorer: event-time alignment); 0 = none
     def process(self, records: list[Record]) -> None: ...  # steps 2-4
     def flush(self) -> None: ...  # step 5 (or, for outputs acknowledged asynchronously, check their reports)
     def checkpoint(self, force: bool = False) -> Commit: ...  # step 6: which offsets may be committed
@@ -79,6 +81,7 @@ class ConsumerLoop:
 
     def _revoked(self, partitions: list[TopicPartition]) -> None:
         log.info("partitions revoked", partitions=sorted(f"{t}-{p}" for t, p in partitions))
+        self.handler.on_revoked(partitions)
 
     def _stop(self, signum: int, _frame: object) -> None:
         log.info("stop requested", signal=signal.Signals(signum).name)
@@ -145,6 +148,9 @@ class ConsumerLoop:
             self.metrics.processing(time.perf_counter() - started)
             self.metrics.end_to_end(done - t for t in stamped)
         else:
+            if self.handler.held():  # records held back may be released (or their wait run out) while idle
+                self.handler.process([])
+                self.handler.flush()
             self._commit()  # a checkpoint may fall due while idle
         self.handler.after_commit()
         if time.monotonic() >= self._next_lag:

@@ -50,6 +50,11 @@ class Metrics:
                             [*lbl, "model_version"], registry=r)
         self._model_refused = Counter("fraud_stream_model_refused", "Champion versions that could not be loaded "
                                       "(the previous model kept serving)", lbl, registry=r)
+        self._held = Gauge("fraud_stream_held_records", "Records held back so partitions advance together in "
+                           "event time (scorer)", lbl, registry=r)
+        self._hold_timeouts = Counter("fraud_stream_alignment_timeouts", "Holds released after "
+                                      "STREAM_ALIGNMENT_MAX_WAIT_SECONDS (a partition that did not come)", lbl,
+                                      registry=r)
         self._quality = {name: Gauge(f"fraud_stream_{name}", doc, [*lbl, "day"], registry=r) for name, doc in (
             ("decision_precision", "Alerts that were fraud / alerts, per UTC day (decided and labelled tx)"),
             ("decision_recall", "Frauds alerted / frauds, per UTC day (decided and labelled tx)"),
@@ -110,6 +115,11 @@ class Metrics:
 
     def checkpoint(self, seconds: float) -> None:
         self._of(self._checkpoint).observe(seconds)
+
+    def held(self, n: int, timeouts: int = 0) -> None:
+        self._of(self._held).set(n)
+        if timeouts:
+            self._of(self._hold_timeouts).inc(timeouts)
 
     def model_refused(self) -> None:
         self._of(self._model_refused).inc()

@@ -59,6 +59,12 @@ class Persister:
     def on_assigned(self, consumer: Any, partitions: list[Any]) -> None:
         """Nothing to restore: resume from the committed offsets."""
 
+    def on_revoked(self, partitions: list[Any]) -> None:
+        """Nothing held: a batch is written before the next poll."""
+
+    def held(self) -> int:
+        return 0
+
     def process(self, records: list[Any]) -> None:
         statements: list[tuple[Any, Any]] = []
         by_partition: dict[tuple[str, Any], list[tuple[Any, tuple]]] = defaultdict(list)

@@ -17,6 +17,7 @@ from typing import Any
 import typer
 
 from consumers import dlq, entry, kafka_io, rules
+from consumers.alignment import EventTimeAligner
 from consumers.cassandra_io import Writer, connect
 from consumers.decide import MODEL_REASON, combine
 from consumers.labels import LabelFeed
@@ -29,6 +30,7 @@ from fraud_domain.errors import ErrorCode, EventValidationError
 from fraud_domain.features import OnlineFeatureState, retention, to_vector
 from fraud_domain.features.online import DEFAULT_SOURCE, SOURCE_SEPARATOR, namespace
 from fraud_domain.schema import Decision, decision_to_json, parse_event
+from fraud_domain.utc import to_epoch_us
 from fraud_platform.logs import get_logger
 from fraud_platform.webhdfs import WebHdfs
 
@@ -53,6 +55,11 @@ class Scorer:
         self.restored: dict[tuple[str, int], int] = {}
         self.dirty: defaultdict[str, set[int]] = defaultdict(set)  # namespace -> keys changed since the snapshot
         self.model: Model | None = None
+        self.aligner = EventTimeAligner(stream.alignment_skew_seconds * 1_000_000, stream.alignment_max_wait_seconds)
+        self.consumer: kafka_io.Consumer | None = None  # known once partitions are assigned
+        self._ends: dict[kafka_io.TopicPartition, int] = {}
+        self._ends_at = 0.0
+        self._timeouts = 0
         self._next_checkpoint = time.monotonic() + self.checkpoint_every
         self._changed = False  # records processed since the last snapshot
         self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint")
@@ -71,26 +78,61 @@ class Scorer:
         self.poll_model()
 
     def on_assigned(self, consumer: kafka_io.Consumer, partitions: list[kafka_io.TopicPartition]) -> None:
+        self.consumer = consumer
+        self.aligner.assign(partitions)
+        self._ends_at = 0.0
         for tp in partitions:  # resume where the saved state ends, not where Kafka's commit is
             offset = self.restored.pop(tp, None)
             if offset is not None:
                 consumer.seek(tp, offset)
                 log.info("resuming from checkpoint", partition=f"{tp.topic}-{tp.partition}", offset=offset)
 
+    def on_revoked(self, partitions: list[kafka_io.TopicPartition]) -> None:
+        self.aligner.drop(partitions)  # the new owner reads them again from the last commit
+
+    def held(self) -> int:
+        return len(self.aligner)
+
+    def _behind(self, tp: kafka_io.TopicPartition) -> bool:
+        """Whether ``tp`` has records not read yet (its end offset refreshed at most every second)."""
+        if self.consumer is None:
+            return False
+        if time.monotonic() >= self._ends_at:
+            self._ends = self.consumer.end_offsets(sorted(self.consumer.assignment()))
+            self._ends_at = time.monotonic() + 1.0
+        return self.consumer.position(tp) < self._ends.get(tp, 0)
+
     def process(self, records: list[kafka_io.Record]) -> None:
         self.labels.drain(self.state, self.dirty)
-        self._changed = True
         now = datetime.now(UTC)
-        scored: list[tuple[Any, Any, dict[str, float], tuple[str, ...]]] = []
-        for r in records:  # Steps 2-3: validate, compute features and rules
+        for r in records:  # Step 2: validate; held until the partitions are aligned in event time
             done = self.offsets.get((r.topic, r.partition))
             if done is not None and r.offset < done:
                 continue  # already decided here: a rebalance reset the position to the last commit
-            self.offsets[r.topic, r.partition] = r.offset + 1
+            tp = kafka_io.TopicPartition(r.topic, r.partition)
             try:
                 ev = parse_event(r.value, now=now, max_bytes=self.max_bytes, max_future=self.max_future,
                                  max_amount=self.max_amount)
                 source = record_source(r.headers)
+            except Exception as exc:
+                if not isinstance(exc, EventValidationError):
+                    log.exception("event failed parsing", topic=r.topic, offset=r.offset)
+                self.aligner.add(tp, (r, None, "", exc), "", None)
+                continue
+            self.aligner.add(tp, (r, ev, source, None), source, to_epoch_us(ev.event_time))
+        released = self.aligner.release(self._behind)
+        self.metrics.held(len(self.aligner), self.aligner.timeouts - self._timeouts)
+        self._timeouts = self.aligner.timeouts
+        if not released:
+            return
+        self._changed = True
+        scored: list[tuple[Any, Any, dict[str, float], tuple[str, ...]]] = []
+        for r, ev, source, error in released:  # Step 3: features and rules, each partition in offset order
+            self.offsets[r.topic, r.partition] = r.offset + 1
+            if error is not None:
+                self._dead_letter(r, error, now)
+                continue
+            try:
                 features = self.state.update_and_compute(ev, source)
             except Exception as exc:
                 if not isinstance(exc, EventValidationError):

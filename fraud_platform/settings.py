@@ -171,6 +171,10 @@ class StreamSettings(BaseSettings):
     checkpoint_seconds: float = Field(5.0, gt=0)  # scorer state snapshot + offsets in Cassandra
     partition_fetch_bytes: int = Field(65536, ge=1024)  # scorer: small, so partitions advance in step
     allowed_lateness_seconds: int = Field(86_400, ge=0)  # scorer history kept behind the newest event time
+    # Scorer: a record more than this ahead (event time) of another partition with unread records waits for it,
+    # so terminal features (7-day delay) never depend on how a backlog's partitions interleave (consumers/alignment.py).
+    alignment_skew_seconds: int = Field(3600, ge=0, le=86_400)
+    alignment_max_wait_seconds: float = Field(2.0, gt=0)  # ... but never longer than this (wall clock)
     max_event_bytes: int = Field(16384, ge=256)
     max_future_seconds: int = Field(300, ge=0)  # event_time allowed ahead of now (clock skew)
     max_amount: float = Field(1_000_000.0, gt=0)

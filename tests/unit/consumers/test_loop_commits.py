@@ -116,6 +116,12 @@ class Sink:
     def on_assigned(self, consumer: Any, partitions: list[Any]) -> None:
         pass
 
+    def on_revoked(self, partitions: list[Any]) -> None:
+        pass
+
+    def held(self) -> int:
+        return 0
+
     def process(self, records: list[Any]) -> None:
         self.batches += 1
         self.during_process(self.batches)

@@ -67,7 +67,8 @@ class Store:
 
 def scorer() -> Scorer:
     stream = SimpleNamespace(max_event_bytes=16384, max_amount=1e6, max_future_seconds=300, checkpoint_seconds=5.0,
-                             model_poll_seconds=60.0, allowed_lateness_seconds=int(LATENESS.total_seconds()))
+                             model_poll_seconds=60.0, allowed_lateness_seconds=int(LATENESS.total_seconds()),
+                             alignment_skew_seconds=3600, alignment_max_wait_seconds=2.0)
     labels: Any = Labels()
     return Scorer(producer=NoOp(), labels=labels, store=Store(), registry=None, thresholds=rules.Thresholds(),
                   metrics=NoOp(), stream=stream, out_topic="decisions", dlq_topic="dlq")

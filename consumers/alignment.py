@@ -1,0 +1,121 @@
+"""``EventTimeAligner``: the scorer's partitions advance together in event time.
+
+A customer's events share a partition (key = customer id), but a terminal's come from every partition.
+Terminal features count a window that ends ``delay`` (7 days) before the event, so a terminal feature is
+exact only if every partition's events up to ``t - delay`` are processed before an event at ``t``. While a
+backlog is read (a replay, a restart), the client may hand over one partition's records days ahead of
+another's (measured: up to 5 days with either client on a 20k-record backlog), so the features would depend
+on fetch timing. The aligner holds a record while its event time is more than ``skew`` ahead of the
+*frontier* of another partition of the same source (the head of what that partition has waiting, or, when
+nothing waits, the newest event time it has released) if that partition still has unread records. With
+``skew`` below every feature's delay, the features do not depend on how partitions interleave. Live traffic
+is never held (every partition's frontier is near now); a partition with nothing left to read never holds
+the others; a hold longer than ``max_wait_s`` (wall clock) is released anyway and counted.
+
+Per-partition order is kept, invalid records included (they release as soon as they are at the head), so
+the scorer's offsets only ever cover a contiguous processed prefix of each partition.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from consumers.kafka_io import TopicPartition
+
+
+@dataclass(slots=True)
+class Held:
+    item: Any
+    source: str
+    t_us: int | None  # None: releases at the head (an invalid record)
+
+
+@dataclass
+class _Partition:
+    waiting: deque[Held] = field(default_factory=deque)
+    released: dict[str, int] = field(default_factory=dict)  # source -> newest event time released
+
+
+class EventTimeAligner:
+    def __init__(self, skew_us: int, max_wait_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.skew_us, self.max_wait_s, self.clock = skew_us, max_wait_s, clock
+        self._parts: dict[TopicPartition, _Partition] = {}
+        self._blocked_since: float | None = None
+        self.timeouts = 0  # holds released by max_wait_s
+
+    def __len__(self) -> int:
+        return sum(len(p.waiting) for p in self._parts.values())
+
+    def add(self, tp: TopicPartition, item: Any, source: str, t_us: int | None) -> None:
+        self._parts.setdefault(tp, _Partition()).waiting.append(Held(item, source, t_us))
+
+    def assign(self, tps: list[TopicPartition]) -> None:
+        """Partitions to align, before their first record arrives (a backlog's slowest partition included)."""
+        for tp in tps:
+            self._parts.setdefault(tp, _Partition())
+
+    def drop(self, tps: list[TopicPartition]) -> None:
+        """Forget revoked partitions (their new owner reads them again from the last commit)."""
+        for tp in tps:
+            self._parts.pop(tp, None)
+
+    def release(self, behind: Callable[[TopicPartition], bool]) -> list[Any]:
+        """Every held item that may be processed now, each partition's in order. ``behind(tp)``: records of
+        ``tp`` are still to be read (position below the end)."""
+        out: list[Any] = []
+        progress = True
+        while progress:
+            progress = False
+            for tp, part in self._parts.items():
+                limits: dict[str, float] = {}
+                while part.waiting:
+                    head = part.waiting[0]
+                    if head.t_us is not None:
+                        limit = limits.get(head.source)
+                        if limit is None:
+                            limit = limits[head.source] = self._limit(tp, head.source, behind)
+                        if head.t_us > limit:
+                            break
+                        if head.t_us > part.released.get(head.source, -1):
+                            part.released[head.source] = head.t_us
+                    out.append(part.waiting.popleft().item)
+                    progress = True
+        if len(self) and not out:
+            now = self.clock()
+            if self._blocked_since is None:
+                self._blocked_since = now
+            elif now - self._blocked_since >= self.max_wait_s:  # a partition that does not come: go on
+                self.timeouts += 1
+                self._blocked_since = None
+                for part in self._parts.values():
+                    while part.waiting:
+                        head = part.waiting.popleft()
+                        if head.t_us is not None and head.t_us > part.released.get(head.source, -1):
+                            part.released[head.source] = head.t_us
+                        out.append(head.item)
+        else:
+            self._blocked_since = None
+        return out
+
+    def _limit(self, tp: TopicPartition, source: str, behind: Callable[[TopicPartition], bool]) -> float:
+        """The newest event time of ``source`` that ``tp`` may release: every other partition's frontier + skew."""
+        limit = float("inf")
+        for other, part in self._parts.items():
+            if other == tp:
+                continue
+            head = next((h.t_us for h in part.waiting if h.t_us is not None and h.source == source), None)
+            frontier: int | None
+            if head is not None:
+                frontier = head
+            elif not part.waiting and behind(other):
+                frontier = part.released.get(source)
+                if frontier is None:  # unread records, none of them seen yet: wait for them (or max_wait_s)
+                    return float("-inf")
+            else:
+                continue  # nothing of this source waiting there, nothing left to read: no constraint
+            limit = min(limit, frontier + self.skew_us)
+        return limit
