@@ -143,13 +143,14 @@ def scored(run, kafka_bootstrap, tmp_path_factory):
 
     ensure_topics(kafka_bootstrap, [out_b], partitions=6, replication_factor=1, retention_ms=86_400_000)
     port_a, port_b = free_port(), free_port()
-    a = spawn("consumers.scorer", _scorer_args(names, f"a-{run.unique}", port_a), logs / "a.log", **fast(run.client))
-    b = spawn("consumers.scorer", _scorer_args(names, f"b-{run.unique}", port_b, out_b), logs / "b.log", **fast(run.client))
+    env = fast(run.client)
+    a = spawn("consumers.scorer", _scorer_args(names, f"a-{run.unique}", port_a), logs / "a.log", **env)
+    b = spawn("consumers.scorer", _scorer_args(names, f"b-{run.unique}", port_b, out_b), logs / "b.log", **env)
     started = time.monotonic()
     wait_for(lambda: end_total(kafka_bootstrap, out_b) >= N // 3, 600, "scorer B at N/3", [a, b])
     b.kill()  # kill -9 mid-run
     b.wait()
-    b = spawn("consumers.scorer", _scorer_args(names, f"b-{run.unique}", port_b, out_b), logs / "b.log", **fast(run.client))
+    b = spawn("consumers.scorer", _scorer_args(names, f"b-{run.unique}", port_b, out_b), logs / "b.log", **env)
     wait_for(lambda: end_total(kafka_bootstrap, names[topics.DECISIONS]) >= N, 900, "scorer A done", [a])
     # Every transaction decided at least once: counting records would count the replay since the last snapshot twice.
     wait_for(lambda: end_total(kafka_bootstrap, out_b) >= N and len(decisions_by_tx(kafka_bootstrap, out_b)) >= N,
