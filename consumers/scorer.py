@@ -52,7 +52,6 @@ class Scorer:
         # lateness must exceed that skew (a later event goes to the DLQ as ``late``).
         self.state = OnlineFeatureState(allowed_lateness=timedelta(seconds=stream.allowed_lateness_seconds))
         self.offsets: dict[tuple[str, int], int] = {}  # next offset per input partition, as processed
-        self.restored: dict[tuple[str, int], int] = {}
         self.dirty: defaultdict[str, set[int]] = defaultdict(set)  # namespace -> keys changed since the snapshot
         self.model: Model | None = None
         self.aligner = EventTimeAligner(stream.alignment_skew_seconds * 1_000_000, stream.alignment_max_wait_seconds)
@@ -71,8 +70,7 @@ class Scorer:
         ckpt = self.store.load()
         if ckpt is not None:
             self.state, self.offsets = ckpt.state, dict(ckpt.offsets)
-            self.restored = {k: v for k, v in ckpt.offsets.items() if k[0] != self.labels.topic}
-            log.info("state restored", entities=len(self.state), offsets=len(self.restored))
+            log.info("state restored", entities=len(self.state), offsets=len(self.offsets))
         self.labels.restore(self.offsets, ckpt.pending_labels if ckpt else [])
         # The champion before the first batch: a replay after a restart re-derives the same decisions.
         self.poll_model()
@@ -81,11 +79,14 @@ class Scorer:
         self.consumer = consumer
         self.aligner.assign(partitions)
         self._ends_at = 0.0
-        for tp in partitions:  # resume where the saved state ends, not where Kafka's commit is
-            offset = self.restored.pop(tp, None)
+        # Resume where this scorer's state ends (the restored snapshot's offsets, or after a rebalance the
+        # records it processed), not where Kafka's commit is: records held back for alignment and dropped on
+        # revocation are read again, nothing processed is counted twice.
+        for tp in partitions:
+            offset = self.offsets.get(tp)
             if offset is not None:
                 consumer.seek(tp, offset)
-                log.info("resuming from checkpoint", partition=f"{tp.topic}-{tp.partition}", offset=offset)
+                log.info("resuming where the state ends", partition=f"{tp.topic}-{tp.partition}", offset=offset)
 
     def on_revoked(self, partitions: list[kafka_io.TopicPartition]) -> None:
         self.aligner.drop(partitions)  # the new owner reads them again from the last commit
@@ -108,7 +109,7 @@ class Scorer:
         for r in records:  # Step 2: validate; held until the partitions are aligned in event time
             done = self.offsets.get((r.topic, r.partition))
             if done is not None and r.offset < done:
-                continue  # already decided here: a rebalance reset the position to the last commit
+                continue  # already processed here (a position reset behind what the state holds)
             tp = kafka_io.TopicPartition(r.topic, r.partition)
             try:
                 ev = parse_event(r.value, now=now, max_bytes=self.max_bytes, max_future=self.max_future,

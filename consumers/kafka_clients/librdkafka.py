@@ -9,6 +9,7 @@ ones when it is backed up. Deliveries are reported by a callback served on ``pol
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -39,6 +40,22 @@ _REBALANCED = {KafkaError.REBALANCE_IN_PROGRESS, KafkaError.ILLEGAL_GENERATION, 
                KafkaError._ASSIGNMENT_LOST, KafkaError._STATE, KafkaError.FENCED_INSTANCE_ID}
 
 
+def _retrying(what: str, call: Callable[[], Any]) -> Any:
+    """``call()`` until the cluster answers: a broker away is waited for (backoff up to 5 s; the consumers'
+    watchdog ends a wait longer than ``STREAM_STALL_SECONDS``), a fatal error is raised."""
+    delay = 0.2
+    while True:
+        try:
+            return call()
+        except KafkaException as exc:
+            err = exc.args[0]
+            if not isinstance(err, KafkaError) or err.fatal():
+                raise KafkaIOError(f"{what}: {err}") from None
+            log.warning("kafka %s failed, retrying in %.1f s: %s", what, delay, err)
+            time.sleep(delay)
+            delay = min(5.0, delay * 2)
+
+
 def _error(err: KafkaError) -> None:
     """librdkafka's global errors (e.g. every broker down): it reconnects by itself; fatal ones are raised."""
     if err.fatal():
@@ -57,7 +74,7 @@ class Consumer:
         self._sought: dict[TopicPartition, int] | None = None  # seeks requested inside an assignment callback
 
     def partitions(self, topic: str) -> list[TopicPartition]:
-        found = self._c.list_topics(topic, timeout=TIMEOUT_S).topics.get(topic)
+        found = _retrying("metadata", lambda: self._c.list_topics(topic, timeout=TIMEOUT_S)).topics.get(topic)
         if found is None or found.error is not None or not found.partitions:
             raise KafkaIOError(f"topic {topic} does not exist (run ./fraudctl up)")
         return [TopicPartition(topic, p) for p in sorted(found.partitions)]
@@ -128,8 +145,7 @@ class Consumer:
             self._c.seek(_TP(tp.topic, tp.partition, offset))
 
     def seek_to_beginning(self, tp: TopicPartition) -> None:
-        low, _high = self._c.get_watermark_offsets(_TP(tp.topic, tp.partition), timeout=TIMEOUT_S)
-        self.seek(tp, low)
+        self.seek(tp, self._watermarks(tp)[0])
 
     def position(self, tp: TopicPartition) -> int:
         if tp in self._next:
@@ -137,9 +153,9 @@ class Consumer:
         ck = _TP(tp.topic, tp.partition)
         offset = self._c.position([ck])[0].offset
         if offset < 0:
-            offset = self._c.committed([ck], timeout=TIMEOUT_S)[0].offset
+            offset = _retrying("committed offsets", lambda: self._c.committed([ck], timeout=TIMEOUT_S))[0].offset
         if offset < 0:  # nothing consumed nor committed: auto.offset.reset=earliest
-            offset = self._c.get_watermark_offsets(ck, timeout=TIMEOUT_S)[0]
+            offset = self._watermarks(tp)[0]
         return offset
 
     def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
@@ -147,10 +163,14 @@ class Consumer:
         six watermark queries, and the scorer asks before every batch (``labels.LabelFeed.drain``)."""
         if not tps:
             return {}
-        found = self._c.offsets_for_times([_TP(tp.topic, tp.partition, -1) for tp in tps], timeout=TIMEOUT_S)
+        query = [_TP(tp.topic, tp.partition, -1) for tp in tps]
+        found = _retrying("end offsets", lambda: self._c.offsets_for_times(query, timeout=TIMEOUT_S))
         latest = {TopicPartition(g.topic, g.partition): g.offset for g in found if g.error is None and g.offset >= 0}
-        return {tp: latest[tp] if tp in latest else self._c.get_watermark_offsets(
-            _TP(tp.topic, tp.partition), timeout=TIMEOUT_S, cached=False)[1] for tp in tps}
+        return {tp: latest[tp] if tp in latest else self._watermarks(tp)[1] for tp in tps}
+
+    def _watermarks(self, tp: TopicPartition) -> tuple[int, int]:
+        return _retrying("watermarks", lambda: self._c.get_watermark_offsets(
+            _TP(tp.topic, tp.partition), timeout=TIMEOUT_S, cached=False))
 
     def assignment(self) -> set[TopicPartition]:
         return set(self._assigned)

@@ -7,6 +7,7 @@ installed (pure Python capped a producer near 1,500 records/s); ``tests/unit/con
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +31,8 @@ from consumers.kafka_io import (
     Record,
     TopicPartition,
 )
+
+log = logging.getLogger("consumers.kafka")
 
 
 def _ours(tp: Any) -> TopicPartition:
@@ -82,7 +85,14 @@ class Consumer:
         return self._c.position(_TP(*tp))
 
     def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
-        return {_ours(tp): o for tp, o in self._c.end_offsets([_TP(*tp) for tp in tps]).items()}
+        delay = 0.2
+        while True:  # a broker away is waited for (the consumers' watchdog ends a wait that is too long)
+            try:
+                return {_ours(tp): o for tp, o in self._c.end_offsets([_TP(*tp) for tp in tps]).items()}
+            except KafkaError as exc:
+                log.warning("kafka end offsets failed, retrying in %.1f s: %s", delay, exc)
+                time.sleep(delay)
+                delay = min(5.0, delay * 2)
 
     def assignment(self) -> set[TopicPartition]:
         return {_ours(tp) for tp in self._c.assignment()}
