@@ -93,7 +93,7 @@ def raw_passthrough(src: str, dst: str, count: int, client: str = kafka_io.DEFAU
         if records:
             t = t or time.perf_counter()
             for r in records:
-                p.send(dst, r.key, orjson.dumps(orjson.loads(r.value)) if decode else r.value)
+                p.send(dst, key=r.key, value=orjson.dumps(orjson.loads(r.value)) if decode else r.value)
             n += len(records)
             p.poll()
             c.commit()

@@ -83,7 +83,7 @@ class Consumer(Protocol):
 
 
 class Producer(Protocol):
-    def send(self, topic: str, key: bytes | None, value: bytes, headers: Headers | None = None,
+    def send(self, topic: str, *, key: bytes | None = None, value: bytes, headers: Headers | None = None,
              timestamp_ms: int | None = None) -> None: ...
     def poll(self) -> None: ...  # serve delivery reports without waiting; DeliveryFailed if one failed
     def flush(self) -> None: ...  # wait until every record sent is acknowledged; DeliveryFailed if one failed

@@ -213,7 +213,7 @@ class Producer:
         elif self._acked is not None:
             self._acked(msg.latency() or 0.0)  # type: ignore[attr-defined]
 
-    def send(self, topic: str, key: bytes | None, value: bytes, headers: Headers | None = None,
+    def send(self, topic: str, *, key: bytes | None = None, value: bytes, headers: Headers | None = None,
              timestamp_ms: int | None = None) -> None:
         while True:
             try:

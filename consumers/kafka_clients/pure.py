@@ -117,7 +117,7 @@ class Producer:
         self._p, self._acked = producer, on_acknowledged
         self._pending: list[Any] = []
 
-    def send(self, topic: str, key: bytes | None, value: bytes, headers: Headers | None = None,
+    def send(self, topic: str, *, key: bytes | None = None, value: bytes, headers: Headers | None = None,
              timestamp_ms: int | None = None) -> None:
         future = self._p.send(topic, value=value, key=key, headers=headers, timestamp_ms=timestamp_ms)
         if self._acked is not None:
