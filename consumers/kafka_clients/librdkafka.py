@@ -56,11 +56,18 @@ def _retrying(what: str, call: Callable[[], Any]) -> Any:
             delay = min(5.0, delay * 2)
 
 
+_last_logged: dict[int, float] = {}
+
+
 def _error(err: KafkaError) -> None:
-    """librdkafka's global errors (e.g. every broker down): it reconnects by itself; fatal ones are raised."""
+    """librdkafka's global errors (e.g. every broker down): it reconnects by itself, so each kind is logged at
+    most every 10 s; fatal ones are raised."""
     if err.fatal():
         raise KafkaIOError(f"Kafka client fatal error: {err}")
-    log.warning("kafka client error: %s", err)
+    now = time.monotonic()
+    if now - _last_logged.get(err.code(), -1e9) >= 10.0:
+        _last_logged[err.code()] = now
+        log.warning("kafka client error: %s", err)
 
 
 class Consumer:
@@ -260,6 +267,7 @@ def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: s
         "max.partition.fetch.bytes": partition_fetch_bytes,
         "queued.min.messages": max(1000, 4 * batch_size),
         "error_cb": _error,
+        "log_level": 2,  # librdkafka's own log lines: errors reach error_cb (above), rate-limited
     })
 
 
@@ -274,4 +282,5 @@ def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout
         "batch.size": BATCH_BYTES,
         "message.max.bytes": MAX_REQUEST_BYTES,
         "delivery.timeout.ms": delivery_timeout_ms,
+        "log_level": 2,
     }, on_acknowledged)

@@ -119,7 +119,10 @@ class Producer:
 
     def send(self, topic: str, *, key: bytes | None = None, value: bytes, headers: Headers | None = None,
              timestamp_ms: int | None = None) -> None:
-        future = self._p.send(topic, value=value, key=key, headers=headers, timestamp_ms=timestamp_ms)
+        try:  # kafka-python blocks up to max_block_ms for metadata, then raises here rather than in the future
+            future = self._p.send(topic, value=value, key=key, headers=headers, timestamp_ms=timestamp_ms)
+        except KafkaError as exc:
+            raise DeliveryFailed(f"a record was not acknowledged by Kafka: {exc}") from None
         if self._acked is not None:
             sent, acked = time.perf_counter(), self._acked
             future.add_callback(lambda _meta: acked(time.perf_counter() - sent))
