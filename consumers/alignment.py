@@ -58,10 +58,15 @@ class EventTimeAligner:
         for tp in tps:
             self._parts.setdefault(tp, _Partition())
 
-    def drop(self, tps: list[TopicPartition]) -> None:
-        """Forget revoked partitions (their new owner reads them again from the last commit)."""
+    def drop(self, tps: list[TopicPartition], offset: Callable[[Any], int]) -> dict[TopicPartition, int]:
+        """Forget revoked partitions; returns, per partition that had records held, the ``offset`` of the first
+        (where reading must start again: a client may keep its position for a partition it gets back)."""
+        rewind = {}
         for tp in tps:
-            self._parts.pop(tp, None)
+            part = self._parts.pop(tp, None)
+            if part is not None and part.waiting:
+                rewind[tp] = offset(part.waiting[0].item)
+        return rewind
 
     def release(self, behind: Callable[[TopicPartition], bool]) -> list[Any]:
         """Every held item that may be processed now, each partition's in order. ``behind(tp)``: records of

@@ -59,6 +59,7 @@ class Scorer:
         self._ends: dict[kafka_io.TopicPartition, int] = {}
         self._ends_at = 0.0
         self._timeouts = 0
+        self._rewind: dict[kafka_io.TopicPartition, int] = {}  # first held offset of a revoked partition
         self._next_checkpoint = time.monotonic() + self.checkpoint_every
         self._changed = False  # records processed since the last snapshot
         self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint")
@@ -83,13 +84,15 @@ class Scorer:
         # records it processed), not where Kafka's commit is: records held back for alignment and dropped on
         # revocation are read again, nothing processed is counted twice.
         for tp in partitions:
-            offset = self.offsets.get(tp)
+            offset = self.offsets.get(tp, self._rewind.pop(tp, None))
             if offset is not None:
                 consumer.seek(tp, offset)
                 log.info("resuming where the state ends", partition=f"{tp.topic}-{tp.partition}", offset=offset)
 
     def on_revoked(self, partitions: list[kafka_io.TopicPartition]) -> None:
-        self.aligner.drop(partitions)  # the new owner reads them again from the last commit
+        # Held records are dropped; reading starts again at the first of them if the partition comes back
+        # (kafka-python keeps its position for a partition it gets back; librdkafka starts at the commit).
+        self._rewind.update(self.aligner.drop(partitions, lambda item: item[0].offset))
 
     def held(self) -> int:
         return len(self.aligner)

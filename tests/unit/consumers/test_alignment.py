@@ -87,8 +87,9 @@ def test_a_partition_that_does_not_come_is_waited_for_at_most_max_wait() -> None
 
 def test_dropped_partitions_are_forgotten() -> None:
     a = aligner()
-    a.add(P0, "x", "", 0)
-    a.drop([P0])
+    a.add(P0, ("x", 7), "", 0)
+    a.add(P0, ("y", 8), "", 0)
+    assert a.drop([P0, P1], lambda item: item[1]) == {P0: 7}  # where P0 must be read again
     assert len(a) == 0 and a.release(lambda tp: True) == []
 
 
