@@ -317,6 +317,9 @@ def main() -> None:
         "--count", type=int, default=30_000)
     sub.add_parser("clients", help="raw pass-through of both clients").add_argument(
         "--count", type=int, default=50_000)
+    for name in ("throughput", "latency", "persister", "clients"):  # --json after the sub-command too
+        sub.choices[name].add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                                       help="End with one JSON line of the figures.")
     load = sub.add_parser("produce", help="(internal) the latency run's producer process")
     load.add_argument("--tx-topic", required=True)
     load.add_argument("--labels-topic", required=True)

@@ -33,6 +33,7 @@ from consumers.kafka_io import (
 )
 
 log = logging.getLogger("consumers.kafka")
+CLOSE_TIMEOUT_S = 10.0
 
 
 def _ours(tp: Any) -> TopicPartition:
@@ -152,8 +153,10 @@ class Producer:
         raise DeliveryFailed(f"a record was not acknowledged by Kafka: {error}")
 
     def close(self) -> None:
-        with contextlib.suppress(KafkaError):  # closing after a failed delivery: the failure was already raised
-            self._p.close()
+        # Bounded: kafka-python's close() waits forever for batches a broker outage left behind (seen hanging a
+        # scorer that had raised DeliveryFailed); whatever is not delivered by then was never committed.
+        with contextlib.suppress(KafkaError):
+            self._p.close(timeout=CLOSE_TIMEOUT_S)
 
 
 def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: str,
