@@ -306,6 +306,17 @@ def test_an_idle_poll_after_a_committed_batch_commits_nothing_more() -> None:
     assert sink.checkpoints == 3  # asked every iteration: a checkpoint may fall due while idle
 
 
+def test_an_idle_poll_gives_a_handler_holding_records_the_chance_to_release_them() -> None:
+    sink = Sink()
+    calls: list[int] = []
+    sink.held = lambda: 3  # type: ignore[method-assign]  # records held back (the scorer's alignment)
+    process = sink.process
+    sink.process = lambda records: (calls.append(len(records)), process(records))  # type: ignore[method-assign]
+    loop, _ = make(sink, {P0: 0, P1: 0}, stop_when_drained=False)
+    loop.run_once()
+    assert calls == [0]  # an empty batch: the handler releases what may go (or what waited too long)
+
+
 class Beats:
     """A watchdog that only counts beats."""
 
