@@ -39,6 +39,13 @@ class _Partition:
     waiting: deque[Held] = field(default_factory=deque)
     released: dict[str, int] = field(default_factory=dict)  # source -> newest event time released
 
+    def pop(self) -> Any:
+        """Release the head: its item, its event time noted as this partition's frontier for its source."""
+        head = self.waiting.popleft()
+        if head.t_us is not None and head.t_us > self.released.get(head.source, -1):
+            self.released[head.source] = head.t_us
+        return head.item
+
 
 class EventTimeAligner:
     def __init__(self, skew_us: int, max_wait_s: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -85,9 +92,7 @@ class EventTimeAligner:
                             limit = limits[head.source] = self._limit(tp, head.source, behind)
                         if head.t_us > limit:
                             break
-                        if head.t_us > part.released.get(head.source, -1):
-                            part.released[head.source] = head.t_us
-                    out.append(part.waiting.popleft().item)
+                    out.append(part.pop())
                     progress = True
         if len(self) and not out:
             now = self.clock()
@@ -98,10 +103,7 @@ class EventTimeAligner:
                 self._blocked_since = None
                 for part in self._parts.values():
                     while part.waiting:
-                        head = part.waiting.popleft()
-                        if head.t_us is not None and head.t_us > part.released.get(head.source, -1):
-                            part.released[head.source] = head.t_us
-                        out.append(head.item)
+                        out.append(part.pop())
         else:
             self._blocked_since = None
         return out

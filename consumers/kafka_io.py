@@ -13,9 +13,11 @@ below are the clients' common vocabulary; nothing outside ``kafka_clients`` impo
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, get_args
+from typing import NamedTuple, Protocol, TypeVar, get_args
 
 from fraud_platform.settings import KafkaClient as ClientName
 from fraud_platform.settings import KafkaSettings
@@ -117,6 +119,28 @@ def producer(bootstrap: str, *, client_id: str, linger_ms: int = LINGER_MS,
     acknowledged record took from ``send`` (the produce-ack stage of the latency metrics)."""
     return _module(client).producer(bootstrap, client_id=client_id, linger_ms=linger_ms,
                                     delivery_timeout_ms=delivery_timeout_ms, on_acknowledged=on_acknowledged)
+
+
+T = TypeVar("T")
+log = logging.getLogger("consumers.kafka")
+RETRY_MAX_S = 5.0
+
+
+def retrying(what: str, call: Callable[[], T], errors: type[Exception] | tuple[type[Exception], ...],
+             fatal: Callable[[Exception], bool] = lambda exc: False) -> T:
+    """``call()`` until the cluster answers: a broker away is waited for (backoff 0.2 s doubling up to
+    ``RETRY_MAX_S``; the consumers' watchdog ends a wait longer than ``STREAM_STALL_SECONDS``); an error
+    ``fatal`` says cannot heal is raised as ``KafkaIOError``. Both clients' offset and metadata queries use it."""
+    delay = 0.2
+    while True:
+        try:
+            return call()
+        except errors as exc:
+            if fatal(exc):
+                raise KafkaIOError(f"{what}: {exc}") from None
+            log.warning("kafka %s failed, retrying in %.1f s: %s", what, delay, exc)
+            time.sleep(delay)
+            delay = min(RETRY_MAX_S, delay * 2)
 
 
 def lag(client: Consumer, assigned: set[TopicPartition]) -> dict[TopicPartition, int]:

@@ -31,29 +31,20 @@ from consumers.kafka_io import (
     KafkaIOError,
     Record,
     TopicPartition,
+    retrying,
 )
 
 log = logging.getLogger("librdkafka")
 TIMEOUT_S = 30.0  # metadata and offset queries
+LOG_LEVEL = 2  # librdkafka's own log lines off: its errors reach error_cb (``_error``), rate-limited
 # Commit refusals that mean "the partitions moved to another member", not a broken cluster.
 _REBALANCED = {KafkaError.REBALANCE_IN_PROGRESS, KafkaError.ILLEGAL_GENERATION, KafkaError.UNKNOWN_MEMBER_ID,
                KafkaError._ASSIGNMENT_LOST, KafkaError._STATE, KafkaError.FENCED_INSTANCE_ID}
 
 
 def _retrying(what: str, call: Callable[[], Any]) -> Any:
-    """``call()`` until the cluster answers: a broker away is waited for (backoff up to 5 s; the consumers'
-    watchdog ends a wait longer than ``STREAM_STALL_SECONDS``), a fatal error is raised."""
-    delay = 0.2
-    while True:
-        try:
-            return call()
-        except KafkaException as exc:
-            err = exc.args[0]
-            if not isinstance(err, KafkaError) or err.fatal():
-                raise KafkaIOError(f"{what}: {err}") from None
-            log.warning("kafka %s failed, retrying in %.1f s: %s", what, delay, err)
-            time.sleep(delay)
-            delay = min(5.0, delay * 2)
+    return retrying(what, call, KafkaException, fatal=lambda exc: not isinstance(exc.args[0], KafkaError)
+                    or exc.args[0].fatal())
 
 
 _last_logged: dict[int, float] = {}
@@ -79,7 +70,7 @@ class Consumer:
         # request waits behind the broker's long-poll fetch (up to fetch.wait.max.ms, 500 ms), which held
         # every scorer batch ~0.7 s at 1k tx/s (the label feed asks before each batch).
         self._queries = _Consumer({k: conf[k] for k in ("bootstrap.servers", "client.id", "error_cb")}
-                                  | {"group.id": f"{conf['group.id']}-offsets", "log_level": 2}, logger=log)
+                                  | {"group.id": f"{conf['group.id']}-offsets", "log_level": LOG_LEVEL}, logger=log)
         self._next: dict[TopicPartition, int] = {}  # next offset per partition, as returned or sought
         self._assigned: set[TopicPartition] = set()
         self._manual = False
@@ -98,9 +89,8 @@ class Consumer:
             self._sought = {}
             try:
                 on_assigned(tps)  # the handler may seek: the offsets go into the assignment itself
-                sought, self._sought = self._sought, None
             finally:
-                self._sought = None
+                sought, self._sought = self._sought, None
             consumer.assign([_TP(tp.topic, tp.partition, sought[tp]) if tp in sought else _TP(tp.topic, tp.partition)
                              for tp in tps])
             self._assigned = set(tps)
@@ -271,11 +261,11 @@ def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: s
         "max.poll.interval.ms": MAX_POLL_INTERVAL_MS,
         "fetch.max.bytes": FETCH_MAX_BYTES,
         "max.partition.fetch.bytes": partition_fetch_bytes,
-        # A partition whose local queue is full is fetched again after this, not librdkafka's default 1 s:
-        # with queued.min.messages at 8,000 that backoff capped a backlog near 12k records/s (now ~80k).
+        # A partition whose local queue is full is fetched again after this, not librdkafka's default 1 s
+        # (with a queue capped at 8,000 messages that backoff held a backlog near 12k records/s; now ~80k).
         "fetch.queue.backoff.ms": 10,
         "error_cb": _error,
-        "log_level": 2,  # librdkafka's own log lines: errors reach error_cb (above), rate-limited
+        "log_level": LOG_LEVEL,
     })
 
 
@@ -290,5 +280,5 @@ def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout
         "batch.size": BATCH_BYTES,
         "message.max.bytes": MAX_REQUEST_BYTES,
         "delivery.timeout.ms": delivery_timeout_ms,
-        "log_level": 2,
+        "log_level": LOG_LEVEL,
     }, on_acknowledged)

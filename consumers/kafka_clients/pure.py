@@ -7,7 +7,6 @@ installed (pure Python capped a producer near 1,500 records/s); ``tests/unit/con
 from __future__ import annotations
 
 import contextlib
-import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -30,9 +29,9 @@ from consumers.kafka_io import (
     KafkaIOError,
     Record,
     TopicPartition,
+    retrying,
 )
 
-log = logging.getLogger("consumers.kafka")
 CLOSE_TIMEOUT_S = 10.0
 
 
@@ -86,14 +85,8 @@ class Consumer:
         return self._c.position(_TP(*tp))
 
     def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
-        delay = 0.2
-        while True:  # a broker away is waited for (the consumers' watchdog ends a wait that is too long)
-            try:
-                return {_ours(tp): o for tp, o in self._c.end_offsets([_TP(*tp) for tp in tps]).items()}
-            except KafkaError as exc:
-                log.warning("kafka end offsets failed, retrying in %.1f s: %s", delay, exc)
-                time.sleep(delay)
-                delay = min(5.0, delay * 2)
+        ends = retrying("end offsets", lambda: self._c.end_offsets([_TP(*tp) for tp in tps]), KafkaError)
+        return {_ours(tp): o for tp, o in ends.items()}
 
     def assignment(self) -> set[TopicPartition]:
         return {_ours(tp) for tp in self._c.assignment()}

@@ -41,3 +41,19 @@ def test_an_unacknowledged_record_fails_the_next_poll() -> None:
             time.sleep(0.1)
     assert acked == []
     p.close()
+
+
+def test_offset_queries_wait_for_the_broker_and_raise_what_cannot_heal(monkeypatch) -> None:
+    monkeypatch.setattr(kafka_io.time, "sleep", lambda s: None)
+    answers = iter([ConnectionError("away"), ConnectionError("away"), 42])
+
+    def call() -> int:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert kafka_io.retrying("end offsets", call, ConnectionError) == 42
+    with pytest.raises(kafka_io.KafkaIOError, match="metadata: broken"):
+        kafka_io.retrying("metadata", lambda: (_ for _ in ()).throw(ValueError("broken")), ValueError,
+                          fatal=lambda exc: True)
