@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from consumers import dlq
 from consumers import metrics as metrics_mod
 from fraud_platform.config import PlatformConfig, load_config
 from fraud_platform.endpoints import Endpoints
@@ -40,6 +41,7 @@ def start(consumer: str, metrics_port: int | None) -> tuple[Settings, Endpoints,
     """A consumer's set-up: logging, settings (read once), its metrics served on ``metrics_port``."""
     config = configure()
     m = metrics_mod.Metrics(consumer)
+    m.declare(dlq.CATEGORIES, models=consumer == "scorer")
     serve_metrics(m, config.settings, metrics_port or DEFAULT_PORTS[consumer](config.settings))
     return config.settings, config.endpoints, m
 

@@ -6,7 +6,7 @@ One registry per process; metric names are prefixed ``fraud_stream_`` and labell
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
@@ -48,6 +48,9 @@ class Metrics:
                                      "in the background)", lbl, buckets=_LATENCY_BUCKETS, registry=r)
         self._model = Gauge("fraud_stream_model_info", "Model version in use (value 1)",
                             [*lbl, "model_version"], registry=r)
+        self._model_quality = Gauge("fraud_stream_model_quality", "The serving model's test-week figures from "
+                                    "its training run (metric: auc_roc | average_precision | "
+                                    "card_precision_at_100)", [*lbl, "model_version", "metric"], registry=r)
         self._model_refused = Counter("fraud_stream_model_refused", "Champion versions that could not be loaded "
                                       "(the previous model kept serving)", lbl, registry=r)
         self._held = Gauge("fraud_stream_held_records", "Records held back so partitions advance together in "
@@ -63,6 +66,7 @@ class Metrics:
             ("labelled_decisions", "Transactions with both a decision and a label, per UTC day"))}
         self._quality_days: set[str] = set()
         self._model_version: str | None = None
+        self._quality_of: tuple[str, list[str]] | None = None  # version and metric names in _model_quality
         self._children: dict[tuple[object, ...], object] = {}
 
     def _of(self, metric: Any, *labels: str) -> Any:
@@ -78,6 +82,14 @@ class Metrics:
 
     def produced(self, topic: str, n: int = 1) -> None:
         self._of(self._produced, topic).inc(n)
+
+    def declare(self, invalid_reasons: Iterable[str], models: bool) -> None:
+        """Export the counters that may never move at 0 from the start (a DLQ reason that never happened, no
+        refused model), so dashboards and alert rules see a series instead of nothing."""
+        for reason in invalid_reasons:
+            self._of(self._invalid, reason)
+        if models:
+            self._of(self._model_refused)
 
     def invalid(self, reason: str) -> None:
         self._of(self._invalid, reason).inc()
@@ -144,6 +156,20 @@ class Metrics:
             self._children.pop((self._model, self._model_version), None)
         self._of(self._model, version).set(1)
         self._model_version = version
+
+    def model_quality(self, version: str, metrics: Mapping[str, object]) -> None:
+        """The test-week figures of the model now serving (its metadata's ``metrics``); the previous version's
+        are removed, so one version is exported at a time. Values that are missing or not numbers are skipped."""
+        if self._quality_of is not None:
+            old, names = self._quality_of
+            for name in names:
+                self._model_quality.remove(self.consumer, old, name)
+                self._children.pop((self._model_quality, old, name), None)
+        values = {name: float(value) for name, value in sorted(metrics.items())
+                  if isinstance(value, int | float) and not isinstance(value, bool)}
+        for name, value in values.items():
+            self._of(self._model_quality, version, name).set(value)
+        self._quality_of = version, list(values)
 
 
 class ProducerMetrics:

@@ -9,7 +9,8 @@ matched Spark within ``ONNX_TOLERANCE`` on its test set (``serves_onnx``), else 
 the Spark pipeline with Spark's arithmetic (``model_loader``); until a champion exists (or while
 HDFS is unreachable) the scorer keeps what it has - rules alone at first. A champion that cannot be loaded
 (corrupt, partial, an unsupported stage) is refused once with a log line and
-``fraud_stream_model_refused_total``; the model in use keeps serving.
+``fraud_stream_model_refused_total``; the model in use keeps serving. ``test_metrics`` are the loaded
+version's test-week figures from its training run (the scorer exports them: ``fraud_stream_model_quality``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class ModelRegistry:
     def __init__(self, hdfs: Any, root: str = MODELS_ROOT, metrics: Any = None) -> None:
         self.hdfs, self.store, self.metrics = hdfs, ModelStore(root.rstrip("/")), metrics
         self.version: str | None = None
+        self.test_metrics: dict[str, float] = {}  # the loaded version's test-week figures (metadata ``metrics``)
         self._failed: str | None = None  # a version that failed to load: not retried every poll
 
     def champion_version(self) -> str | None:
@@ -79,7 +81,7 @@ class ModelRegistry:
             log.error("champion model cannot be loaded; keeping the current one", version=version,
                       error=str(exc)[:300])
             return None
-        self.version = version
+        self.version, self.test_metrics = version, dict(metadata.get("metrics") or {})
         log.info("champion model loaded", version=version,
                  runtime="onnxruntime" if isinstance(model, OnnxModel) else "python (exact Spark arithmetic)",
                  onnx_max_abs_diff=metadata.get("onnx_max_abs_diff"))

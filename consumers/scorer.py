@@ -191,10 +191,13 @@ class Scorer:
     def poll_model(self) -> None:
         """Load the champion if the pointer names a new one (and schedule the next check)."""
         self._next_model = time.monotonic() + self.model_every
-        model = self.registry.poll() if self.registry is not None else None
+        if self.registry is None:
+            return
+        model = self.registry.poll()
         if model is not None:
             self.model = model
             self.metrics.model_version(model.version)
+            self.metrics.model_quality(model.version, self.registry.test_metrics)
 
     def checkpoint(self, force: bool = False) -> dict[tuple[str, int], int] | bool:
         """Every ``checkpoint_every`` s: copy the histories touched since the last checkpoint with the

@@ -107,3 +107,9 @@ class Endpoints:
     @property
     def smtp(self) -> tuple[str, int]:
         return self.settings.smtp.host or self.host, self.settings.smtp.port
+
+    # ---- monitoring --------------------------------------------------------------------------
+    @property
+    def statsd(self) -> tuple[str, int]:
+        """statsd_exporter's UDP listener: Airflow's metrics and the batch jobs' row counters go there."""
+        return self.host, self.settings.monitoring.statsd_udp_port

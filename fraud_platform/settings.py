@@ -107,6 +107,11 @@ class MonitoringSettings(BaseSettings):
     statsd_udp_port: Port = 9125
     statsd_exporter_port: Port = 9102
     process_exporter_port: Port = 9256
+    platform_exporter_port: Port = 9257  # supervised processes' states and the state directory's disk
+    alertmanager_port: Port = 9095  # 9093 is Kafka's controller here; 9094 Alertmanager's (disabled) cluster
+    alert_group_wait: str = "30s"  # Alertmanager: wait this long to batch the first alerts of a group
+    alert_group_interval: str = "2m"  # ... and this long between notices about a group (resolved ones too)
+    alert_repeat_interval: str = "4h"  # a still-firing alert is e-mailed again after this
     grafana_port: Port = 3000  # docker-compose only: no registry here ships a Grafana server
     cadvisor_port: Port = 8081  # docker-compose only
 

@@ -65,8 +65,8 @@ def airflow_environment(ctx: Context) -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(ctx.paths.logs / "airflow"),
         "AIRFLOW__METRICS__STATSD_ON": "True",
-        "AIRFLOW__METRICS__STATSD_HOST": s.platform.bind_host,
-        "AIRFLOW__METRICS__STATSD_PORT": str(s.monitoring.statsd_udp_port),
+        "AIRFLOW__METRICS__STATSD_HOST": ctx.endpoints.statsd[0],
+        "AIRFLOW__METRICS__STATSD_PORT": str(ctx.endpoints.statsd[1]),
         "AIRFLOW__METRICS__STATSD_PREFIX": "airflow",
         "AIRFLOW__EMAIL__FROM_EMAIL": s.smtp.from_address,
         "AIRFLOW__EMAIL__SUBJECT_TEMPLATE": str(TEMPLATES / "email_subject.j2"),  # names DAG, task and run

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from fraud_platform.errors import ConfigError
 from fraud_runtime.context import Context
 from fraud_runtime.errors import PortInUseError, ProbeFailed, ServiceNotReady
 from fraud_runtime.services import registry
@@ -109,6 +110,22 @@ class Platform:
                 self.supervisor.stop(service.name)
         self.supervisor.shutdown()
 
+    def stop(self, names: list[str], report: Report) -> None:
+        """Stop these services and keep them down (the supervisor restarts only what crashes); `up` starts
+        them again. Services that depend on them keep running: they wait or retry as they would in an outage."""
+        for name in names:
+            registry.service_class(name)
+        external = [s.name for s in self.services("full") if s.name in names and s.external]
+        if external:
+            raise ConfigError(f"{', '.join(external)}: an external endpoint is configured, nothing runs here to stop")
+        if not self.supervisor.is_running():
+            return
+        for name in names:
+            if self.supervisor.is_up(name):
+                report(name, "stopping")
+                self.supervisor.stop(name)
+            report(name, "stopped")
+
     def status(self, profile: str | None = None) -> list[ServiceStatus]:
         rows = []
         for service in self.services(profile):
@@ -153,5 +170,6 @@ def tail(path: Path, lines: int = 30) -> str:
         return "".join(deque(handle, maxlen=lines)).rstrip()
 
 
-def status_json(rows: list[ServiceStatus], model: dict[str, object] | None = None) -> str:
-    return json.dumps({"services": [row.as_json() for row in rows], "model": model}, indent=2)
+def status_json(rows: list[ServiceStatus], model: dict[str, object] | None = None,
+                live: dict[str, object] | None = None) -> str:
+    return json.dumps({"services": [row.as_json() for row in rows], "model": model, "live": live}, indent=2)

@@ -3,7 +3,8 @@
 One Spark session loads every requested kind for every requested day (``spark_jobs.ingest``) and then runs
 the data-quality checks on what it wrote (``spark_jobs.check_quality``), so a DAG run pays the JVM and
 Hive start-up once. Prints one JSON line per kind and day: the load counts plus ``api_total`` and
-``checked``.
+``checked``; once every day is loaded and checked, adds its rows to the StatsD row counters
+(``spark_jobs.batch_metrics``: a failed try counts nothing, so Airflow's retries do not count twice).
 """
 
 from __future__ import annotations
@@ -38,11 +39,14 @@ def main(kinds: Sequence[Kind]) -> None:
         parser.error(f"--until {args.until} is before --dt {args.dt}")
 
     def job() -> None:
+        from fraud_platform.config import load_config
         from fraud_platform.logs import get_logger
+        from spark_jobs.batch_metrics import report_rows
         from spark_jobs.check_quality import check_days
         from spark_jobs.ingest import load_days
         from spark_jobs.session import job_session
 
+        statsd = load_config().endpoints.statsd
         days = date_range(args.dt, args.until or args.dt)
         where = Locations(args.database, args.raw_root, args.quarantine_root)
         spark = job_session(f"fraud-load-{'-'.join(kinds)}")
@@ -60,5 +64,6 @@ def main(kinds: Sequence[Kind]) -> None:
         for c in results:
             log.info("loaded", **c.__dict__)
             print(c.to_json(), flush=True)
+            report_rows(c.kind, c.written, c.quarantined, address=statsd)
 
     run(job)

@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
     app.command()(setup)
     app.command()(up)
     app.command()(down)
+    app.command()(stop)
     app.command()(status)
     app.command()(logs)
     app.command()(reset)
@@ -76,19 +77,32 @@ def down() -> None:
     console.print("platform stopped")
 
 
+def stop(
+    services: Annotated[list[str], typer.Argument(help="Service names, e.g. scorer persister.", show_default=False)],
+) -> None:
+    """Stop services and keep them down (no supervisor restart) until the next `up`, e.g. for maintenance or
+    to see the alerts fire."""
+    platform = Platform(Context.load())
+    platform.stop(services, lambda name, event: console.print(f"{name}: {event}"))
+
+
 def status(json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """Health, pid and URL of every service of the running profile, then the champion model and what the
-    scorer serves (exit 1 when a service is unhealthy)."""
+    scorer serves, then the live figures: tx/s, lag, p99 latency, firing alerts, the last DAG run (exit 1 when
+    a service is unhealthy)."""
+    from fraud_runtime.live_status import live_figures
     from fraud_runtime.model_status import model_status
 
     ctx = Context.load()
     rows = Platform(ctx).status()
     model = model_status(ctx)
+    live = live_figures(ctx)
     if json:
-        print(status_json(rows, model.as_json()))
+        print(status_json(rows, model.as_json(), live.as_json()))
     else:
         _print_table(rows)
         console.print(model.line(), highlight=False)
+        console.print(live.line(), highlight=False)
     if not all(row.healthy for row in rows):
         raise typer.Exit(1)
 

@@ -12,7 +12,12 @@ from fraud_platform.spark import spark_home
 
 JVM_ENGINES = ("kafka", "cassandra", "hadoop", "spark-extras", "agents")
 VENVS = ("airflow", "superset")
-STATSD_EXPORTER_VERSION = "v0.31.0"
+# binary -> (module path of its main package, pinned release), built with `go install`. Alertmanager stays on
+# v0.31: from v0.32 its web UI is a build output the module does not contain, so `go install` cannot build it.
+GO_TOOLS = {
+    "statsd_exporter": ("github.com/prometheus/statsd_exporter", "v0.31.0"),
+    "alertmanager": ("github.com/prometheus/alertmanager/cmd/alertmanager", "v0.31.1"),
+}
 JMX_EXPORTER_JAR = "jmx_prometheus_javaagent-1.0.1.jar"
 
 
@@ -68,9 +73,16 @@ class Artifacts:
     def spark_submit(self) -> Path:
         return self.spark_home / "bin" / "spark-submit"
 
+    def go_tool(self, name: str) -> Path:
+        return self.cache / "bin" / f"{name}-{GO_TOOLS[name][1]}"
+
     @property
     def statsd_exporter(self) -> Path:
-        return self.cache / "bin" / f"statsd_exporter-{STATSD_EXPORTER_VERSION}"
+        return self.go_tool("statsd_exporter")
+
+    @property
+    def alertmanager(self) -> Path:
+        return self.go_tool("alertmanager")
 
     @staticmethod
     def system_binary(name: str) -> Path | None:

@@ -1,4 +1,4 @@
-"""Go tools built with `go install` into the cache (statsd_exporter)."""
+"""Go tools built with `go install` of a pinned release into the cache (statsd_exporter, Alertmanager)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,24 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from fraud_runtime.install.artifacts import STATSD_EXPORTER_VERSION, Artifacts
+from fraud_runtime.install.artifacts import GO_TOOLS, Artifacts
 from fraud_runtime.install.commands import run_logged
 
-STATSD_EXPORTER_MODULE = "github.com/prometheus/statsd_exporter"
+
+def is_installed(artifacts: Artifacts, name: str) -> bool:
+    return artifacts.go_tool(name).exists()
 
 
-def is_installed(artifacts: Artifacts) -> bool:
-    return artifacts.statsd_exporter.exists()
-
-
-def install(artifacts: Artifacts, log: Path) -> None:
+def install(artifacts: Artifacts, name: str, log: Path) -> None:
+    module, version = GO_TOOLS[name]
     with tempfile.TemporaryDirectory() as gobin:
         env = {**os.environ, "GOBIN": gobin}
         run_logged(
-            ["go", "install", f"{STATSD_EXPORTER_MODULE}@{STATSD_EXPORTER_VERSION}"],
+            ["go", "install", f"{module}@{version}"],
             log,
-            hint="go install of statsd_exporter failed: check access to the Go module proxy",
+            hint=f"go install of {name} failed: check access to the Go module proxy",
             env=env,
         )
-        artifacts.statsd_exporter.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(Path(gobin) / "statsd_exporter"), artifacts.statsd_exporter)
+        target = artifacts.go_tool(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(Path(gobin) / name), target)

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from fraud_runtime.context import Context
 from fraud_runtime.install import gotools, launchers, maven, system, venvs
-from fraud_runtime.install.artifacts import JVM_ENGINES, VENVS
+from fraud_runtime.install.artifacts import GO_TOOLS, JVM_ENGINES, VENVS
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,10 @@ def plan(ctx: Context) -> tuple[Step, list[Step]]:
              lambda log, n=name: launchers.install(art, n, log))
         for name in launchers.LAUNCHERS
     ]
-    steps.append(Step("statsd_exporter", lambda: gotools.is_installed(art), lambda log: gotools.install(art, log)))
+    steps += [
+        Step(name, lambda n=name: gotools.is_installed(art, n), lambda log, n=name: gotools.install(art, n, log))
+        for name in GO_TOOLS
+    ]
     steps += [
         Step(f"venv: {name}", lambda n=name: venvs.is_installed(art, n), lambda log, n=name: venvs.install(art, n, log))
         for name in VENVS

@@ -24,7 +24,7 @@ REQUIREMENTS = (
     Requirement("java", "openjdk-17-jdk-headless", "the JVM engines (Kafka, Cassandra, HDFS, Hive, Spark)"),
     Requirement("javac", "openjdk-17-jdk-headless", "compiling the metastore launcher"),
     Requirement("mvn", "maven", "resolving the JVM engines' jars"),
-    Requirement("go", "golang-go", "building statsd_exporter"),
+    Requirement("go", "golang-go", "building statsd_exporter and Alertmanager"),
     Requirement("prometheus", "prometheus", "metrics"),
     Requirement("prometheus-process-exporter", "prometheus-process-exporter", "per-process metrics"),
 )

@@ -1,7 +1,9 @@
-"""Small exporters Prometheus scrapes: statsd_exporter (Airflow's StatsD) and process-exporter
-(per-process CPU/RSS of every managed service)."""
+"""Small exporters Prometheus scrapes: statsd_exporter (Airflow's StatsD), process-exporter (per-process
+CPU/RSS of every managed service) and the platform's own exporter (supervised processes' states, state disk)."""
 
 from __future__ import annotations
+
+import sys
 
 from fraud_runtime.probes import HttpProbe
 from fraud_runtime.services.base import Program, Service
@@ -65,6 +67,31 @@ class ProcessExporter(Service):
                 f"-config.path={self.conf_dir / 'process-exporter.yml'}",
                 f"-web.listen-address={self.host}:{self.settings.monitoring.process_exporter_port}",
             ]
+        )
+
+    def probe(self) -> HttpProbe:
+        return HttpProbe(self.url())
+
+
+class PlatformExporter(Service):
+    name = "platform-exporter"
+    process_pattern = r"fraud_runtime\.platform_exporter"
+    ready_timeout = 30.0
+
+    def ports(self) -> dict[str, int]:
+        return {"metrics": self.settings.monitoring.platform_exporter_port}
+
+    def url(self) -> str:
+        return f"http://{self.host}:{self.settings.monitoring.platform_exporter_port}/metrics"
+
+    def metrics_targets(self) -> list[str]:
+        return [f"{self.host}:{self.settings.monitoring.platform_exporter_port}"]
+
+    def program(self) -> Program:
+        return Program(
+            argv=[sys.executable, "-m", "fraud_runtime.platform_exporter"],
+            env={"PYTHONPATH": str(self.paths.root), "FRAUD_ROOT": str(self.paths.root)},
+            cwd=self.paths.root,
         )
 
     def probe(self) -> HttpProbe:

@@ -1,10 +1,14 @@
 """Prometheus (Debian's package): scrapes itself, the JMX exporters of the JVM engines, statsd_exporter,
-process-exporter and the platform's own Python services."""
+process-exporter and the platform's own Python services; evaluates the alert rules of
+`monitoring/prometheus/rules/` and sends what fires to Alertmanager when it is part of the profile."""
 
 from __future__ import annotations
 
 from fraud_runtime.probes import HttpProbe
+from fraud_runtime.services.alertmanager import Alertmanager
 from fraud_runtime.services.base import Program, Service
+
+RULE_FILES = "*.rules.yml"  # the alert rules monitoring/prometheus/build_rules.py writes (not their tests)
 
 
 class Prometheus(Service):
@@ -29,11 +33,16 @@ class Prometheus(Service):
         """Scrape targets per job, from every service of the profile being brought up."""
         return {peer.name: peer.metrics_targets() for peer in self.peers if peer.metrics_targets()}
 
+    def alertmanagers(self) -> list[str]:
+        return [peer.address() for peer in self.peers if isinstance(peer, Alertmanager) and not peer.external]
+
     def render_config(self) -> None:
         self.write_template(
             "prometheus/prometheus.yml.j2",
             jobs=self.scrape_jobs(),
             interval=self.settings.monitoring.scrape_interval,
+            rules=self.paths.root / "monitoring" / "prometheus" / "rules" / RULE_FILES,
+            alertmanagers=self.alertmanagers(),
         )
 
     def program(self) -> Program:

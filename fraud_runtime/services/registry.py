@@ -11,11 +11,12 @@ from fraud_runtime.services.airflow import (
     AirflowScheduler,
     AirflowTriggerer,
 )
+from fraud_runtime.services.alertmanager import Alertmanager
 from fraud_runtime.services.alerts_ui import AlertsUi
 from fraud_runtime.services.base import PROFILES, Service
 from fraud_runtime.services.cassandra import Cassandra
 from fraud_runtime.services.consumers import Persister, Scorer, StreamProducer
-from fraud_runtime.services.exporters import ProcessExporter, StatsdExporter
+from fraud_runtime.services.exporters import PlatformExporter, ProcessExporter, StatsdExporter
 from fraud_runtime.services.hdfs import DataNode, NameNode
 from fraud_runtime.services.hive import HiveMetastore, HiveServer2
 from fraud_runtime.services.kafka import Kafka
@@ -36,6 +37,8 @@ SERVICES: tuple[type[Service], ...] = (
     HiveServer2,
     StatsdExporter,
     ProcessExporter,
+    PlatformExporter,
+    Alertmanager,
     Prometheus,
     TransactionsApi,
     Scorer,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ("kafka", "cassandra", "namenode", "datanode", "hive-metastore", "hiveserver2", "statsd-exporter",
-        "process-exporter", "prometheus")
+        "process-exporter", "platform-exporter", "prometheus")
 
 
 def test_status_json_reports_every_core_service_healthy(core) -> None:

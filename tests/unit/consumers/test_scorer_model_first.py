@@ -32,6 +32,7 @@ class Registry:
 
     def __init__(self) -> None:
         self.polls = 0
+        self.test_metrics: dict[str, float] = {}
 
     def poll(self) -> Champion | None:
         self.polls += 1

@@ -65,3 +65,32 @@ def test_every_variable_is_a_setting() -> None:
     example = (ROOT / ".env.example").read_text()
     for name in ("GRAFANA_ADMIN_USERNAME", "GRAFANA_ADMIN_PASSWORD"):
         assert f"\n{name}=" in example
+
+
+def test_compose_prometheus_scrapes_the_native_jobs_on_the_same_ports(ctx) -> None:
+    from fraud_runtime.services.prometheus import Prometheus
+    from fraud_runtime.services.registry import resolve
+
+    native = next(s for s in resolve(ctx, "full") if isinstance(s, Prometheus))
+    native_jobs = {job: {t.rsplit(":", 1)[1] for t in targets} for job, targets in native.scrape_jobs().items()}
+    compose = yaml.safe_load((ROOT / "monitoring" / "prometheus" / "prometheus.compose.yml").read_text())
+    compose_jobs = {job["job_name"]: {t.rsplit(":", 1)[1] for c in job["static_configs"] for t in c["targets"]}
+                    for job in compose["scrape_configs"]}
+    assert set(compose_jobs) - COMPOSE_ONLY == set(native_jobs)
+    assert {job: compose_jobs[job] for job in native_jobs} == native_jobs
+    assert compose["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == [
+        f"alertmanager:{native.settings.monitoring.alertmanager_port}"]
+    assert compose["rule_files"] == ["/etc/prometheus/rules/*.rules.yml"]
+
+
+def test_compose_alertmanager_routes_like_the_native_one(ctx, tmp_path) -> None:
+    from fraud_runtime.services.alertmanager import Alertmanager
+
+    service = Alertmanager(ctx)
+    service.paths = type(ctx.paths)(root=ctx.paths.root, cache=ctx.paths.cache, state=tmp_path)
+    service.render_config()
+    native = yaml.safe_load((service.conf_dir / "alertmanager.yml").read_text())
+    compose = yaml.safe_load((ROOT / "monitoring" / "alertmanager" / "alertmanager.compose.yml").read_text())
+    assert compose["route"] == native["route"]
+    assert compose["inhibit_rules"] == native["inhibit_rules"]
+    assert [r["name"] for r in compose["receivers"]] == [r["name"] for r in native["receivers"]]

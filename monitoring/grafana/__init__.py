@@ -1,0 +1,1 @@
+"""Grafana dashboards as code (build_dashboards.py writes dashboards/*.json)."""
