@@ -16,14 +16,17 @@ Contract with the runtime (the Airflow services and ``./fraudctl airflow``):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import Asset, Param
+from airflow.sdk.exceptions import AirflowFailException
 
 from fraud_platform.airflow_contract import (
     ALERT_EMAIL_ENV,
@@ -36,6 +39,7 @@ from fraud_platform.airflow_contract import (
     WEBHDFS_CONN_ID,
 )
 from fraud_platform.spark import job_env, job_path, session_conf, spark_bin
+from spark_jobs.errors import DayNotServedError
 from spark_jobs.protocol import FEATURE_DAYS
 from spark_jobs.train_model import MODEL_TYPES
 
@@ -121,6 +125,16 @@ def _sources():
     return source, WebHdfs(f"http://{webhdfs.host}:{webhdfs.port}", webhdfs.login or "fraud")
 
 
+@contextlib.contextmanager
+def failing_at_once_on_missing_days() -> Iterator[None]:
+    """A day the API has no data for (its 404) fails the task without retries: retrying cannot help. The
+    failure e-mail still goes out, with the API's message."""
+    try:
+        yield
+    except DayNotServedError as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
 def extract_history(run_date: str | None) -> dict:
     """Task body: every day one training run needs (``spark_jobs.protocol``: feature history + 21 days),
     transactions and labels, API -> HDFS raw, several days at a time. ``run_date`` empty: the latest run
@@ -141,17 +155,44 @@ def extract_history(run_date: str | None) -> dict:
                              "trigger with the run_date param")
         protocol = Protocol.latest(*served)
     rows = {"transactions": 0, "labels": 0}
-    for result in extract_days(source, hdfs, protocol.days()):
-        rows[result.kind] += result.rows
+    with failing_at_once_on_missing_days():
+        for result in extract_days(source, hdfs, protocol.days()):
+            rows[result.kind] += result.rows
     return {"run": protocol.run_date.isoformat(), "first": protocol.first_day.isoformat(),
             "last": protocol.last_day.isoformat(), "days": len(protocol.days()), "rows": rows}
 
 
 def extract_to_hdfs(kind: str, ds: str) -> dict:
-    """Task body: the API's ``kind`` for ``ds`` -> ``/raw/<kind>/dt=<ds>/`` (returns the path and counts)."""
+    """Task body: the API's ``kind`` for ``ds`` -> ``/raw/<kind>/dt=<ds>/`` (returns the path and counts); a
+    ``ds`` outside the API's data fails at once with the API's message."""
     from datetime import date
 
     from spark_jobs.extract import extract_day
 
     source, hdfs = _sources()
-    return extract_day(source, hdfs, kind, date.fromisoformat(ds)).to_dict()
+    with failing_at_once_on_missing_days():
+        return extract_day(source, hdfs, kind, date.fromisoformat(ds)).to_dict()
+
+
+CANARY_PATH = "/tmp/platform_canary"  # HDFS /tmp: writable by every user, never read by a job
+
+
+def canary_probe() -> dict:
+    """Task body of ``platform_canary``: the API's health check, then an HDFS write, read and delete; returns
+    how long each took (ms). Any failure raises, so the task fails, retries and e-mails."""
+    import time
+
+    import requests
+
+    source, hdfs = _sources()
+    started = time.monotonic()
+    health = requests.get(f"{source.base_url}/healthz", timeout=30)
+    health.raise_for_status()
+    api_ms = (time.monotonic() - started) * 1000
+    started = time.monotonic()
+    marker = datetime.now(UTC).isoformat().encode()
+    hdfs.create(CANARY_PATH, marker)
+    if hdfs.read(CANARY_PATH) != marker:
+        raise RuntimeError(f"HDFS returned other bytes than written to {CANARY_PATH}")
+    hdfs.delete(CANARY_PATH)
+    return {"api_ms": round(api_ms, 1), "hdfs_ms": round((time.monotonic() - started) * 1000, 1)}

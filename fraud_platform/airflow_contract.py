@@ -13,3 +13,4 @@ DEFAULT_ALERT_EMAIL = "fraud-alerts@localhost"
 TASK_RETRIES_ENV = "FRAUD_TASK_RETRIES"  # AIRFLOW_TASK_RETRIES, for default_args
 DEFAULT_TASK_RETRIES = 2
 BOOTSTRAP_DAG_ID = "bootstrap_history"  # the first champion; `up` triggers it (AIRFLOW_BOOTSTRAP_HISTORY)
+CANARY_DAG_ID = "platform_canary"  # hourly health run of the batch machinery; `up` unpauses it

@@ -7,15 +7,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from fraud_domain import topics
 from fraud_platform.config import PlatformConfig
-
-QUERIES = {  # one definition each; the names are the LiveFigures fields
-    "tx_per_s": f'sum(rate(fraud_stream_consumed_total{{consumer="scorer",topic="{topics.TRANSACTIONS}"}}[1m]))',
-    "lag": 'sum(fraud_stream_lag{consumer="scorer"})',
-    "p99_ms": 'histogram_quantile(0.99, sum by (le) (rate(fraud_stream_end_to_end_seconds_bucket{consumer="scorer"}'
-              '[5m]))) * 1000',
-}
+from fraud_platform.live_metrics import QUERIES, prometheus_url, query_values
 
 
 @dataclass(frozen=True)
@@ -55,16 +48,11 @@ def live_figures(config: PlatformConfig, timeout: float = 5.0) -> LiveFigures:
     import requests
 
     settings, host = config.settings, config.endpoints.host
-    prometheus = f"http://{host}:{settings.monitoring.prometheus_port}"
+    prometheus = prometheus_url(config)
     found: dict[str, object] = {}
     problems: list[str] = []
     try:
-        for name, query in QUERIES.items():
-            result = requests.get(f"{prometheus}/api/v1/query", params={"query": query}, timeout=timeout)
-            result.raise_for_status()
-            series = result.json()["data"]["result"]
-            value = float(series[0]["value"][1]) if series else None
-            found[name] = None if value is None or value != value else value  # NaN: no traffic in the window
+        found.update(query_values(prometheus, QUERIES, timeout))
         alerts = requests.get(f"{prometheus}/api/v1/alerts", timeout=timeout)
         alerts.raise_for_status()
         found["firing"] = sorted({_alert_name(a) for a in alerts.json()["data"]["alerts"] if a["state"] == "firing"})

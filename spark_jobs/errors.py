@@ -17,5 +17,10 @@ class ExtractError(BatchError):
     """The upstream API answered something unusable (bad JSON, missing fields, inconsistent totals)."""
 
 
+class DayNotServedError(ExtractError):
+    """The API has no data for the day (its 404, whose message this carries): not transient, so a retry
+    cannot help; the DAG task fails at once."""
+
+
 class SchemaDriftError(BatchError):
     """An existing table differs from its declaration in a way ``ALTER TABLE ADD COLUMNS`` cannot fix."""

@@ -2,8 +2,10 @@
 
 API contract (``fraud_platform.api_client`` speaks it): ``GET /v1/<kind>?date=…&page_token=…``
 with a bearer token answers ``{"date", "<kind>": [objects], "next_page_token", "total"}``; 404 means the
-API has no data for that date. Objects are written as they came, one compact JSON line each: validating
-them is the load job's work (malformed rows go to quarantine there, with reasons).
+API has no data for that date, which fails the extract (``DayNotServedError`` with the API's message); a day
+the API covers without rows answers 200 with zero rows and is an empty day. Objects are written as they
+came, one compact JSON line each: validating them is the load job's work (malformed rows go to quarantine
+there, with reasons).
 
 The day's folder is replaced as a whole (write to a temporary folder, delete, rename), so a rerun never
 leaves old and new files side by side. ``_manifest.json`` beside the data records the API's total for the
@@ -22,7 +24,7 @@ from typing import Any, Literal, cast
 
 from fraud_platform.lake import DATA_FILE, KINDS, MANIFEST_FILE, RAW_ROOT, raw_dir, staging_dir
 from fraud_platform.webhdfs import WebHdfs
-from spark_jobs.errors import ExtractError
+from spark_jobs.errors import DayNotServedError, ExtractError
 
 Kind = Literal["transactions", "labels"]
 MAX_PAGES = 10_000  # a loop guard: a token that never ends is an API bug
@@ -55,9 +57,10 @@ class ExtractResult:
 
 
 def fetch_day(source: ApiSource, kind: Kind, dt: date) -> tuple[list[Any], int, int]:
-    """All rows of ``kind`` for ``dt``: ``(rows, total, pages)``. 404 (no data for that date) -> no rows;
-    anything else the client gives up on (unreachable, 5xx after its retries, 409 labels not yet
-    published, 4xx) raises, so that the task's retries and failure e-mail apply."""
+    """All rows of ``kind`` for ``dt``: ``(rows, total, pages)``; a day the API covers without rows -> no rows.
+    404 (the API has no data for that date) raises ``DayNotServedError`` with the API's message: a run that
+    loaded nothing must not end green. Anything else the client gives up on (unreachable, 5xx after its
+    retries, 409 labels not yet published, 4xx) raises, so that the task's retries and failure e-mail apply."""
     from fraud_platform.api_client import NoDataError, TransactionsApiClient
 
     client = TransactionsApiClient(source.base_url, source.token, timeout=source.timeout)
@@ -72,8 +75,8 @@ def fetch_day(source: ApiSource, kind: Kind, dt: date) -> tuple[list[Any], int, 
                 raise ExtractError(f"/v1/{kind} for {dt} page {pages}: '{kind}' is not a list")
             rows.extend(page.rows)
             total = page.total
-    except NoDataError:
-        return [], 0, 1
+    except NoDataError as exc:
+        raise DayNotServedError(str(exc)) from exc
     if len(rows) != total:
         raise ExtractError(f"/v1/{kind} for {dt}: got {len(rows)} rows over {pages} pages, API total is {total}")
     return rows, total, pages

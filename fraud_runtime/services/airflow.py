@@ -11,7 +11,7 @@ import subprocess
 import time
 from typing import ClassVar
 
-from fraud_platform.airflow_contract import BOOTSTRAP_DAG_ID
+from fraud_platform.airflow_contract import BOOTSTRAP_DAG_ID, CANARY_DAG_ID
 from fraud_platform.logs import get_logger
 from fraud_runtime.airflow_config import airflow_environment, airflow_home, prepare_airflow_home
 from fraud_runtime.errors import InstallError, ServiceNotReady
@@ -107,6 +107,11 @@ class AirflowDagProcessor(AirflowService):
         store, unpause ``bootstrap_history`` and trigger one run — unless one is already queued or running.
         Never fails ``up``: a problem is logged with what to run by hand."""
         log = get_logger("fraud_runtime.airflow")
+        try:
+            self._unpause(CANARY_DAG_ID)
+        except (OSError, subprocess.SubprocessError, RuntimeError) as exc:
+            log.warning("platform_canary not unpaused", error=f"{exc.__class__.__name__}: {exc}",
+                        fix=f"./fraudctl airflow dags unpause {CANARY_DAG_ID}")
         if not self.settings.airflow.bootstrap_history:
             return
         try:
@@ -127,15 +132,7 @@ class AirflowDagProcessor(AirflowService):
         return ModelStore().champion(WebHdfs(self.endpoints.webhdfs_url, self.settings.hdfs.user)) is not None
 
     def _trigger_bootstrap(self) -> str:
-        deadline = time.monotonic() + DAG_PARSE_WAIT
-        while True:  # the DAG is known once the dag-processor has parsed dags/ the first time
-            unpaused = self.airflow_cli("dags", "unpause", BOOTSTRAP_DAG_ID)
-            if unpaused.returncode == 0:
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"`airflow dags unpause {BOOTSTRAP_DAG_ID}` kept failing: "
-                                   + (unpaused.stderr or unpaused.stdout).strip()[-300:])
-            time.sleep(3)
+        self._unpause(BOOTSTRAP_DAG_ID)
         runs = self.airflow_cli("dags", "list-runs", BOOTSTRAP_DAG_ID, "--output", "json")
         if runs.returncode == 0 and any(run.get("state") in ACTIVE_RUN_STATES for run in _json_list(runs.stdout)):
             return "a run is already queued or running"
@@ -144,6 +141,18 @@ class AirflowDagProcessor(AirflowService):
             raise RuntimeError(f"`airflow dags trigger {BOOTSTRAP_DAG_ID}` failed: "
                                + (triggered.stderr or triggered.stdout).strip()[-300:])
         return "triggered (no champion in the model store)"
+
+
+    def _unpause(self, dag_id: str) -> None:
+        deadline = time.monotonic() + DAG_PARSE_WAIT
+        while True:  # the DAG is known once the dag-processor has parsed dags/ the first time
+            unpaused = self.airflow_cli("dags", "unpause", dag_id)
+            if unpaused.returncode == 0:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"`airflow dags unpause {dag_id}` kept failing: "
+                                   + (unpaused.stderr or unpaused.stdout).strip()[-300:])
+            time.sleep(3)
 
 
 def _json_list(text: str) -> list[dict]:

@@ -1,7 +1,9 @@
 """The live-alerts page on the real Cassandra: the store reads what the persister's tables hold, the page
 renders it (Streamlit's AppTest runs the real script), and the `alerts-ui` service answers its health check.
-The decision quality beside the alerts: decisions and labels on real Kafka topics, the real persister process,
-its `decision_quality_by_day` row and gauges."""
+Its day picker defaults to the newest decision's day, its filters and customer drill-down read the real
+tables, and a Cassandra that stops answering (a real TCP proxy closed in front of it) shows an error the page
+recovers from on the next rerun. The decision quality beside the alerts: decisions and labels on real Kafka
+topics, the real persister process, its `decision_quality_by_day` row and gauges."""
 
 from __future__ import annotations
 
@@ -9,13 +11,14 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import requests
 from cassandra.query import ValueSequence
 
 from apps.alerts.store import AlertStore
 from fraud_domain import topics
 from fraud_domain.schema import Decision, Label, decision_to_json, label_to_json
-from tests.support.stream import free_port, metric, spawn, stop, wait_for
+from tests.support.stream import TcpProxy, free_port, metric, spawn, stop, wait_for
 
 PAGE = Path(__file__).resolve().parents[2] / "apps" / "alerts" / "page.py"
 HOURS = ValueSequence(range(24))  # rendered as (0, 1, ...) for CQL's IN
@@ -46,16 +49,122 @@ def test_store_reads_newest_first_and_counts_per_minute(cql) -> None:
     assert sum(counter["block"] + counter["review"] for counter in counts.values()) >= 2
 
 
-def test_page_renders_todays_alerts(cql) -> None:
+def _page():
     from streamlit.testing.v1 import AppTest
 
-    now = datetime.now(UTC).replace(microsecond=0)
-    tx = _insert_alert(cql, now, int(uuid.uuid4().int % 10**9), "block")
     app = AppTest.from_file(str(PAGE), default_timeout=60).run()
     assert not app.exception, app.exception
+    return app
+
+
+def _shown(app) -> set[str]:
+    return set(app.dataframe[0].value["transaction_id"]) if app.dataframe else set()
+
+
+def test_page_renders_a_picked_days_alerts(cql) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    tx = _insert_alert(cql, now, int(uuid.uuid4().int % 10**9), "block")
+    app = _page()
     assert app.title[0].value == "Live fraud alerts"
-    table = app.dataframe[0].value
-    assert tx in set(table["transaction_id"])
+    assert [m.label for m in app.metric][:3] == ["tx/s (1 min)", "alert rate (5 min)", "p99 decision latency (5 min)"]
+    app.date_input(key="day").set_value(now.date()).run()
+    assert tx in _shown(app)
+
+
+@pytest.fixture
+def future_day(cql):
+    """Decisions on a day after any stream's (a replay's 2018 or today's): the newest day in the database.
+    Written the persister's way: the decision, its alert, its minute, its decision_labels half, the customer's
+    transaction. Deleted afterwards."""
+    unique = uuid.uuid4()
+    day = date(2200, 1, 1) + timedelta(days=unique.int % 3000)
+    customer = unique.int % 10**9
+    written: list[tuple[uuid.UUID, datetime]] = []
+
+    def decide(hour: int, decision: str, reasons: list[str]) -> str:
+        when = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+        tx = uuid.uuid4()
+        cql.execute("INSERT INTO fraud.decisions (transaction_id, event_time, scored_at, customer_id, terminal_id,"
+                    " amount, score, decision, reasons, model_version) VALUES (%s, %s, %s, %s, 7, 12.5, 0.9, %s, %s,"
+                    " 'rules')", (tx, when, when, customer, decision, reasons))
+        if decision != "approve":
+            cql.execute("INSERT INTO fraud.alerts_by_day (day, event_time, transaction_id, customer_id, terminal_id,"
+                        " amount, score, decision, reasons, model_version) VALUES (%s, %s, %s, %s, 7, 12.5, 0.9, %s,"
+                        " %s, 'rules')", (day, when, tx, customer, decision, reasons))
+        cql.execute("INSERT INTO fraud.decisions_by_minute (minute, transaction_id, decision, score, amount)"
+                    " VALUES (%s, %s, %s, 0.9, 12.5)", (when, tx, decision))
+        cql.execute("INSERT INTO fraud.decision_labels (day, hour, transaction_id, decision, score)"
+                    " VALUES (%s, %s, %s, %s, 0.9)", (day, hour, tx, decision))
+        cql.execute("INSERT INTO fraud.transactions_by_customer (customer_id, event_time, transaction_id, terminal_id,"
+                    " amount, channel) VALUES (%s, %s, %s, 7, 12.5, 'online')", (customer, when, tx))
+        written.append((tx, when))
+        return str(tx)
+
+    yield day, customer, decide
+    cql.execute("DELETE FROM fraud.alerts_by_day WHERE day = %s", (day,))
+    cql.execute("DELETE FROM fraud.decision_labels WHERE day = %s AND hour IN %s", (day, HOURS))
+    cql.execute("DELETE FROM fraud.transactions_by_customer WHERE customer_id = %s", (customer,))
+    for tx, when in written:
+        cql.execute("DELETE FROM fraud.decisions WHERE transaction_id = %s", (tx,))
+        cql.execute("DELETE FROM fraud.decisions_by_minute WHERE minute = %s", (when,))
+
+
+def test_the_newest_decisions_day_shows_without_picking_and_filters_apply(future_day) -> None:
+    day, _, decide = future_day
+    amount = decide(1, "block", ["amount_anomaly"])
+    velocity = decide(2, "review", ["velocity"])
+    both = decide(3, "block", ["velocity", "amount_anomaly"])
+    approved = decide(4, "approve", [])
+    app = _page()
+    assert app.date_input(key="day").value == day
+    assert _shown(app) == {amount, velocity, both}
+    assert approved not in _shown(app)
+    app.multiselect(key="decision").set_value(["review"]).run()
+    assert _shown(app) == {velocity}
+    app.multiselect(key="decision").set_value(["block", "review"]).run()
+    app.multiselect(key="reason").set_value(["velocity"]).run()
+    assert _shown(app) == {velocity, both}
+    app.multiselect(key="decision").set_value(["block"]).run()
+    assert _shown(app) == {both}
+
+
+def test_customer_drill_down_shows_their_decisions(future_day) -> None:
+    _, customer, decide = future_day
+    blocked, approved = decide(5, "block", ["amount_anomaly"]), decide(6, "approve", [])
+    app = _page()
+    app.number_input(key="customer").set_value(customer).run()
+    assert not app.exception, app.exception
+    drill = app.dataframe[-1].value
+    assert list(drill["transaction_id"]) == [approved, blocked]  # newest first
+    assert list(drill["decision"]) == ["approve", "block"]
+
+
+def test_a_day_without_alerts_says_so() -> None:
+    quiet = date(1990, 1, 1) + timedelta(days=uuid.uuid4().int % 3000)  # before any stream's events
+    app = _page()
+    app.date_input(key="day").set_value(quiet).run()
+    assert not app.exception, app.exception
+    assert any(f"No alerts on {quiet}" in info.value for info in app.info)
+    assert not _shown(app)
+
+
+def test_cassandra_down_shows_an_error_then_the_page_recovers(ctx, monkeypatch) -> None:
+    import streamlit as st
+
+    proxy = TcpProxy(ctx.settings.cassandra.port)  # not open yet: Cassandra "down" behind it
+    monkeypatch.setenv("CASSANDRA_PORT", str(proxy.port))
+    st.cache_resource.clear()  # the page's settings and connection, read again with the proxy's port
+    try:
+        app = _page()
+        assert app.error and "does not answer" in app.error[0].value, [e.value for e in app.error]
+        proxy.open()  # Cassandra is back; the same page session reconnects on its next run
+        app.run()
+        assert not app.exception, app.exception
+        assert not app.error, [e.value for e in app.error]
+        assert app.date_input(key="day").value is not None
+    finally:
+        proxy.close()
+        st.cache_resource.clear()
 
 
 def test_service_answers_health(start_full) -> None:
