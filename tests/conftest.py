@@ -17,9 +17,16 @@ TIERS = ("unit", "integration", "e2e")
 os.environ["AIRFLOW_BOOTSTRAP_HISTORY"] = "false"
 
 
+def _tier(item: pytest.Item) -> int:
+    parts = Path(str(item.fspath)).parts
+    return next((i for i, tier in enumerate(TIERS) if tier in parts), len(TIERS))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier, and run the tiers in order - unit, integration, then e2e (files sort
+    e2e first): the whole-platform checks come last, after the batch runs and the champion they need."""
     for item in items:
-        parts = Path(str(item.fspath)).parts
-        for tier in TIERS:
-            if tier in parts:
-                item.add_marker(getattr(pytest.mark, tier))
+        tier = _tier(item)
+        if tier < len(TIERS):
+            item.add_marker(getattr(pytest.mark, TIERS[tier]))
+    items.sort(key=_tier)  # stable: file order within a tier
