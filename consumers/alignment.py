@@ -10,7 +10,9 @@ on fetch timing. The aligner holds a record while its event time is more than ``
 nothing waits, the newest event time it has released) if that partition still has unread records. With
 ``skew`` below every feature's delay, the features do not depend on how partitions interleave. Live traffic
 is never held (every partition's frontier is near now); a partition with nothing left to read never holds
-the others; a hold longer than ``max_wait_s`` (wall clock) is released anyway and counted.
+the others. A head whose limit has not moved for ``max_wait_s`` (wall clock) is released anyway and
+counted: the partition it waits for is not bringing that source any closer - it may have none of it left, its
+unread records being another source's (a replay or ``stream --count`` while the live stream runs).
 
 Per-partition order is kept, invalid records included (they release as soon as they are at the head), so
 the scorer's offsets only ever cover a contiguous processed prefix of each partition.
@@ -38,6 +40,7 @@ class Held:
 class _Partition:
     waiting: deque[Held] = field(default_factory=deque)
     released: dict[str, int] = field(default_factory=dict)  # source -> newest event time released
+    blocked: tuple[float, float] | None = None  # the head's limit, and since when it has not moved
 
     def pop(self) -> Any:
         """Release the head: its item, its event time noted as this partition's frontier for its source."""
@@ -51,8 +54,7 @@ class EventTimeAligner:
     def __init__(self, skew_us: int, max_wait_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.skew_us, self.max_wait_s, self.clock = skew_us, max_wait_s, clock
         self._parts: dict[TopicPartition, _Partition] = {}
-        self._blocked_since: float | None = None
-        self.timeouts = 0  # holds released by max_wait_s
+        self.timeouts = 0  # heads released by max_wait_s
 
     def __len__(self) -> int:
         return sum(len(p.waiting) for p in self._parts.values())
@@ -79,6 +81,7 @@ class EventTimeAligner:
         """Every held item that may be processed now, each partition's in order. ``behind(tp)``: records of
         ``tp`` are still to be read (position below the end)."""
         out: list[Any] = []
+        now = self.clock()
         progress = True
         while progress:
             progress = False
@@ -90,23 +93,23 @@ class EventTimeAligner:
                         limit = limits.get(head.source)
                         if limit is None:
                             limit = limits[head.source] = self._limit(tp, head.source, behind)
-                        if head.t_us > limit:
+                        if head.t_us > limit and not self._waited_out(part, limit, now):
                             break
+                    part.blocked = None
                     out.append(part.pop())
                     progress = True
-        if len(self) and not out:
-            now = self.clock()
-            if self._blocked_since is None:
-                self._blocked_since = now
-            elif now - self._blocked_since >= self.max_wait_s:  # a partition that does not come: go on
-                self.timeouts += 1
-                self._blocked_since = None
-                for part in self._parts.values():
-                    while part.waiting:
-                        out.append(part.pop())
-        else:
-            self._blocked_since = None
         return out
+
+    def _waited_out(self, part: _Partition, limit: float, now: float) -> bool:
+        """Whether the head held at ``limit`` has waited ``max_wait_s`` with its limit standing still (then it
+        goes, and is counted); a limit that moves (the other partition's backlog being read) restarts the wait."""
+        if part.blocked is None or part.blocked[0] != limit:
+            part.blocked = (limit, now)
+            return False
+        if now - part.blocked[1] < self.max_wait_s:
+            return False
+        self.timeouts += 1
+        return True
 
     def _limit(self, tp: TopicPartition, source: str, behind: Callable[[TopicPartition], bool]) -> float:
         """The newest event time of ``source`` that ``tp`` may release: every other partition's frontier + skew."""

@@ -124,3 +124,35 @@ def test_any_fetch_interleaving_releases_within_the_skew_of_every_partition_stil
     assert sorted(released) == sorted((tp, t) for tp, ts in parts.items() for t in ts)
     for tp in parts:
         assert [t for q, t in released if q == tp] == parts[tp]
+
+
+def test_a_source_is_not_held_for_ever_by_a_partition_busy_with_another_source() -> None:
+    """``stream --count`` while the live stream runs: P1 keeps having unread live records, none of the
+    simulation's; P0's limit for the simulation never moves, so its simulated record goes after max_wait_s
+    even though live records (P2) are released all the while."""
+    clock = Clock()
+    a = aligner(clock)
+    a.assign([P2])
+    a.add(P1, "live", "", 900)
+    assert a.release(lambda tp: False) == ["live"]
+    a.add(P0, "sim", "simulation:seed1", 10 * DAY)
+    for i in range(4):
+        clock.now = i / 2
+        a.add(P2, f"live{i}", "", 1_000 + i)
+        assert a.release(lambda tp: tp == P1) == [f"live{i}"]
+    clock.now = 2.5
+    assert a.release(lambda tp: tp == P1) == ["sim"]
+    assert a.timeouts == 1
+
+
+def test_a_head_waiting_for_a_backlog_that_is_being_read_is_not_timed_out() -> None:
+    clock = Clock()
+    a = aligner(clock)
+    a.add(P0, "ahead", "", 10 * DAY)
+    for d in range(9):  # P1's backlog arrives a day a second: P0's limit moves every time
+        clock.now = float(d * 5)
+        a.add(P1, d, "", d * DAY)
+        assert "ahead" not in a.release(lambda tp: tp == P1)
+    a.add(P1, 10, "", 10 * DAY)
+    assert "ahead" in a.release(lambda tp: tp == P1)
+    assert a.timeouts == 0
