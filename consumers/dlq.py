@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fraud_domain.errors import ErrorCode, EventValidationError
+from fraud_domain.pii import scrub
 from fraud_domain.utc import format_utc
 
 PROCESSING_ERROR = "processing_error"  # anything but a validation error: a bug or an outage, not bad input
@@ -31,7 +32,7 @@ def category(err: Exception) -> str:
 def headers(err: Exception, topic: str, partition: int, offset: int, now: datetime) -> list[tuple[str, bytes]]:
     """The DLQ headers for one rejected record."""
     field = err.field if isinstance(err, EventValidationError) else "processing"
-    reason = str(err) if isinstance(err, EventValidationError) else f"processing: {type(err).__name__}: {err}"
+    reason = str(err) if isinstance(err, EventValidationError) else scrub(f"processing: {type(err).__name__}: {err}")
     return [
         ("dlq.reason", reason[:1000].encode()),
         ("dlq.field", field.encode()),

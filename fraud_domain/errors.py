@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from fraud_domain.pii import scrub
+
 
 class DomainError(Exception):
     """Base class of every error raised by ``fraud_domain``."""
@@ -31,10 +33,12 @@ class EventValidationError(DomainError, ValueError):
     """A payload or record failed validation; ``field`` names the first failing field, ``code`` says why.
 
     ``field`` is ``"payload"`` when the bytes themselves are unusable (too large, not UTF-8, not JSON).
-    ``str(err)`` reads like ``"amount: must be > 0 (got -3.0)"`` and is what goes to the DLQ.
+    ``str(err)`` reads like ``"amount: must be > 0 (got -3.0)"`` and is what goes to the DLQ; a card number
+    or IP address in the field name or the echoed value is replaced by a marker (``fraud_domain.pii``).
     """
 
     def __init__(self, field: str, reason: str, code: ErrorCode) -> None:
+        field, reason = scrub(field), scrub(reason)  # said about bad input: never a card number or IP
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason

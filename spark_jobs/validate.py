@@ -14,6 +14,7 @@ from typing import Literal
 import pandas as pd
 
 from fraud_domain.errors import EventValidationError
+from fraud_domain.pii import scrub
 from fraud_domain.schema import parse_event, parse_label
 
 Kind = Literal["transactions", "labels"]
@@ -53,7 +54,8 @@ def validate_frames(kind: Kind, frames: Iterable[pd.DataFrame], columns: list[tu
             rows.append(record)
             fields.append(field or None)
             reasons.append(reason or None)
-            raws.append(line if record is None else None)  # only quarantined rows keep their raw text
+            # only quarantined rows keep their raw text, card numbers and IPs replaced (fraud_domain.pii)
+            raws.append(scrub(line) if record is None else None)
         out = {name: _column([r[name] if r else None for r in rows], sql) for name, sql in columns}
         out.update({"dt": frame["dt"].to_numpy(), "_order": frame["_order"].to_numpy(),
                     **{name: pd.array(values, dtype="string")

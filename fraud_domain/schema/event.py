@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import orjson
 
 from fraud_domain.errors import ErrorCode
+from fraud_domain.pii import holds_pii
 from fraud_domain.schema import _checks as c
 from fraud_domain.utc import UTC, format_utc
 
@@ -62,7 +63,7 @@ class TransactionEvent:
             and type(self.currency) is str and _CURRENCY(self.currency)
             and type(self.channel) is str and self.channel in CHANNELS
             and type(self.device_id) is str and 0 < len(self.device_id) <= _DEVICE_MAX
-            and self.device_id.isprintable()
+            and self.device_id.isprintable() and not holds_pii(self.device_id)
             and type(self.ip_token) is str and _TOKEN(self.ip_token)
             and type(self.terminal_lat) is float and -90.0 <= self.terminal_lat <= 90.0
             and type(self.terminal_lon) is float and -180.0 <= self.terminal_lon <= 180.0
@@ -84,6 +85,8 @@ class TransactionEvent:
         device = self.device_id
         if type(device) is not str or not 0 < len(device) <= _DEVICE_MAX or not device.isprintable():
             c.fail("device_id", f"must be 1-{_DEVICE_MAX} printable characters {c.got(device)}", ErrorCode.BAD_FORMAT)
+        if holds_pii(device):  # free text: the one field a producer could leak a clear card number or IP in
+            c.fail("device_id", "must not hold a card number or an IP address", ErrorCode.BAD_FORMAT)
         c.check_str("ip_token", self.ip_token, c.TOKEN_RE, "64 lowercase hex characters")
         if type(self.schema_version) is not int or self.schema_version != SCHEMA_VERSION:
             c.fail("schema_version", f"must be {SCHEMA_VERSION} {c.got(self.schema_version)}", ErrorCode.BAD_FORMAT)

@@ -35,8 +35,10 @@ def card_number(run_id: str, customer: int) -> str:
 
 
 def device_id(run_id: str, customer: int, slot: int) -> str:
-    """The customer's usual device for ``slot`` 0, a new device otherwise."""
-    return f"dev-{_digest(run_id, 'device', customer, slot):016x}"
+    """The customer's usual device for ``slot`` 0, a new device otherwise. Two 8-hex halves joined by a
+    letter: never a 12-digit run, which the schema would take for a card number (``fraud_domain.pii``)."""
+    digest = _digest(run_id, "device", customer, slot)
+    return f"dev-{digest >> 32 & 0xFFFFFFFF:08x}x{digest & 0xFFFFFFFF:08x}"
 
 
 def ip_address(run_id: str, customer: int, slot: int) -> str:

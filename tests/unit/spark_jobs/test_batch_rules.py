@@ -49,6 +49,14 @@ def test_a_row_of_another_day_is_rejected(line) -> None:
     assert record is None and field == "event_time" and "dt=2018-04-03" in reason
 
 
+def test_a_quarantined_row_keeps_no_clear_card_number_or_ip(line) -> None:
+    bad = json.dumps({**json.loads(line), "card_token": "4111111111111111", "ip_token": "10.1.2.3"})
+    frame = pd.DataFrame({"value": [bad], "dt": [DAY.isoformat()], "_order": [0]})
+    (out,) = validate_frames("transactions", [frame], list(TRANSACTIONS.columns), now=NOW)
+    row = " ".join(str(v) for v in out.iloc[0].to_dict().values())
+    assert "4111111111111111" not in row and "10.1.2.3" not in row and "redacted" in row
+
+
 def test_not_json_is_a_payload_error() -> None:
     assert validate_line("labels", "{oops", dt=DAY, now=NOW)[1] == "payload"
 

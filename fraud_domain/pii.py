@@ -1,0 +1,38 @@
+"""``scrub``: what the platform writes about rejected input (DLQ reasons, quarantined rows) never carries a
+clear card number or IP address, even when a producer sent one where a token belongs.
+
+A card number is any run of 12 or more digits, single spaces or dashes allowed between them (the way
+card numbers are written), not glued to other letters or digits (so a hex token that happens to hold a
+long run of digits is left alone). An IP address is a dotted IPv4 quad, or an IPv6 address written with
+``::`` or all eight groups (so a clock time such as ``12:30:45`` is not one).
+"""
+
+from __future__ import annotations
+
+import re
+
+CARD_REDACTED = "[card-number-redacted]"
+IP_REDACTED = "[ip-redacted]"
+
+_CARD = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){11,}(?![0-9A-Za-z])")
+_IPV4 = re.compile(r"(?<![0-9.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9.])")
+_IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
+
+
+def _ipv6(match: re.Match[str]) -> str:
+    text = match.group()
+    return IP_REDACTED if "::" in text or text.count(":") == 7 else text
+
+
+def holds_pii(text: str) -> bool:
+    """Whether ``text`` holds something ``scrub`` would replace (a free-text field must not carry one)."""
+    if _CARD.search(text) or _IPV4.search(text):
+        return True
+    return ":" in text and any("::" in m.group() or m.group().count(":") == 7 for m in _IPV6.finditer(text))
+
+
+def scrub(text: str) -> str:
+    """``text`` with every card-number-like digit run and IP address replaced by a marker."""
+    if not any(c.isdigit() for c in text):
+        return text
+    return _IPV6.sub(_ipv6, _IPV4.sub(IP_REDACTED, _CARD.sub(CARD_REDACTED, text)))
