@@ -68,7 +68,7 @@ class Scorer:
         self.metrics.model_version("none")
 
     def restore(self) -> None:
-        ckpt = self.store.load()
+        ckpt = self.store.load(allowed_lateness=self.state.allowed_lateness)  # the setting, not the saved value
         if ckpt is not None:
             self.state, self.offsets = ckpt.state, dict(ckpt.offsets)
             log.info("state restored", entities=len(self.state), offsets=len(self.offsets))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -92,7 +92,9 @@ class CassandraStateStore:
                datetime.now(UTC))
         self.writer.write([(self._save_ckpt, row)])  # Step 2
 
-    def load(self) -> Checkpoint | None:
+    def load(self, allowed_lateness: timedelta | None = None) -> Checkpoint | None:
+        """The last checkpoint (None before the first); ``allowed_lateness``: the setting, which wins over the
+        value saved with the snapshot."""
         row = self.session.execute(self._load_ckpt, (self.group,)).one()
         if row is None:
             return None
@@ -102,4 +104,4 @@ class CassandraStateStore:
             data[ns] = {str(r.entity_key): json.loads(r.history) for r in rows}
         offsets = {(t, p): o for t, p, o in json.loads(row.offsets)}
         pending = [parse_label(text.encode()) for text in json.loads(row.pending_labels)]
-        return Checkpoint(OnlineFeatureState.restore(data), offsets, pending)
+        return Checkpoint(OnlineFeatureState.restore(data, allowed_lateness=allowed_lateness), offsets, pending)

@@ -308,13 +308,15 @@ class OnlineFeatureState:
         return out
 
     @classmethod
-    def restore(cls, data: dict[str, Any]) -> "OnlineFeatureState":
+    def restore(cls, data: dict[str, Any], *, allowed_lateness: timedelta | None = None) -> "OnlineFeatureState":
         """Rebuild a state from ``snapshot()`` output (possibly after a JSON round trip); a format-1
-        snapshot (one clock) becomes the live source's."""
+        snapshot (one clock) becomes the live source's. ``allowed_lateness``, when given (the consumer's
+        setting), wins over the value the snapshot was taken with: a changed setting takes effect on restart."""
         data = upgrade_snapshot(data)
         if data.get("format") != SNAPSHOT_FORMAT:
             raise ValueError(f"unsupported snapshot format {data.get('format')!r}")
-        state = cls(allowed_lateness=timedelta(microseconds=data["allowed_lateness_us"]))
+        saved = timedelta(microseconds=data["allowed_lateness_us"])
+        state = cls(allowed_lateness=saved if allowed_lateness is None else allowed_lateness)
         for source, newest in data["clocks"].items():
             state._add_source(source)
             state._clocks[source] = newest

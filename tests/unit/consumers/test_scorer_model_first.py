@@ -42,7 +42,7 @@ class Registry:
 def restarted(registry: Registry) -> Scorer:
     s = scorer()
     s.registry = registry  # type: ignore[assignment]
-    s.store = SimpleNamespace(load=lambda: None, save=lambda snap: None)
+    s.store = SimpleNamespace(load=lambda allowed_lateness=None: None, save=lambda snap: None)
     s.labels.restore = lambda offsets, pending: None  # type: ignore[attr-defined]
     return s
 

@@ -219,3 +219,12 @@ def test_the_oldest_source_is_forgotten_beyond_the_limit(split):
         state.update_and_compute(events[i], f"s{i}")
     assert len(state.clocks) == MAX_SOURCES and "s0" not in state.clocks and f"s{MAX_SOURCES}" in state.clocks
     assert len(state) == 2 * MAX_SOURCES
+
+
+def test_the_lateness_setting_wins_over_the_value_saved_with_the_snapshot() -> None:
+    """Issue #15: STREAM_ALLOWED_LATENESS_SECONDS changed between runs takes effect on restart."""
+    saved = OnlineFeatureState(allowed_lateness=timedelta(hours=1)).snapshot()
+    assert OnlineFeatureState.restore(saved).allowed_lateness == timedelta(hours=1)
+    restored = OnlineFeatureState.restore(json.loads(json.dumps(saved)), allowed_lateness=timedelta(days=2))
+    assert restored.allowed_lateness == timedelta(days=2)
+    assert restored.snapshot()["allowed_lateness_us"] == 2 * 86_400 * 1_000_000
