@@ -7,3 +7,8 @@ class StreamError(Exception):
 
 class ModelLoadError(StreamError):
     """A champion model exists but cannot be used by the scorer (unknown flavour, unreadable files)."""
+
+
+class TopicRecreated(StreamError):
+    """An input topic was deleted and created again since the scorer's checkpoint: the saved offsets are
+    positions in another topic (the scorer would skip or misread records), so it refuses to start."""

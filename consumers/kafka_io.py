@@ -121,6 +121,14 @@ def producer(bootstrap: str, *, client_id: str, linger_ms: int = LINGER_MS,
                                     delivery_timeout_ms=delivery_timeout_ms, on_acknowledged=on_acknowledged)
 
 
+def topic_ids(bootstrap: str, names: list[str], *, client: ClientName = DEFAULT_CLIENT,
+              timeout_s: float = 30.0) -> dict[str, str]:
+    """Each topic's id (a UUID, KIP-516): a topic deleted and created again under the same name gets a new
+    one, so a checkpoint that names it can tell its offsets belong to another topic. KafkaIOError if a topic
+    does not exist."""
+    return _module(client).topic_ids(bootstrap, names, timeout_s=timeout_s)
+
+
 T = TypeVar("T")
 log = logging.getLogger("consumers.kafka")
 RETRY_MAX_S = 5.0

@@ -8,6 +8,7 @@ rules (``rules.py``) + champion model (``model_registry.py``) combined by ``deci
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,6 +21,8 @@ from consumers import dlq, entry, kafka_io, rules
 from consumers.alignment import EventTimeAligner
 from consumers.cassandra_io import Writer, connect
 from consumers.decide import MODEL_REASON, combine
+from consumers.errors import StreamError
+from consumers.kafka_io import KafkaIOError
 from consumers.labels import LabelFeed
 from consumers.loop import ConsumerLoop
 from consumers.model_registry import Model, ModelRegistry
@@ -31,6 +34,7 @@ from fraud_domain.features import OnlineFeatureState, retention, to_vector
 from fraud_domain.features.online import DEFAULT_SOURCE, SOURCE_SEPARATOR, namespace
 from fraud_domain.schema import Decision, decision_to_json, parse_event
 from fraud_domain.utc import to_epoch_us
+from fraud_platform.errors import FraudError
 from fraud_platform.logs import get_logger
 from fraud_platform.webhdfs import WebHdfs
 
@@ -284,6 +288,8 @@ def main(
     dlq_topic: str = typer.Option(topics.DLQ, help="Dead-letter topic."),
     labels_topic: str = typer.Option(topics.LABELS, help="Chargeback labels topic."),
     no_model: bool = typer.Option(False, help="Rules only: do not poll the champion model."),
+    forget_state: bool = typer.Option(False, help="Delete the group's checkpoint and feature histories, then "
+                                                  "exit (after its input topic was recreated)."),
 ) -> None:
     """Score every transaction: rules + champion model -> fraud_topic; invalid events -> transaction_dlq."""
 
@@ -299,6 +305,13 @@ def main(
     writer = Writer(session, concurrency=s.cassandra_concurrency, max_backoff=s.retry_max_seconds,
                     should_stop=stopping, on_retry=retried)
     client = settings.kafka.client
+    store = CassandraStateStore(session, writer, group,
+                                kafka_io.topic_ids(ep.kafka, [transactions_topic, labels_topic], client=client))
+    if forget_state:
+        cleared = store.forget()
+        log.info("scorer state forgotten", group=group, namespaces=cleared)
+        cluster.shutdown()
+        return
     feed = LabelFeed(kafka_io.consumer(ep.kafka, None, batch_size=20_000, client_id=f"{group}-labels",
                                        client=client), labels_topic, metrics)
     registry = None if no_model else ModelRegistry(WebHdfs(ep.webhdfs_url, ep.hdfs_user, timeout=10),
@@ -306,7 +319,7 @@ def main(
     out = kafka_io.producer(ep.kafka, client_id=group, client=client, on_acknowledged=metrics.acknowledged,
                             delivery_timeout_ms=settings.kafka.delivery_timeout_ms)
     scorer = Scorer(producer=out, labels=feed,
-                    store=CassandraStateStore(session, writer, group), registry=registry,
+                    store=store, registry=registry,
                     thresholds=rules.Thresholds.from_settings(s), metrics=metrics, stream=s,
                     out_topic=decisions_topic, dlq_topic=dlq_topic)
     scorer.restore()
@@ -324,5 +337,15 @@ def main(
     log.info("scorer stopped", group=group)
 
 
+def run() -> None:
+    """``python -m consumers.scorer``: an expected failure (a recreated topic, a bad setting) is one clear
+    log line and a non-zero exit, not a traceback."""
+    try:
+        typer.run(main)
+    except (StreamError, FraudError, KafkaIOError) as exc:
+        log.error("scorer cannot start", error=str(exc))
+        sys.exit(getattr(exc, "exit_code", 2))
+
+
 if __name__ == "__main__":
-    typer.run(main)
+    run()

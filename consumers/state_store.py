@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from consumers.cassandra_io import Writer, partition_batches
+from consumers.errors import TopicRecreated
 from fraud_domain.features import OnlineFeatureState
 from fraud_domain.features.online import SnapshotHeader, namespaces, upgrade_snapshot
 from fraud_domain.schema import Label, label_to_json, parse_label
@@ -62,8 +63,13 @@ class Snapshot:
 
 
 class CassandraStateStore:
-    def __init__(self, session: Any, writer: Writer, group: str) -> None:
+    """``topic_ids``: the input topics' ids now (``kafka_io.topic_ids``). Each checkpoint names them beside its
+    offsets; ``load`` refuses (``TopicRecreated``) a checkpoint whose offsets belong to a topic of the same
+    name that has since been deleted and created again."""
+
+    def __init__(self, session: Any, writer: Writer, group: str, topic_ids: dict[str, str] | None = None) -> None:
         self.session, self.writer, self.group = session, writer, group
+        self.topic_ids = topic_ids or {}
         self._upsert = session.prepare("INSERT INTO scorer_state (scorer_group, entity, entity_key, history) "
                                        "VALUES (?, ?, ?, ?)")
         self._delete = session.prepare("DELETE FROM scorer_state WHERE scorer_group = ? AND entity = ? "
@@ -72,6 +78,8 @@ class CassandraStateStore:
                                        "AND entity = ?")
         self._save_ckpt = session.prepare("INSERT INTO scorer_checkpoints (scorer_group, offsets, meta, "
                                           "pending_labels, updated_at) VALUES (?, ?, ?, ?, ?)")
+        self._delete_all = session.prepare("DELETE FROM scorer_state WHERE scorer_group = ? AND entity = ?")
+        self._delete_ckpt = session.prepare("DELETE FROM scorer_checkpoints WHERE scorer_group = ?")
         self._load_ckpt = session.prepare("SELECT offsets, meta, pending_labels FROM scorer_checkpoints "
                                           "WHERE scorer_group = ?")
 
@@ -87,10 +95,25 @@ class CassandraStateStore:
                     rows.append((self._upsert, (self.group, entity, key, orjson.dumps(history).decode())))
             statements += partition_batches(rows)
         self.writer.write(statements)
-        row = (self.group, json.dumps([[t, p, o] for (t, p), o in sorted(snap.offsets.items())]),
+        row = (self.group, json.dumps([[t, p, o, *self._id(t)] for (t, p), o in sorted(snap.offsets.items())]),
                json.dumps(snap.meta), json.dumps([label_to_json(lb).decode() for lb in snap.pending_labels]),
                datetime.now(UTC))
         self.writer.write([(self._save_ckpt, row)])  # Step 2
+
+    def forget(self) -> int:
+        """Delete this group's checkpoint and histories (its next start begins from nothing); returns the
+        number of history namespaces cleared."""
+        row = self.session.execute(self._load_ckpt, (self.group,)).one()
+        if row is None:
+            return 0
+        spaces = namespaces(upgrade_snapshot(json.loads(row.meta)))  # type: ignore[arg-type]
+        for ns in spaces:
+            self.session.execute(self._delete_all, (self.group, ns))
+        self.session.execute(self._delete_ckpt, (self.group,))  # last: a half-done forget can be run again
+        return len(spaces)
+
+    def _id(self, topic: str) -> list[str]:
+        return [self.topic_ids[topic]] if topic in self.topic_ids else []
 
     def load(self, allowed_lateness: timedelta | None = None) -> Checkpoint | None:
         """The last checkpoint (None before the first); ``allowed_lateness``: the setting, which wins over the
@@ -102,6 +125,14 @@ class CassandraStateStore:
         for ns in namespaces(data):  # type: ignore[arg-type]
             rows = self.session.execute(self._select, (self.group, ns))
             data[ns] = {str(r.entity_key): json.loads(r.history) for r in rows}
-        offsets = {(t, p): o for t, p, o in json.loads(row.offsets)}
+        saved = json.loads(row.offsets)  # [topic, partition, next offset(, topic id)]
+        for t, _p, _o, *named in saved:
+            if named and t in self.topic_ids and named[0] != self.topic_ids[t]:
+                raise TopicRecreated(
+                    f"topic {t} was deleted and created again since scorer group {self.group}'s checkpoint "
+                    f"(topic id {named[0]}, now {self.topic_ids[t]}): its saved offsets point into the old topic. "
+                    f"Forget the checkpoint with `python -m consumers.scorer --group {self.group} --forget-state` "
+                    "(the new topic is then scored from its start), or restore the old topic")
+        offsets = {(t, p): o for t, p, o, *_ in saved}
         pending = [parse_label(text.encode()) for text in json.loads(row.pending_labels)]
         return Checkpoint(OnlineFeatureState.restore(data, allowed_lateness=allowed_lateness), offsets, pending)

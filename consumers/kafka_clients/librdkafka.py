@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any, cast
 
 from confluent_kafka import Consumer as _Consumer
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaError, KafkaException, TopicCollection
 from confluent_kafka import Producer as _Producer
 from confluent_kafka import TopicPartition as _TP
+from confluent_kafka.admin import AdminClient
 
 from consumers.kafka_io import (
     BATCH_BYTES,
@@ -282,3 +284,16 @@ def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout
         "delivery.timeout.ms": delivery_timeout_ms,
         "log_level": LOG_LEVEL,
     }, on_acknowledged)
+
+
+def topic_ids(bootstrap: str, names: list[str], *, timeout_s: float) -> dict[str, str]:
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": LOG_LEVEL})
+    out = {}
+    for name, future in admin.describe_topics(TopicCollection(list(names))).items():
+        try:
+            uid = future.result(timeout=timeout_s).topic_id
+        except KafkaException as exc:
+            raise KafkaIOError(f"topic {name}: {exc.args[0].str() if exc.args else exc}") from None
+        msb, lsb = uid.get_most_significant_bits(), uid.get_least_significant_bits()
+        out[name] = str(uuid.UUID(int=((msb & (2**64 - 1)) << 64) | (lsb & (2**64 - 1))))
+    return out

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
+from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as _TP
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
@@ -183,3 +183,20 @@ def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout
         delivery_timeout_ms=delivery_timeout_ms,
         request_timeout_ms=min(30_000, delivery_timeout_ms - linger_ms - 1),
     ), on_acknowledged)
+
+
+def topic_ids(bootstrap: str, names: list[str], *, timeout_s: float) -> dict[str, str]:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000))
+    try:
+        described = {t["name"]: t for t in admin.describe_topics(list(names))}
+    except KafkaError as exc:
+        raise KafkaIOError(f"topics {', '.join(names)}: {exc}") from None
+    finally:
+        admin.close()
+    out = {}
+    for name in names:
+        topic = described.get(name)
+        if topic is None or topic.get("error_code"):
+            raise KafkaIOError(f"topic {name}: not found (error code {topic and topic.get('error_code')})")
+        out[name] = str(topic["topic_id"])
+    return out

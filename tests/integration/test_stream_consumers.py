@@ -10,6 +10,8 @@ import itertools
 import json
 import os
 import random
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
@@ -17,10 +19,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from consumers.kafka_io import CLIENTS
+from consumers.kafka_io import CLIENTS, DEFAULT_CLIENT
 from fraud_domain import topics
 from fraud_domain.schema import event_to_json
 from tests.support.stream import (
+    ROOT,
     TcpProxy,
     count_rows,
     decisions_by_tx,
@@ -374,3 +377,60 @@ def test_broker_down_longer_than_the_delivery_timeout_loses_nothing(
     assert set(decisions_by_tx(kafka_bootstrap, names[topics.DECISIONS])) == set(run.fraud)
     assert end_total(kafka_bootstrap, names[topics.DLQ]) == 0
     _drop_topics(kafka_bootstrap, names)
+
+
+def test_a_recreated_input_topic_is_refused_with_a_clear_error_and_forget_state_recovers(
+        ctx, kafka_bootstrap, cql, tmp_path) -> None:
+    """Issue #15: a checkpoint names its topics' ids. After the input topic is deleted and created again the
+    scorer would seek to offsets of the old topic (skipping the new one's records): it refuses to start with
+    one clear line and a non-zero exit; ``--forget-state`` clears the group, and the new topic is scored."""
+    from consumers import kafka_io
+    from fraud_platform.kafka_topics import ensure_topics
+
+    unique, m = uuid.uuid4().hex[:10], 300
+    names = _topics(kafka_bootstrap, unique, "r")
+    ids = {c: kafka_io.topic_ids(kafka_bootstrap, [names[topics.TRANSACTIONS]], client=c) for c in CLIENTS}
+    assert len(set(map(str, ids.values()))) == 1, ids  # both clients name the same id
+    group, port, log = f"r-{unique}", free_port(), tmp_path / "r.log"
+    args = _scorer_args(names, group, port)
+    _publish(ctx, kafka_bootstrap, names, seed=7, count=m)
+    s = spawn("consumers.scorer", args, log, **FAST)
+    try:
+        wait_for(lambda: end_total(kafka_bootstrap, names[topics.DECISIONS]) >= m, 120, "the first decisions", [s])
+        wait_for(lambda: cql.execute("SELECT offsets FROM scorer_checkpoints WHERE scorer_group = %s",
+                                     (group,)).one() is not None, 30, "a checkpoint", [s])
+        assert stop(s) == 0
+        old_id = ids[DEFAULT_CLIENT][names[topics.TRANSACTIONS]]
+        _drop_topics(kafka_bootstrap, {"tx": names[topics.TRANSACTIONS]})
+        wait_for(lambda: _recreated(kafka_bootstrap, names[topics.TRANSACTIONS], old_id, ensure_topics), 60,
+                 "the topic created again")
+        env = os.environ | {"PYTHONPATH": str(ROOT), "FRAUD_ROOT": str(ROOT)} | FAST
+        refused = subprocess.run([sys.executable, "-m", "consumers.scorer", *args], capture_output=True, text=True,
+                                 timeout=120, env=env)
+        said = refused.stdout + refused.stderr
+        assert refused.returncode != 0 and "was deleted and created again" in said and "--forget-state" in said, said
+        assert "Traceback" not in said, said
+        forgot = subprocess.run([sys.executable, "-m", "consumers.scorer", *args, "--forget-state"],
+                                capture_output=True, text=True, timeout=120, env=env)
+        assert forgot.returncode == 0, forgot.stdout + forgot.stderr
+        before = end_total(kafka_bootstrap, names[topics.DECISIONS])
+        _publish(ctx, kafka_bootstrap, names, seed=8, count=m)
+        s = spawn("consumers.scorer", args, log, **FAST)
+        wait_for(lambda: end_total(kafka_bootstrap, names[topics.DECISIONS]) >= before + m, 120,
+                 "the new topic's records scored", [s])
+        assert stop(s) == 0
+    finally:
+        if s.poll() is None:
+            s.kill()
+        _drop_topics(kafka_bootstrap, names)
+        _drop_state(cql, group, [""])
+
+
+def _recreated(bootstrap: str, topic: str, old_id: str, ensure_topics) -> bool:
+    from consumers import kafka_io
+
+    try:
+        ensure_topics(bootstrap, [topic], partitions=6, replication_factor=1, retention_ms=86_400_000)
+        return kafka_io.topic_ids(bootstrap, [topic])[topic] != old_id
+    except Exception:  # the deletion still in progress
+        return False
