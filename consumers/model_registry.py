@@ -15,6 +15,7 @@ version's test-week figures from its training run (the scorer exports them: ``fr
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any, Protocol
 
@@ -38,6 +39,14 @@ class Model(Protocol):
     def explain(self, vector: list[float], top: int = 3) -> list[str]:
         """The names of the features that pushed this vector's score up most, largest first."""
         ...
+
+
+def check_manifest(onnx: bytes, metadata: dict[str, Any]) -> None:
+    """ModelLoadError unless the ONNX bytes are the ones training wrote (``onnx_sha256`` of the metadata)."""
+    expected = metadata.get("onnx_sha256")
+    if expected is not None and hashlib.sha256(onnx).hexdigest() != expected:
+        raise ModelLoadError(f"{metadata.get('onnx')} does not match the SHA-256 in its metadata (corrupt, partial "
+                             "or replaced after training)")
 
 
 def serves_onnx(metadata: dict[str, Any]) -> bool:
@@ -73,6 +82,7 @@ class ModelRegistry:
             model: Model = pipeline
             if serves_onnx(metadata):  # what runs: the ONNX export; the pipeline explains the flagged decisions
                 onnx = self.hdfs.read(f"{self.store.version_dir(version)}/{metadata['onnx']}")
+                check_manifest(onnx, metadata)
                 model = OnnxModel.from_bytes(onnx, pipeline)
         except (ModelLoadError, ValueError, KeyError, OSError, RuntimeError) as exc:
             self._failed = version

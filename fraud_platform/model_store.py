@@ -28,6 +28,10 @@ ONNX_OUTPUT = "probability"  # the graph's [N, 2] output; inputs: one float32 [N
 # within this bound (``ModelMetadata.onnx_max_abs_diff``, measured by train_model); else the exact pipeline.
 ONNX_TOLERANCE = 1e-5
 METADATA_FORMAT = 1
+# Promotion: a run's best model becomes champion only with at least this test-week Average Precision (a
+# random ranking scores the fraud rate, ~0.01) and a higher AP than the champion on the same test set.
+MIN_PROMOTION_AP = 0.1
+PROMOTION_LOCK_STALE_SECONDS = 900  # a promotion lock older than this is a crashed run's: it is broken
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,10 @@ class ModelStore:
     @property
     def champion_pointer(self) -> str:
         return f"{self.root}/champion"
+
+    @property
+    def promotion_lock(self) -> str:
+        return f"{self.root}/.promotion.lock"
 
     def version_dir(self, version: str) -> str:
         return f"{self.root}/{version}"
@@ -78,6 +86,9 @@ class ModelMetadata:
     # |ONNX - Spark| probability difference over the test set. None for models trained before the export.
     onnx: str | None = None
     onnx_max_abs_diff: float | None = None
+    # SHA-256 of the ONNX file as written: the scorer refuses a file that does not match (corrupt, partial or
+    # replaced after training). None for models trained before the manifest hash.
+    onnx_sha256: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

@@ -6,10 +6,17 @@ them on the same file system and credentials as the Spark writes, whatever ``fs.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+
+class LockHeld(RuntimeError):
+    """Another run holds the lock (``HadoopFiles.lock``)."""
 
 
 class HadoopFiles:
@@ -20,7 +27,10 @@ class HadoopFiles:
         jvm = spark.sparkContext._jvm
         self._Path = jvm.org.apache.hadoop.fs.Path
         self._IOUtils = jvm.org.apache.commons.io.IOUtils
-        self._fs = jvm.org.apache.hadoop.fs.FileSystem.get(spark.sparkContext._jsc.hadoopConfiguration())
+        conf = spark.sparkContext._jsc.hadoopConfiguration()
+        self._fs = jvm.org.apache.hadoop.fs.FileSystem.get(conf)
+        self._files = jvm.org.apache.hadoop.fs.FileContext.getFileContext(conf)
+        self._jvm, self._gateway = jvm, spark.sparkContext._gateway
 
     def exists(self, path: str) -> bool:
         return bool(self._fs.exists(self._Path(path)))
@@ -46,9 +56,42 @@ class HadoopFiles:
         self._fs.delete(self._Path(path), True)
 
     def replace(self, path: str, text: str) -> None:
-        """Write ``path`` via a temporary file and a rename, so readers see the old or the new text."""
+        """Write ``path`` via a temporary file renamed over it in one step (``FileContext.rename`` with
+        ``OVERWRITE``, atomic on HDFS): readers, and a crash at any point, see the old or the new text -
+        never no file."""
         tmp = f"{path}._tmp"
         self.write_text(tmp, text)
-        self._fs.delete(self._Path(path), False)
-        if not self._fs.rename(self._Path(tmp), self._Path(path)):
-            raise OSError(f"could not rename {tmp} to {path}")
+        overwrite = self._gateway.new_array(self._jvm.org.apache.hadoop.fs.Options.Rename, 1)
+        overwrite[0] = self._jvm.org.apache.hadoop.fs.Options.Rename.OVERWRITE
+        self._files.rename(self._Path(tmp), self._Path(path), overwrite)
+
+    @contextmanager
+    def lock(self, path: str, owner: str, stale_after_s: float) -> Iterator[None]:
+        """Hold ``path`` as a lock file for the block: created only if absent (atomic on HDFS), deleted after.
+        A lock older than ``stale_after_s`` is a crashed holder's and is broken; a live one raises
+        ``LockHeld`` naming its owner."""
+        target = self._Path(path)
+        for _ in range(2):
+            try:
+                stream = self._fs.create(target, False)  # overwrite=False: fails if another run holds it
+            except Exception as exc:  # py4j's Java exception: FileAlreadyExistsException
+                if "FileAlreadyExists" not in str(exc):
+                    raise
+                status = self._fs.getFileStatus(target)
+                age_s = time.time() - status.getModificationTime() / 1000
+                if age_s < stale_after_s:
+                    raise LockHeld(f"{path} is held by {self.read_text(path).strip() or 'another run'} "
+                                   f"({age_s:.0f} s old)") from None
+                self._fs.delete(target, False)  # a crashed run's: break it and try once more
+                continue
+            try:
+                stream.write(bytearray(owner.encode()))
+            finally:
+                stream.close()
+            break
+        else:
+            raise LockHeld(f"{path}: could not be taken")
+        try:
+            yield
+        finally:
+            self._fs.delete(target, False)

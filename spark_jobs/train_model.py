@@ -1,5 +1,5 @@
 """spark-submit job: train and evaluate fraud models under the handbook's protocol, keep the best, and
-promote it to champion only if it beats the current champion on Average Precision.
+promote it to champion only if it beats the current champion on Average Precision and reaches a floor.
 
 Protocol (Le Borgne et al., ch. 5): train on ``--train-days`` days from ``--train-start``, skip
 ``--delay-days`` (labels are not known yet), test on the next ``--test-days`` days; from each test day
@@ -15,19 +15,23 @@ Steps:
    ``train_seconds`` is the fit alone; ``seconds`` adds scoring and evaluating the test week.
 4. Save every model under ``/models/fraud/<run>-<type>/`` (``fraud_platform.model_store``); the best (by AP)
    is the run's candidate for champion; each is also exported to ONNX (``model.onnx``, ``onnx_export``) with
-   its largest difference from Spark on the test set (the scorer runs the file when it is within 1e-5).
+   its largest difference from Spark on the test set (the scorer runs the file when it is within 1e-5) and
+   the file's SHA-256 (the scorer refuses a file that does not match).
    ``--predictions-out``: every model's test-set probabilities too.
-5. Score the current champion on the same test set; move the pointer if the new model's AP is higher.
+5. Under the store's promotion lock (one run at a time; a crashed run's lock is broken after 15 min):
+   score the current champion on the same test set; move the pointer if the new model's AP is higher and
+   at least ``--min-average-precision``. The pointer is renamed over in one step: never no champion.
 6. Append one row per model to ``fraud.model_metrics``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from fraud_platform.model_store import MODELS_ROOT
+from fraud_platform.model_store import MIN_PROMOTION_AP, MODELS_ROOT, PROMOTION_LOCK_STALE_SECONDS
 from spark_jobs.entry import date_range, iso_date, run
 from spark_jobs.errors import MissingInputError, QualityError
 from spark_jobs.protocol import DELAY_DAYS, TEST_DAYS, TRAIN_DAYS
@@ -111,7 +115,7 @@ def predictions(model, test_df, features: tuple[str, ...] = ()):
 
 def train(spark, train_start: date, *, train_days: int, delay_days: int, test_days: int,
           model_types: list[str], database: str = "fraud", models_root: str | None = None,
-          predictions_out: str | None = None) -> dict:
+          predictions_out: str | None = None, min_average_precision: float = MIN_PROMOTION_AP) -> dict:
     from pyspark.ml import PipelineModel
 
     from fraud_domain.features.definitions import FEATURE_NAMES
@@ -155,7 +159,7 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
             train_window=[train_window[0].isoformat(), train_window[-1].isoformat()],
             test_window=[test_window[0].isoformat(), test_window[-1].isoformat()], n_train=n_train, n_test=n_test,
             all_models={m: r["metrics"] for m, r in results.items()}, onnx=ONNX_FILE,
-            onnx_max_abs_diff=result["onnx_max_abs_diff"])
+            onnx_max_abs_diff=result["onnx_max_abs_diff"], onnx_sha256=hashlib.sha256(result["onnx"]).hexdigest())
         files.write_text(store.metadata_path(versions[model_type]), meta.to_json() + "\n")
     if predictions_out:  # what Spark's transform gives each test row: the serving parity tests compare with it
         from pyspark.ml.functions import vector_to_array
@@ -169,15 +173,17 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
             union = union.unionByName(frame)
         union.coalesce(1).write.mode("overwrite").json(predictions_out)
 
-    champion, champion_ap = None, None  # Step 5
-    if files.exists(store.champion_pointer):
-        champion = parse_pointer(files.read_text(store.champion_pointer))
-    if champion:
-        champion_model = PipelineModel.load(store.pipeline_path(champion))
-        champion_ap = evaluate(predictions(champion_model, test_df))["average_precision"]
-    promoted = champion_ap is None or best["metrics"]["average_precision"] > champion_ap
-    if promoted:
-        files.replace(store.champion_pointer, version + "\n")
+    champion, champion_ap = None, None  # Step 5, one run at a time: read, compare and move the pointer
+    with files.lock(store.promotion_lock, owner=f"train_model {run_id}", stale_after_s=PROMOTION_LOCK_STALE_SECONDS):
+        if files.exists(store.champion_pointer):
+            champion = parse_pointer(files.read_text(store.champion_pointer))
+        if champion:
+            champion_model = PipelineModel.load(store.pipeline_path(champion))
+            champion_ap = evaluate(predictions(champion_model, test_df))["average_precision"]
+        best_ap = best["metrics"]["average_precision"]
+        promoted = best_ap >= min_average_precision and (champion_ap is None or best_ap > champion_ap)
+        if promoted:
+            files.replace(store.champion_pointer, version + "\n")
 
     ensure_table(spark, MODEL_METRICS, database)  # Step 6
     rows = [(run_id, versions[m], m, trained_at.replace(tzinfo=None),
@@ -191,6 +197,7 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
     train_df.unpersist()
     test_df.unpersist()
     return {"run_id": run_id, "version": version, "versions": versions, "promoted": promoted,
+            "min_average_precision": min_average_precision,
             "champion_before": champion, "champion_average_precision": champion_ap, "n_train": n_train,
             "n_test": n_test,
             "models": {m: {**r["metrics"], "train_seconds": round(r["train_seconds"], 1),
@@ -211,6 +218,8 @@ def main() -> None:
     parser.add_argument("--predictions-out", metavar="HDFS_DIR",
                         help="also write every model's test-set probabilities there (JSON lines: transaction_id, "
                              "model_version, probability), e.g. for serving-parity checks")
+    parser.add_argument("--min-average-precision", type=float, default=MIN_PROMOTION_AP, metavar="AP",
+                        help="promote only a model with at least this test-week AP (default %(default)s)")
     args = parser.parse_args()
     model_types = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = sorted(set(model_types) - set(MODEL_TYPES))
@@ -228,7 +237,8 @@ def main() -> None:
             report = train(spark, args.train_start, train_days=args.train_days, delay_days=args.delay_days,
                            test_days=args.test_days, model_types=model_types,
                            database=args.database, models_root=args.models_root,
-                           predictions_out=args.predictions_out)
+                           predictions_out=args.predictions_out,
+                           min_average_precision=args.min_average_precision)
         finally:
             spark.stop()
         get_logger("spark_jobs.train_model").info("trained", **report)

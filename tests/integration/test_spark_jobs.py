@@ -7,6 +7,7 @@ touches the platform's `fraud` tables or its champion model. Data: the simulator
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from datetime import date, timedelta
@@ -237,6 +238,9 @@ def test_training_saves_a_model_records_metrics_and_promotes_only_a_better_one(c
     assert meta["version"] == version and meta["feature_names"][0] == "tx_amount"
     assert meta["metrics"]["average_precision"] == max(m["average_precision"] for m in first["models"].values())
     assert hdfs.exists(f"{place['models']}/{version}/pipeline/metadata")
+    # the manifest hash the scorer checks, and the promotion lock released (issue #15)
+    assert meta["onnx_sha256"] == hashlib.sha256(hdfs.read(f"{place['models']}/{version}/model.onnx")).hexdigest()
+    assert not hdfs.exists(f"{place['models']}/.promotion.lock") and first["min_average_precision"] > 0
     refresh(hive, f"{place['database']}.model_metrics")
     hive.execute(f"SELECT model_type, auc_roc, average_precision, card_precision_at_100, promoted "
                  f"FROM {place['database']}.model_metrics WHERE run_id = '{first['run_id']}'")
