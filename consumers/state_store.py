@@ -2,14 +2,18 @@
 
 A checkpoint is written in two steps, in this order:
 
-1. the histories of the customers and terminals touched since the previous checkpoint (upserts; an
-   entity with nothing left inside the retention is deleted);
-2. one row with the input offsets (events and labels) those histories correspond to, the state's clock
-   and the labels that arrived before their transaction.
+0. the intent: the checkpoint row notes the number about to be written and the namespaces it touches;
+1. the histories of the customers and terminals touched since the previous checkpoint, each into the one of
+   its row's two slots that does not hold its value at the previous checkpoint, tagged with the new
+   checkpoint's number (an entity with nothing left inside the retention gets an empty slot);
+2. the checkpoint row: its number, the input offsets (events and labels) those histories correspond to, the
+   state's clock and the labels that arrived before their transaction; the intent cleared.
 
-On start the scorer restores the histories, seeks to the checkpoint's offsets and replays from there.
-A crash between 1 and 2 leaves histories slightly ahead of the offsets: the replayed events are
-recognised by ``OnlineFeatureState`` (same transaction id and time) and not counted twice.
+On start the scorer reads, per entity, the newest slot written at or before the last complete checkpoint,
+seeks to that checkpoint's offsets and replays from there. A crash between 0 and 2 leaves new slots beside
+the old ones: the noted intent says where, and the start clears them before anything else is written, so
+the number can be used again. Histories and offsets never disagree (issue #15: before, histories could run
+ahead of the offsets and a replayed event count a later one with the same timestamp).
 
 ``Snapshot.take`` copies what a checkpoint needs out of the live state (list slices, in the scorer's
 thread, all at once so the copy matches its offsets exactly); ``save`` encodes and writes it and may run in
@@ -31,6 +35,8 @@ from consumers.errors import TopicRecreated
 from fraud_domain.features import OnlineFeatureState
 from fraud_domain.features.online import SnapshotHeader, namespaces, upgrade_snapshot
 from fraud_domain.schema import Label, label_to_json, parse_label
+
+EMPTY = ""  # a slot saying the entity had no history left at its checkpoint
 
 
 @dataclass
@@ -70,35 +76,62 @@ class CassandraStateStore:
     def __init__(self, session: Any, writer: Writer, group: str, topic_ids: dict[str, str] | None = None) -> None:
         self.session, self.writer, self.group = session, writer, group
         self.topic_ids = topic_ids or {}
-        self._upsert = session.prepare("INSERT INTO scorer_state (scorer_group, entity, entity_key, history) "
-                                       "VALUES (?, ?, ?, ?)")
-        self._delete = session.prepare("DELETE FROM scorer_state WHERE scorer_group = ? AND entity = ? "
-                                       "AND entity_key = ?")
-        self._select = session.prepare("SELECT entity_key, history FROM scorer_state WHERE scorer_group = ? "
-                                       "AND entity = ?")
-        self._save_ckpt = session.prepare("INSERT INTO scorer_checkpoints (scorer_group, offsets, meta, "
-                                          "pending_labels, updated_at) VALUES (?, ?, ?, ?, ?)")
+        self.seq = 0  # the last complete checkpoint's number
+        self._slots: dict[tuple[str, int], int] = {}  # (namespace, key) -> slot holding its value at ``seq``
+        self._write_slot = [session.prepare(f"UPDATE scorer_state SET {history} = ?, {ckpt} = ? "
+                                            "WHERE scorer_group = ? AND entity = ? AND entity_key = ?")
+                            for history, ckpt in (("history", "ckpt0"), ("history1", "ckpt1"))]
+        self._select = session.prepare("SELECT entity_key, history, ckpt0, history1, ckpt1 FROM scorer_state "
+                                       "WHERE scorer_group = ? AND entity = ?")
+        self._save_ckpt = session.prepare("INSERT INTO scorer_checkpoints (scorer_group, seq, offsets, meta, "
+                                          "pending_labels, updated_at, intent_seq, intent_namespaces) "
+                                          "VALUES (?, ?, ?, ?, ?, ?, null, null)")
+        self._intent = session.prepare("UPDATE scorer_checkpoints SET intent_seq = ?, intent_namespaces = ? "
+                                       "WHERE scorer_group = ?")
+        self._clear_slot = [session.prepare(f"UPDATE scorer_state SET {history} = null, {ckpt} = null "
+                                            "WHERE scorer_group = ? AND entity = ? AND entity_key = ?")
+                            for history, ckpt in (("history", "ckpt0"), ("history1", "ckpt1"))]
         self._delete_all = session.prepare("DELETE FROM scorer_state WHERE scorer_group = ? AND entity = ?")
         self._delete_ckpt = session.prepare("DELETE FROM scorer_checkpoints WHERE scorer_group = ?")
-        self._load_ckpt = session.prepare("SELECT offsets, meta, pending_labels FROM scorer_checkpoints "
+        self._load_ckpt = session.prepare("SELECT seq, offsets, meta, pending_labels, intent_seq, intent_namespaces "
+                                          "FROM scorer_checkpoints "
                                           "WHERE scorer_group = ?")
 
     def save(self, snap: Snapshot) -> None:
-        """Step 1 (the histories), then step 2 (the offsets row); returns once both are written."""
+        """Steps 0-2 (intent, histories, checkpoint row); returns once all are written."""
+        seq = self.seq + 1
+        self.begin(snap, seq)
+        written = self.write_histories(snap, seq)
+        self.write_checkpoint(snap, seq)
+        self.seq = seq
+        self._slots.update(written)
+
+    def begin(self, snap: Snapshot, seq: int) -> None:
+        """Step 0: note checkpoint ``seq`` and the namespaces it is about to write."""
+        self.writer.write([(self._intent, (seq, json.dumps(sorted(snap.entities)), self.group))])
+
+    def write_histories(self, snap: Snapshot, seq: int) -> dict[tuple[str, int], int]:
+        """Step 1: each touched entity's history into its free slot, tagged ``seq``; returns the slots."""
         statements: list[tuple[Any, Any]] = []
+        written: dict[tuple[str, int], int] = {}
         for entity, histories in snap.entities.items():  # (group, namespace) is one partition: rows batch
             rows: list[tuple[Any, tuple]] = []
             for key, history in histories.items():
-                if history is None:
-                    rows.append((self._delete, (self.group, entity, key)))
-                else:
-                    rows.append((self._upsert, (self.group, entity, key, orjson.dumps(history).decode())))
+                slot = 1 - self._slots.get((entity, key), 1)
+                text = EMPTY if history is None else orjson.dumps(history).decode()
+                rows.append((self._write_slot[slot], (text, seq, self.group, entity, key)))
+                written[entity, key] = slot
             statements += partition_batches(rows)
         self.writer.write(statements)
-        row = (self.group, json.dumps([[t, p, o, *self._id(t)] for (t, p), o in sorted(snap.offsets.items())]),
+        return written
+
+    def write_checkpoint(self, snap: Snapshot, seq: int) -> None:
+        """Step 2: the row that makes checkpoint ``seq`` the one a restart resumes from."""
+        row = (self.group, seq,
+               json.dumps([[t, p, o, *self._id(t)] for (t, p), o in sorted(snap.offsets.items())]),
                json.dumps(snap.meta), json.dumps([label_to_json(lb).decode() for lb in snap.pending_labels]),
                datetime.now(UTC))
-        self.writer.write([(self._save_ckpt, row)])  # Step 2
+        self.writer.write([(self._save_ckpt, row)])
 
     def forget(self) -> int:
         """Delete this group's checkpoint and histories (its next start begins from nothing); returns the
@@ -106,11 +139,17 @@ class CassandraStateStore:
         row = self.session.execute(self._load_ckpt, (self.group,)).one()
         if row is None:
             return 0
-        spaces = namespaces(upgrade_snapshot(json.loads(row.meta)))  # type: ignore[arg-type]
+        spaces = self._namespaces(row)
         for ns in spaces:
             self.session.execute(self._delete_all, (self.group, ns))
         self.session.execute(self._delete_ckpt, (self.group,))  # last: a half-done forget can be run again
         return len(spaces)
+
+    @staticmethod
+    def _namespaces(row: Any) -> list[str]:
+        """The namespaces a checkpoint row's state holds, and those an unfinished checkpoint was writing."""
+        done = namespaces(upgrade_snapshot(json.loads(row.meta))) if row.meta else []  # type: ignore[arg-type]
+        return sorted(set(done) | set(json.loads(row.intent_namespaces or "[]")))
 
     def _id(self, topic: str) -> list[str]:
         return [self.topic_ids[topic]] if topic in self.topic_ids else []
@@ -121,10 +160,18 @@ class CassandraStateStore:
         row = self.session.execute(self._load_ckpt, (self.group,)).one()
         if row is None:
             return None
+        seq = row.seq or 0  # a checkpoint from before the slots: 0, as are the rows it wrote
+        histories, slots, unfinished = self._read_histories(row, seq)
+        if unfinished:  # an unfinished checkpoint's slots, cleared before its number is used again
+            self.writer.write(unfinished)
+        if row.intent_seq is not None:
+            self.writer.write([(self._intent, (None, None, self.group))])
+        self.seq, self._slots = seq, slots
+        if row.offsets is None:  # only the intent of a first checkpoint that never completed
+            return None
         data: dict[str, Any] = upgrade_snapshot(json.loads(row.meta))
         for ns in namespaces(data):  # type: ignore[arg-type]
-            rows = self.session.execute(self._select, (self.group, ns))
-            data[ns] = {str(r.entity_key): json.loads(r.history) for r in rows}
+            data[ns] = histories.get(ns, {})
         saved = json.loads(row.offsets)  # [topic, partition, next offset(, topic id)]
         for t, _p, _o, *named in saved:
             if named and t in self.topic_ids and named[0] != self.topic_ids[t]:
@@ -136,3 +183,28 @@ class CassandraStateStore:
         offsets = {(t, p): o for t, p, o, *_ in saved}
         pending = [parse_label(text.encode()) for text in json.loads(row.pending_labels)]
         return Checkpoint(OnlineFeatureState.restore(data, allowed_lateness=allowed_lateness), offsets, pending)
+
+    def _read_histories(self, row: Any, seq: int) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, int], int],
+                                                          list[tuple[Any, tuple]]]:
+        """Per namespace and entity, the newest slot written by checkpoint ``seq`` or before (its history,
+        unless empty), which slot that is, and the statements clearing slots of an unfinished checkpoint."""
+        histories: dict[str, dict[str, Any]] = {}
+        slots: dict[tuple[str, int], int] = {}
+        unfinished: list[tuple[Any, tuple]] = []
+        for ns in self._namespaces(row):
+            histories[ns] = {}
+            for r in self.session.execute(self._select, (self.group, ns)):
+                kept = []
+                for ckpt, text, slot in ((r.ckpt0 or 0, r.history, 0), (r.ckpt1, r.history1, 1)):
+                    if text is None or ckpt is None:
+                        continue
+                    if ckpt > seq:
+                        unfinished.append((self._clear_slot[slot], (self.group, ns, r.entity_key)))
+                    else:
+                        kept.append((ckpt, text, slot))
+                if not kept:  # written only by a checkpoint that never completed
+                    continue
+                _, text, slots[ns, r.entity_key] = max(kept)
+                if text != EMPTY:
+                    histories[ns][str(r.entity_key)] = json.loads(text)
+        return histories, slots, unfinished
