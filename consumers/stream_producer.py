@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import signal
 import sys
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -80,12 +81,13 @@ def stream(
     sim_config = simulator_config(seed, customers, terminals, days, start_date, handbook_only,
                                   s.stream.label_delay_seconds)
     live = count is None and replay is None
+    rejected: Counter[str] = Counter()
     if replay is not None:
         try:
             sim = producer.replay_simulation(producer.read_dataset(replay), sim_config)
         except (ValueError, OSError) as exc:
             raise ConfigError(f"--replay: {exc}") from None
-        pairs = iter_events(sim, tokeniser)
+        pairs = iter_events(sim, tokeniser, rejected)  # a row the schema rejects is skipped and counted
     elif count is None:  # live
         pairs = producer.live_pairs(sim_config, tokeniser)
     else:
@@ -120,6 +122,9 @@ def stream(
     finally:
         kafka.close()
     console.print(f"published {done.events:,} transactions and {done.labels:,} labels")
+    if rejected:
+        console.print(f"skipped {sum(rejected.values()):,} rows the event schema rejects (with their labels), by "
+                      f"field: {', '.join(f'{field} {n:,}' for field, n in rejected.most_common())}")
 
 
 def main() -> None:

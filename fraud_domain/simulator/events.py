@@ -8,9 +8,11 @@ never kept), device ids, coordinates from the grid. The label is returned beside
 import hashlib
 import ipaddress
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+from fraud_domain.errors import EventValidationError
 from fraud_domain.schema import Label, TransactionEvent
 from fraud_domain.simulator.dataset import Simulation
 from fraud_domain.tokenise import Tokeniser
@@ -51,10 +53,13 @@ def transaction_uuid(run_id: str, row_id: int) -> str:
     return str(uuid.uuid5(ID_NAMESPACE, f"{run_id}:{row_id}"))
 
 
-def iter_events(sim: Simulation, tokeniser: Tokeniser) -> Iterator[tuple[TransactionEvent, Label]]:
+def iter_events(sim: Simulation, tokeniser: Tokeniser,
+                rejected: Counter[str] | None = None) -> Iterator[tuple[TransactionEvent, Label]]:
     """Yield ``(event, label)`` per row of ``sim.transactions``, in row (time) order.
 
-    ``label.reported_at = event_time + config.label_delay``: publish it no earlier than that.
+    ``label.reported_at = event_time + config.label_delay``: publish it no earlier than that. A row the event
+    schema rejects (a replayed dataset's zero amount, say) raises ``EventValidationError``, or - given a
+    ``rejected`` counter - is skipped with its label and counted there by the field it fails on.
     """
     cfg, prof, df, run_id = sim.config, sim.profiles, sim.transactions, sim.run_id
     t_lat, t_lon = (a.tolist() for a in cfg.projection.to_latlon(prof.terminal_x, prof.terminal_y))
@@ -76,12 +81,18 @@ def iter_events(sim: Simulation, tokeniser: Tokeniser) -> Iterator[tuple[Transac
             device = devices[c, slot] = (device_id(run_id, c, slot), ip_token)
         tx_id = transaction_uuid(run_id, row_id)
         when = start + timedelta(seconds=seconds)
-        event = TransactionEvent(
-            transaction_id=tx_id, event_time=when, customer_id=c, card_token=card, terminal_id=t,
-            merchant_category=mcc[t], amount=amount, currency=cfg.currency, channel=channel[t],
-            device_id=device[0], ip_token=device[1], terminal_lat=t_lat[t], terminal_lon=t_lon[t],
-            customer_lat=c_lat[c], customer_lon=c_lon[c],
-        )
+        try:
+            event = TransactionEvent(
+                transaction_id=tx_id, event_time=when, customer_id=c, card_token=card, terminal_id=t,
+                merchant_category=mcc[t], amount=amount, currency=cfg.currency, channel=channel[t],
+                device_id=device[0], ip_token=device[1], terminal_lat=t_lat[t], terminal_lon=t_lon[t],
+                customer_lat=c_lat[c], customer_lon=c_lon[c],
+            )
+        except EventValidationError as exc:
+            if rejected is None:
+                raise
+            rejected[exc.field] += 1
+            continue
         label = Label(transaction_id=tx_id, event_time=when, customer_id=c, terminal_id=t,
                       is_fraud=bool(fraud), scenario=scenario, reported_at=when + cfg.label_delay)
         yield event, label

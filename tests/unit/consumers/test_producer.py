@@ -83,3 +83,25 @@ def test_live_clock_retimes_events_and_reports_every_record() -> None:
         simulate(CFG), Tokeniser(b"unit-test-key-0123456789abcdef!!")), 50)}
     ids = {parse_event(v, now=_far()).transaction_id for t, _, v in sent if t == "tx"}
     assert len(ids) == 50 and not ids & simulated
+
+
+def test_a_replayed_row_the_schema_rejects_is_skipped_and_counted_not_a_crash() -> None:
+    """Issue #15: the handbook's published data holds zero amounts; a replay skips them (with their labels)
+    and says how many, the simulator's own data still raises on a bad row."""
+    from collections import Counter
+
+    import pytest
+
+    from fraud_domain.errors import EventValidationError
+
+    sim = simulate(CFG)
+    frame = sim.transactions.copy()
+    frame.loc[frame.index[[3, 10]], "TX_AMOUNT"] = 0.0
+    replayed = producer.replay_simulation(frame, CFG)
+    tok = Tokeniser(b"unit-test-key-0123456789abcdef!!")
+    rejected: Counter[str] = Counter()
+    pairs = list(iter_events(replayed, tok, rejected))
+    assert len(pairs) == len(frame) - 2 and rejected == {"amount": 2}
+    assert all(event.amount > 0 for event, _ in pairs)
+    with pytest.raises(EventValidationError):
+        list(iter_events(replayed, tok))
