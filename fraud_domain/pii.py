@@ -3,8 +3,8 @@ clear card number or IP address, even when a producer sent one where a token bel
 
 A card number is any run of 12 or more digits, single spaces or dashes allowed between them (the way
 card numbers are written), not glued to other letters or digits (so a hex token that happens to hold a
-long run of digits is left alone). An IP address is a dotted IPv4 quad, or an IPv6 address written with
-``::`` or all eight groups (so a clock time such as ``12:30:45`` is not one).
+long run of digits is left alone). An IP address is a dotted IPv4 quad, or an IPv6 address written with all
+eight groups or with ``::`` (so a clock time such as ``12:30:45``, or ``::`` alone, is not one).
 """
 
 from __future__ import annotations
@@ -19,16 +19,24 @@ _IPV4 = re.compile(r"(?<![0-9.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9.])")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
 
 
+def _is_ipv6(text: str) -> bool:
+    """A candidate that really reads as an IPv6 address: all eight groups, or ``::`` with at least two groups
+    (``fe80::1``) or leading (``::1``) - not ``::`` alone or ``std::`` in a message."""
+    groups = [g for g in text.split(":") if g]
+    if text.count(":") == 7 and len(groups) == 8:
+        return True
+    return "::" in text and (len(groups) >= 2 or (text.startswith("::") and len(groups) == 1))
+
+
 def _ipv6(match: re.Match[str]) -> str:
-    text = match.group()
-    return IP_REDACTED if "::" in text or text.count(":") == 7 else text
+    return IP_REDACTED if _is_ipv6(match.group()) else match.group()
 
 
 def holds_pii(text: str) -> bool:
     """Whether ``text`` holds something ``scrub`` would replace (a free-text field must not carry one)."""
     if _CARD.search(text) or _IPV4.search(text):
         return True
-    return ":" in text and any("::" in m.group() or m.group().count(":") == 7 for m in _IPV6.finditer(text))
+    return ":" in text and any(_is_ipv6(m.group()) for m in _IPV6.finditer(text))
 
 
 def scrub(text: str) -> str:

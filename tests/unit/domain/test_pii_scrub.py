@@ -85,3 +85,13 @@ def test_simulated_device_ids_never_look_like_a_card_number() -> None:
     from fraud_domain.simulator.events import device_id
 
     assert not any(holds_pii(device_id("run", customer, slot)) for customer in range(20_000) for slot in range(3))
+
+
+@pytest.mark.parametrize("text", [":: unknown field", "std::vector", "a::", "time 12:30:45"])
+def test_colons_that_are_not_an_address_are_left_alone(text: str) -> None:
+    assert scrub(text) == text and not holds_pii(text)
+
+
+@pytest.mark.parametrize("text", ["::1", "fe80::1", "2001:db8::", "1:2:3:4:5:6:7:8"])
+def test_short_ipv6_forms_are_found(text: str) -> None:
+    assert scrub(text) == IP_REDACTED and holds_pii(text)
