@@ -95,3 +95,13 @@ def test_colons_that_are_not_an_address_are_left_alone(text: str) -> None:
 @pytest.mark.parametrize("text", ["::1", "fe80::1", "2001:db8::", "1:2:3:4:5:6:7:8"])
 def test_short_ipv6_forms_are_found(text: str) -> None:
     assert scrub(text) == IP_REDACTED and holds_pii(text)
+
+
+def test_a_scan_finds_card_numbers_and_ips_but_not_timestamps_or_ids() -> None:
+    from fraud_domain.pii import clear_pii
+    from fraud_domain.simulator.events import card_number, ip_address
+
+    card, ip = card_number("run", 7), ip_address("run", 7, 0)
+    stored = f'{{"ts": [1522668000000000, 1522668000123456], "id": 2305843009213693951, "c": "{card}", "ip": "{ip}"}}'
+    assert clear_pii(stored) == [card, ip]
+    assert clear_pii("4111 1111 1111 1111 and 4111 1111 1111 1112") == ["4111 1111 1111 1111"]  # Luhn
