@@ -113,6 +113,10 @@ class Supervisor:
     def stop(self, name: str) -> None:
         self._stop_quietly(name)
 
+    def signal(self, name: str, signal_name: str) -> None:
+        """Send ``signal_name`` (e.g. ``HUP``) to the running program ``name``."""
+        self.rpc.supervisor.signalProcess(name, signal_name)
+
     def _stop_quietly(self, name: str) -> None:
         with contextlib.suppress(xmlrpc.client.Fault):  # not running or unknown: nothing to stop
             self.rpc.supervisor.stopProcess(name, True)

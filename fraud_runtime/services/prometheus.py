@@ -4,10 +4,15 @@ process-exporter and the platform's own Python services; evaluates the alert rul
 
 from __future__ import annotations
 
+import time
+
+from fraud_runtime.errors import ServiceNotReady
 from fraud_runtime.probes import HttpProbe
 from fraud_runtime.services.alertmanager import Alertmanager
 from fraud_runtime.services.base import Program, Service
+from fraud_runtime.supervisor import Supervisor
 
+RELOAD_WAIT_SECONDS = 30.0
 RULE_FILES = "*.rules.yml"  # the alert rules monitoring/prometheus/build_rules.py writes (not their tests)
 
 
@@ -54,7 +59,8 @@ class Prometheus(Service):
                 f"--storage.tsdb.path={self.data_dir}",
                 f"--storage.tsdb.retention.time={self.settings.monitoring.prometheus_retention}",
                 f"--web.listen-address={self.host}:{self.port}",
-                "--web.enable-lifecycle",
+                # no --web.enable-lifecycle / --web.enable-admin-api: nobody can stop Prometheus or delete
+                # its series over HTTP; the runtime reloads it with SIGHUP through the supervisor
             ],
             cwd=self.data_dir,
         )
@@ -63,7 +69,32 @@ class Prometheus(Service):
         return HttpProbe(f"{self.url()}/-/ready")
 
     def bootstrap(self) -> None:
-        """Reload the scrape config rendered for this `up` (a running Prometheus keeps its old targets)."""
+        """Reload the scrape config rendered for this `up` (a running Prometheus keeps its old targets):
+        SIGHUP through the supervisor, then wait until Prometheus reports a successful reload after it."""
+        if self.external:
+            return  # its configuration is not ours to reload
+        before = self._last_reload()
+        Supervisor(self.paths).signal(self.name, "HUP")
+        deadline = time.monotonic() + RELOAD_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            stamp, ok = self._last_reload()
+            if stamp > before[0]:
+                if not ok:
+                    raise ServiceNotReady(f"{self.name}: the rendered configuration was refused; "
+                                          f"see ./fraudctl logs {self.name}")
+                return
+            time.sleep(0.2)
+        raise ServiceNotReady(f"{self.name}: no reload within {RELOAD_WAIT_SECONDS:.0f} s of SIGHUP")
+
+    def _last_reload(self) -> tuple[float, bool]:
+        """(time of the last configuration reload, whether it succeeded), from Prometheus' own metrics."""
         import requests
 
-        requests.post(f"{self.url()}/-/reload", timeout=10).raise_for_status()
+        values = {}
+        for line in requests.get(f"{self.url()}/metrics", timeout=10).text.splitlines():
+            name, _, value = line.partition(" ")
+            if name in ("prometheus_config_last_reload_success_timestamp_seconds",
+                        "prometheus_config_last_reload_successful"):
+                values[name] = float(value)
+        return (values.get("prometheus_config_last_reload_success_timestamp_seconds", 0.0),
+                values.get("prometheus_config_last_reload_successful", 0.0) == 1.0)

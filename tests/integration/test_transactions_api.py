@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import requests
+from hypothesis import HealthCheck, settings
 
 from fraud_domain.schema import parse_event, parse_label
 from fraud_platform.api_client import (
@@ -211,3 +212,26 @@ def test_prometheus_scrapes_the_api(start_full, client) -> None:
             return
         time.sleep(2)
     raise AssertionError(f"Prometheus has no transactions-api request counter after 60 s: {result}")
+
+
+# ---- fuzzed from its own OpenAPI (issue #15) ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def api_schema(api):
+    import schemathesis
+
+    return schemathesis.openapi.from_url(f"{api[0]}/openapi.json")
+
+
+def _fuzzed():
+    import schemathesis
+
+    return schemathesis.pytest.from_fixture("api_schema")
+
+
+@_fuzzed().parametrize()
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_request_the_schema_allows_gets_a_server_error(case, api) -> None:
+    """Schemathesis generates requests from the API's own OpenAPI document (valid and edge-case dates, page
+    tokens, sizes); with the token, none may answer 5xx."""
+    response = case.call(headers={"Authorization": f"Bearer {api[1]}"}, timeout=120)
+    assert response.status_code < 500, (case.method, case.path, case.query, response.status_code, response.text[:500])
