@@ -205,6 +205,8 @@ class UiSettings(BaseSettings):
 
     model_config = _section("UI_")
     port: Port = 8501
+    username: str = "fraud-team"  # the live page's sign-in
+    password: Secret = None  # generated into .env; the page refuses everyone while it is not set
     refresh_seconds: float = Field(5.0, gt=0)
     alerts_limit: int = Field(200, ge=1, le=10_000)
 

@@ -10,10 +10,14 @@ Settings are read once (cached for the server's life); the page re-runs every UI
 4. A customer's latest transactions with their decisions, on demand.
 
 Cassandra down: an error on the page, and the next rerun reconnects (no restart needed).
+
+Nothing shows before the user signs in with UI_USERNAME / UI_PASSWORD (generated into .env by setup); with
+no password set, nobody can.
 """
 
 from __future__ import annotations
 
+import hmac
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -115,6 +119,28 @@ def render(config: PlatformConfig, connection: StoreConnection) -> None:
         st.error(f"{exc}. Retrying on the next refresh.")
 
 
+def signed_in(config: PlatformConfig) -> bool:
+    """The sign-in form until the session has signed in with the UI credentials."""
+    if st.session_state.get("signed_in"):
+        return True
+    ui = config.settings.ui
+    st.title("Live fraud alerts")
+    if ui.password is None:
+        st.error("UI_PASSWORD is not set in .env: run `./fraudctl setup` (it generates one), then sign in.")
+        return False
+    with st.form("sign-in"):
+        user = st.text_input("User", key="user")
+        password = st.text_input("Password", type="password", key="password")
+        submitted = st.form_submit_button("Sign in")
+    if submitted:
+        expected = ui.password.get_secret_value().encode()
+        if hmac.compare_digest(user.encode(), ui.username.encode()) & hmac.compare_digest(password.encode(), expected):
+            st.session_state["signed_in"] = True
+            st.rerun()
+        st.error("Wrong user or password.")
+    return False
+
+
 def _table(alerts: list[Alert]) -> pd.DataFrame:
     return pd.DataFrame([{**alert.__dict__, "reasons": ", ".join(alert.reasons)} for alert in alerts])
 
@@ -128,4 +154,5 @@ def _live() -> None:
     render(_CONFIG, _CONNECTION)
 
 
-_live()
+if signed_in(_CONFIG):
+    _live()

@@ -50,11 +50,33 @@ def test_store_reads_newest_first_and_counts_per_minute(cql) -> None:
 
 
 def _page():
+    """The page as a signed-in user sees it (the UI credentials of .env)."""
     from streamlit.testing.v1 import AppTest
 
+    from fraud_platform.config import load_config
+
+    ui = load_config().settings.ui
     app = AppTest.from_file(str(PAGE), default_timeout=60).run()
     assert not app.exception, app.exception
+    assert not app.dataframe and not app.metric, "nothing shows before signing in"
+    app.text_input(key="user").input(ui.username)
+    app.text_input(key="password").input(ui.password.get_secret_value())
+    app.button[0].click().run()
+    assert not app.exception, app.exception
     return app
+
+
+def test_the_page_shows_nothing_without_the_ui_credentials(cql) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    _insert_alert(cql, datetime.now(UTC).replace(microsecond=0), int(uuid.uuid4().int % 10**9), "block")
+    app = AppTest.from_file(str(PAGE), default_timeout=60).run()
+    app.text_input(key="user").input("fraud-team")
+    app.text_input(key="password").input("guess")
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    assert [e.value for e in app.error] == ["Wrong user or password."]
+    assert not app.dataframe and not app.metric and not app.date_input
 
 
 def _shown(app) -> set[str]:
