@@ -76,6 +76,10 @@ def alerts_view(store: AlertStore, config: PlatformConfig, now: datetime) -> Non
     st.caption(f"{len(shown)} of the day's {len(alerts)} newest alerts (at most {config.settings.ui.alerts_limit})")
     st.subheader(f"Alerts of {day}, newest first")
     if shown:
+        newest = shown[0]
+        st.markdown(f"**Newest alert:** customer {newest.customer_id} · {newest.decision} · "
+                    f"{', '.join(newest.reasons) or 'no reason'} · {newest.event_time:%Y-%m-%d %H:%M:%S} UTC · "
+                    f"transaction `{newest.transaction_id}`")
         blocked = sum(alert.decision == "block" for alert in shown)
         left, right = st.columns(2)
         left.metric("blocked", blocked)

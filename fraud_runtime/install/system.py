@@ -1,4 +1,5 @@
-"""System prerequisites: a JDK ≥ 17, Maven, Go, Prometheus and process-exporter from Debian's packages."""
+"""System prerequisites: a JDK ≥ 17, Maven, Go, Prometheus, process-exporter and Chromium from Debian's
+packages."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ REQUIREMENTS = (
     Requirement("go", "golang-go", "building statsd_exporter and Alertmanager"),
     Requirement("prometheus", "prometheus", "metrics"),
     Requirement("prometheus-process-exporter", "prometheus-process-exporter", "per-process metrics"),
+    Requirement("chromium", "chromium", "headless browser checks and screenshots of the web pages"),
+    Requirement("chromedriver", "chromium-driver", "driving that browser (Selenium)"),
 )
 
 
