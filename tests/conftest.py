@@ -33,4 +33,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         tier = _tier(item)
         if tier < len(TIERS):
             item.add_marker(getattr(pytest.mark, TIERS[tier]))
+        if item.name in getattr(item.module, "LONG_VARIANTS", ()):  # a module names its long fault variants
+            item.add_marker(pytest.mark.faults)
     items.sort(key=_tier)  # stable: file order within a tier

@@ -23,10 +23,9 @@ def suites(ctx: Context) -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command(context_settings=PASS, help="Run a benchmark suite from bench/ (stream, batch, runtime, "
-                                            "transactions_api); `fraudctl benchmark SUITE --help` for its options.")(
-        benchmark
-    )
+    app.command(context_settings=PASS, help="Run a benchmark suite from bench/ (stream, model, batch, runtime, "
+                                            "transactions_api, faults); `fraudctl benchmark SUITE --help` for its "
+                                            "options.")(benchmark)
 
 
 def benchmark(args: Annotated[list[str] | None, typer.Argument(help="SUITE then its arguments.")] = None) -> None:

@@ -42,7 +42,7 @@ def test(
         run_setup(context, console)
     platform = Platform(context)
     was_running = platform.supervisor.is_running()
-    argv = [sys.executable, "-m", "pytest", *(["-m", tier] if tier else []), *ctx.args]
+    argv = [sys.executable, "-m", "pytest", *marker_args(tier, ctx.args), *ctx.args]
     env = {**os.environ, "FRAUD_ROOT": str(context.paths.root)}
     code = subprocess.call(argv, cwd=context.paths.root, env=env)
     if not was_running and not keep_running:
@@ -50,3 +50,11 @@ def test(
     if code == 5:  # pytest: no test collected — that is a failure of the suite, say it plainly
         console.print("[red]no test was collected[/]")
     raise typer.Exit(code)
+
+
+def marker_args(tier: str | None, extra: list[str]) -> list[str]:
+    """``-m`` for pytest: the tier (or every tier) without the long fault variants, which `fraudctl benchmark
+    faults` runs; none when the extra arguments choose markers themselves."""
+    if any(arg == "-m" or (arg.startswith("-m") and len(arg) > 2) for arg in extra):
+        return []
+    return ["-m", f"{tier} and not faults" if tier else "not faults"]

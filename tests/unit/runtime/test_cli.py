@@ -63,3 +63,12 @@ def test_benchmark_lists_the_suites_and_passes_arguments_through() -> None:
     assert listed.returncode == 2 and "stream" in listed.stdout and "batch" in listed.stdout
     suite_help = fraudctl("benchmark", "batch", "--help")
     assert suite_help.returncode == 0 and "backfill" in suite_help.stdout
+
+
+def test_the_suite_leaves_out_the_long_fault_variants_unless_markers_are_given() -> None:
+    from fraud_runtime.cli.test_command import marker_args
+
+    assert marker_args(None, []) == ["-m", "not faults"]
+    assert marker_args("integration", ["-x"]) == ["-m", "integration and not faults"]
+    assert marker_args("integration", ["-m", "faults"]) == []
+    assert marker_args(None, ["-mfaults"]) == []
