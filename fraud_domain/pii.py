@@ -3,8 +3,9 @@ clear card number or IP address, even when a producer sent one where a token bel
 
 A card number is any run of 12 or more digits, single spaces or dashes allowed between them (the way
 card numbers are written), not glued to other letters or digits (so a hex token that happens to hold a
-long run of digits is left alone). An IP address is a dotted IPv4 quad, or an IPv6 address written with all
-eight groups or with ``::`` (so a clock time such as ``12:30:45``, or ``::`` alone, is not one).
+long run of digits is left alone) nor part of a decimal number (``0.6035788655281067``). An IP address is
+a dotted IPv4 quad, or an IPv6 address written with all eight groups or with ``::`` (so a clock time such
+as ``12:30:45``, or ``::`` alone, is not one).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 CARD_REDACTED = "[card-number-redacted]"
 IP_REDACTED = "[ip-redacted]"
 
-_CARD = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){11,}(?![0-9A-Za-z])")
+_CARD = re.compile(r"(?<![0-9A-Za-z])(?<!\d\.)\d(?:[ -]?\d){11,}(?![0-9A-Za-z])(?!\.\d)")  # not a decimal's part
 _IPV4 = re.compile(r"(?<![0-9.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9.])")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
 

@@ -43,6 +43,7 @@ class LabelsPage(BaseModel):
 
 
 DATE_HELP = "UTC calendar date, YYYY-MM-DD"
+
 _BEARER = HTTPBearer(auto_error=False)  # our own 401 message instead of FastAPI's 403
 TOKEN_HELP = "next_page_token of the previous page; omit for the first page"
 
@@ -58,6 +59,11 @@ def create_app(source: HistorySource, config: ApiConfig) -> FastAPI:
                                 headers={"WWW-Authenticate": "Bearer"})
         if not hmac.compare_digest(credentials.credentials.encode(), config.token.encode()):
             raise HTTPException(401, "invalid bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+    # The date's format and the served days' bounds, declared in the OpenAPI document (clients and fuzzers
+    # try real days) and checked by the handlers themselves: a malformed date is a 400 naming it, not
+    # FastAPI's generic 422.
+    date_schema = {"format": "date", "examples": [source.first.isoformat(), source.last.isoformat()]}
 
     def served_day(raw: str) -> date:
         try:
@@ -83,7 +89,7 @@ def create_app(source: HistorySource, config: ApiConfig) -> FastAPI:
 
     @app.get("/v1/transactions", response_model=TransactionsPage, dependencies=[Depends(authorise)],
              responses={400: {}, 401: {}, 404: {}})
-    def transactions(date: str = Query(..., description=DATE_HELP),
+    def transactions(date: str = Query(..., description=DATE_HELP, json_schema_extra=date_schema),
                      page_token: str | None = Query(None, description=TOKEN_HELP)) -> Response:
         """One page of a day's transactions (tokenised; never the fraud label), in a stable order."""
         day = served_day(date)
@@ -91,7 +97,7 @@ def create_app(source: HistorySource, config: ApiConfig) -> FastAPI:
 
     @app.get("/v1/labels", response_model=LabelsPage, dependencies=[Depends(authorise)],
              responses={400: {}, 401: {}, 404: {}, 409: {"description": "labels not available yet"}})
-    def labels(date: str = Query(..., description=DATE_HELP),
+    def labels(date: str = Query(..., description=DATE_HELP, json_schema_extra=date_schema),
                page_token: str | None = Query(None, description=TOKEN_HELP)) -> Response:
         """One page of a day's chargeback labels, served only once the label delay has passed."""
         day = served_day(date)

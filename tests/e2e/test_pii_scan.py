@@ -80,7 +80,7 @@ def test_no_clear_card_number_or_ip_in_hive(platform_data) -> None:
     with hive_connection(server.server_host, server.settings.hive.hiveserver2_port) as conn:
         cursor = conn.cursor()
         cursor.execute(f"SHOW TABLES IN {DATABASE}")
-        tables = [row[0] for row in cursor.fetchall()]
+        tables = [row[1] for row in cursor.fetchall()]  # Spark's SHOW TABLES: namespace, tableName, isTemporary
         for table in tables:
             cursor.execute(f"SELECT * FROM {DATABASE}.{table} LIMIT {HIVE_ROWS}")
             rows = cursor.fetchall()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import requests
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 
 from fraud_domain.schema import parse_event, parse_label
 from fraud_platform.api_client import (
@@ -215,23 +215,26 @@ def test_prometheus_scrapes_the_api(start_full, client) -> None:
 
 
 # ---- fuzzed from its own OpenAPI (issue #15) ------------------------------------------------------------
-@pytest.fixture(scope="module")
-def api_schema(api):
+def test_no_request_the_schema_allows_gets_a_server_error(api) -> None:
+    """Schemathesis generates requests for every operation from the API's own OpenAPI document (real and
+    out-of-range days - the document names the served span -, odd page tokens); with the token, none may
+    answer 5xx. (Driven through hypothesis directly: schemathesis' pytest plugin does not run on pytest 9.)"""
+    from collections import Counter
+
     import schemathesis
 
-    return schemathesis.openapi.from_url(f"{api[0]}/openapi.json")
+    schema = schemathesis.openapi.from_url(f"{api[0]}/openapi.json")
+    statuses: Counter[int] = Counter()
+    operations = [result.ok() for result in schema.get_all_operations()]
+    for operation in operations:
+        @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @given(case=operation.as_strategy())
+        def no_server_error(case) -> None:
+            response = case.call(headers={"Authorization": f"Bearer {api[1]}"}, timeout=120)
+            statuses[response.status_code] += 1
+            assert response.status_code < 500, (case.method, case.path, case.query, response.text[:500])
 
-
-def _fuzzed():
-    import schemathesis
-
-    return schemathesis.pytest.from_fixture("api_schema")
-
-
-@_fuzzed().parametrize()
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_request_the_schema_allows_gets_a_server_error(case, api) -> None:
-    """Schemathesis generates requests from the API's own OpenAPI document (valid and edge-case dates, page
-    tokens, sizes); with the token, none may answer 5xx."""
-    response = case.call(headers={"Authorization": f"Bearer {api[1]}"}, timeout=120)
-    assert response.status_code < 500, (case.method, case.path, case.query, response.status_code, response.text[:500])
+        no_server_error()
+    print(f"\nschemathesis: {sum(statuses.values())} requests over {len(operations)} operations: {dict(statuses)}")
+    assert {"GET /v1/transactions", "GET /v1/labels"} <= {op.label for op in operations}
+    assert statuses[200] > 0 and not any(code >= 500 for code in statuses)

@@ -105,3 +105,10 @@ def test_a_scan_finds_card_numbers_and_ips_but_not_timestamps_or_ids() -> None:
     stored = f'{{"ts": [1522668000000000, 1522668000123456], "id": 2305843009213693951, "c": "{card}", "ip": "{ip}"}}'
     assert clear_pii(stored) == [card, ip]
     assert clear_pii("4111 1111 1111 1111 and 4111 1111 1111 1112") == ["4111 1111 1111 1111"]  # Luhn
+
+
+@pytest.mark.parametrize("text", ["score 0.6035788655281067", "lat 45.362327619500068", "x 362327619500068.5"])
+def test_the_digits_of_a_decimal_number_are_not_a_card_number(text: str) -> None:
+    from fraud_domain.pii import clear_pii
+
+    assert scrub(text) == text and clear_pii(text) == []
