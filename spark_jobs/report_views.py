@@ -93,7 +93,8 @@ TERMINALS = ReportView(
     (TRANSACTIONS, LABELS),
     "SELECT terminal_id, COUNT(*) AS transactions, "
     "CAST(SUM(CASE WHEN is_fraud THEN 1 ELSE 0 END) AS BIGINT) AS frauds, "
-    "CAST(AVG(CASE WHEN is_fraud THEN 1 ELSE 0 END) AS DOUBLE) AS fraud_rate, SUM(amount) AS amount, MAX(dt) AS last_dt "
+    "CAST(AVG(CASE WHEN is_fraud THEN 1 ELSE 0 END) AS DOUBLE) AS fraud_rate, SUM(amount) AS amount, "
+    "MAX(dt) AS last_dt "
     f"FROM ({_LABELLED}) x WHERE is_fraud IS NOT NULL GROUP BY terminal_id",
 )
 VIEWS = (DAILY, HOURLY, BY_SCENARIO, AMOUNTS, TERMINALS)

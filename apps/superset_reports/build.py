@@ -1,6 +1,7 @@
-"""``python -m apps.superset_reports.build [--check]``: write the reports bundle to ``superset/assets/`` (the
-reviewable copy of what ``up`` imports), for HiveServer2 at the settings' default address. ``--check`` only
-compares, and exits 1 when the committed files differ from what the code renders."""
+"""``python -m apps.superset_reports.build [--check | --import]``: write the reports bundle to
+``superset/assets/`` (the reviewable copy of what ``up`` imports), for HiveServer2 at the settings' default
+address. ``--check`` only compares, and exits 1 when the committed files differ from what the code renders;
+``--import`` imports the bundle for the configured HiveServer2 into the running Superset (what ``up`` does)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,15 @@ def committed(out: Path = OUT) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only compare with the committed files")
+    parser.add_argument("--import", dest="import_", action="store_true",
+                        help="import into the platform's running Superset instead of writing files")
     args = parser.parse_args(argv)
+    if args.import_:
+        from apps.superset_reports.importer import import_reports
+        from fraud_platform.config import load_config
+
+        print(import_reports(load_config()))
+        return 0
     rendered = default_files()
     if args.check:
         stale = sorted(set(rendered.items()) ^ set(committed().items()))

@@ -133,8 +133,9 @@ def dashboard(charts: tuple[Chart, ...] = CHARTS) -> dict[str, Any]:
                                   "parents": ["ROOT_ID", "GRID_ID", row_id],
                                   "meta": {"chartId": index, "uuid": stable_uuid("chart", chart.title),
                                            "sliceName": chart.title, "width": chart.width, "height": CHART_HEIGHT}}
-    return {"dashboard_title": DASHBOARD_TITLE, "slug": DASHBOARD_SLUG, "uuid": stable_uuid("dashboard", DASHBOARD_SLUG),
-            "version": VERSION, "published": True, "css": "", "description": None, "position": position,
+    return {"dashboard_title": DASHBOARD_TITLE, "slug": DASHBOARD_SLUG,
+            "uuid": stable_uuid("dashboard", DASHBOARD_SLUG), "version": VERSION, "published": True, "css": "",
+            "description": None, "position": position,
             "metadata": {"color_scheme": "supersetColors", "refresh_frequency": 0, "expanded_slices": {},
                          "timed_refresh_immune_slices": [], "native_filter_configuration": [],
                          "cross_filters_enabled": False}}

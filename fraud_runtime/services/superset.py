@@ -8,15 +8,15 @@ the bootstrap imports the reports bundle (``apps.superset_reports``) through the
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
-import time
 from pathlib import Path
 
 from fraud_platform.errors import ConfigError
 from fraud_platform.logs import get_logger
-from fraud_platform.superset_api import SupersetClient
 from fraud_runtime.errors import InstallError, ServiceNotReady
+from fraud_runtime.install.artifacts import file_key
 from fraud_runtime.probes import HttpProbe
 from fraud_runtime.services.base import FULL, Program, Service
 
@@ -39,11 +39,16 @@ class Superset(Service):
         return {"http": self.port}
 
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self.endpoints.superset_url
 
     @property
     def config_file(self) -> Path:
         return self.conf_dir / "superset_config.py"
+
+    @property
+    def sqlite_file(self) -> Path:
+        """The metadata database when SUPERSET_SQLALCHEMY_URI is empty."""
+        return self.data_dir / "superset.db"
 
     def render_config(self) -> None:
         s = self.settings.superset
@@ -57,7 +62,7 @@ class Superset(Service):
         self.write_template(
             "superset/superset_config.py.j2",
             secret_key=repr(s.secret_key.get_secret_value()),
-            database_uri=repr(s.sqlalchemy_uri or f"sqlite:///{self.data_dir / 'superset.db'}"),
+            database_uri=repr(s.sqlalchemy_uri or f"sqlite:///{self.sqlite_file}"),
             data_dir=repr(str(self.data_dir)),
             data_cache_dir=repr(str(self.data_dir / "data-cache")),
             metadata_cache_dir=repr(str(self.data_dir / "metadata-cache")),
@@ -71,10 +76,18 @@ class Superset(Service):
 
     def initialise(self) -> None:
         """Migrate the metadata database, create the admin (or reset its password to .env's), sync roles.
-        Every step is idempotent; the password travels in the environment of the CLI, never its argv."""
+        Every step is idempotent; the password travels in the environment of the CLI, never its argv.
+        The steps cost ~1 min of CPU (four app start-ups), so they are skipped while nothing they depend on
+        (Superset's lock, the metadata database, the admin's name and password) changed since they last ran."""
         s = self.settings.superset
         assert s.admin_password is not None  # render_config checked it
         password = s.admin_password.get_secret_value()
+        stamp = hashlib.sha256("\n".join((file_key(self.artifacts.lock("superset")), s.sqlalchemy_uri or "sqlite",
+                                          s.admin_username, password)).encode()).hexdigest()
+        marker = self.data_dir / "initialised"
+        database_there = s.sqlalchemy_uri is not None or self.sqlite_file.exists()
+        if database_there and marker.exists() and marker.read_text() == stamp:
+            return
         self.superset_cli("db", "upgrade")
         created = self.superset_cli("fab", "create-admin", "--username", s.admin_username, "--firstname", "Fraud",
                                     "--lastname", "Admin", "--email", f"{s.admin_username}@localhost",
@@ -83,6 +96,8 @@ class Superset(Service):
             self.superset_cli("fab", "reset-password", "--username", s.admin_username,
                               env={"FLASK_FAB_RESET_PASSWORD_PASSWORD": password})
         self.superset_cli("init")
+        marker.touch(mode=0o600)
+        marker.write_text(stamp)
 
     def superset_cli(self, *args: str, env: dict[str, str] | None = None) -> str:
         """``superset <args>`` in Superset's venv with the service's configuration; returns its output."""
@@ -111,20 +126,10 @@ class Superset(Service):
     def probe(self) -> HttpProbe:
         return HttpProbe(f"{self.url()}/health")
 
-    def client(self) -> SupersetClient:
-        s = self.settings.superset
-        assert s.admin_password is not None
-        return SupersetClient(self.url(), s.admin_username, s.admin_password.get_secret_value()).login()
-
     def bootstrap(self) -> None:
         """Import the reports bundle (database connection to HiveServer2, datasets, charts, dashboard):
         Superset overwrites each object by uuid, so a second import changes nothing and an edited chart is
         updated in place."""
-        from apps.superset_reports.bundle import files, hive_uri, zipped
+        from apps.superset_reports.importer import import_reports
 
-        started = time.monotonic()
-        host, port = self.endpoints.hiveserver2
-        bundle = files(hive_uri(host, port))
-        self.client().import_assets(zipped(bundle))
-        get_logger("fraud_runtime.superset").info("reports imported", files=len(bundle),
-                                                  seconds=round(time.monotonic() - started, 1))
+        get_logger("fraud_runtime.superset").info("reports imported", **import_reports(self.ctx))
