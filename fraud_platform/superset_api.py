@@ -61,6 +61,13 @@ class SupersetClient:
     def dashboard_datasets(self, slug: str = DASHBOARD_SLUG) -> list[dict[str, Any]]:
         return list(self._call("GET", f"/api/v1/dashboard/{slug}/datasets")["result"])
 
+    def count(self, resource: str) -> int:
+        """How many objects of a kind (``dashboard``, ``chart``, ``dataset``, ``database``) Superset holds."""
+        return int(self._call("GET", f"/api/v1/{resource}/?q=(page_size:1)")["count"])
+
+    def chart(self, chart_id: int) -> dict[str, Any]:
+        return dict(self._call("GET", f"/api/v1/chart/{chart_id}")["result"])
+
     def chart_data(self, chart_id: int) -> list[dict[str, Any]]:
         """The rows of each query of the chart's saved query context (``GET /api/v1/chart/<id>/data/``)."""
         result = self._call("GET", f"/api/v1/chart/{chart_id}/data/")["result"]

@@ -75,11 +75,12 @@ def test_one_fraud_dashboard_placing_every_chart_once() -> None:
     dashboard = dashboards[0]
     assert dashboard["dashboard_title"] == DASHBOARD_TITLE and "Fraud" in DASHBOARD_TITLE
     assert dashboard["slug"] == DASHBOARD_SLUG
-    placed = [n["meta"]["uuid"] for n in dashboard["position"].values() if isinstance(n, dict) and n.get("type") == "CHART"]
+    nodes = [n for n in dashboard["position"].values() if isinstance(n, dict)]
+    placed = [n["meta"]["uuid"] for n in nodes if n.get("type") == "CHART"]
     charts = {c["uuid"]: c["slice_name"] for c in _objects("charts/").values()}
     assert sorted(placed) == sorted(charts) and len(charts) >= 6
     assert len(set(charts.values())) == len(charts)  # titles are unique (and name the uuids)
-    rows = [n for n in dashboard["position"].values() if isinstance(n, dict) and n.get("type") == "ROW"]
+    rows = [n for n in nodes if n.get("type") == "ROW"]
     for row in rows:
         assert sum(dashboard["position"][c]["meta"]["width"] for c in row["children"]) <= 12
 
