@@ -92,10 +92,12 @@ def _form_data(chart: Chart) -> dict[str, Any]:
 def _query_context(chart: Chart, form: dict[str, Any]) -> str:
     """The query Superset runs for the chart data API and cache warm-up (datasource ids are set by the import)."""
     metrics = [_metric(m) for m in chart.metrics]
-    order = [[chart.x_axis, True]] if chart.x_axis else [[metrics[0], False]]
-    query = {"columns": list(chart.columns), "metrics": metrics, "orderby": order, "row_limit": chart.row_limit,
-             "filters": [], "extras": {"having": "", "where": ""}, "time_range": "No filter",
-             "applied_time_extras": {}, "annotation_layers": [], "series_limit": 0, "order_desc": True}
+    # By the first metric, as Superset's own charts ask: ordering by the x-axis column would select it twice,
+    # which Spark SQL then finds ambiguous in ORDER BY. The charts sort their x-axis themselves.
+    query = {"columns": list(chart.columns), "metrics": metrics, "orderby": [[metrics[0], False]],
+             "row_limit": chart.row_limit, "filters": [], "extras": {"having": "", "where": ""},
+             "time_range": "No filter", "applied_time_extras": {}, "annotation_layers": [], "series_limit": 0,
+             "order_desc": True}
     return json.dumps({"datasource": {"id": 0, "type": "table"}, "force": False, "queries": [query],
                        "form_data": form, "result_format": "json", "result_type": "full"}, sort_keys=True)
 
