@@ -35,6 +35,7 @@ from fraud_platform.airflow_contract import (
     DEFAULT_TASK_RETRIES,
     PLATFORM_PYTHON_ENV,
     SPARK_CONN_ID,
+    SUPERSET_CONN_ID,
     TASK_RETRIES_ENV,
     WEBHDFS_CONN_ID,
 )
@@ -196,3 +197,35 @@ def canary_probe() -> dict:
         raise RuntimeError(f"HDFS returned other bytes than written to {CANARY_PATH}")
     hdfs.delete(CANARY_PATH)
     return {"api_ms": round(api_ms, 1), "hdfs_ms": round((time.monotonic() - started) * 1000, 1)}
+
+
+def _superset():
+    """Superset's REST client, logged in as the platform's ``SUPERSET_CONN_ID`` connection says."""
+    from airflow.sdk import BaseHook
+
+    from fraud_platform.superset_api import SupersetClient  # requests: at run time, not on every parse
+
+    conn = BaseHook.get_connection(SUPERSET_CONN_ID)
+    return SupersetClient(f"{conn.schema or 'http'}://{conn.host}:{conn.port}", conn.login or "",
+                          conn.password or "").login()
+
+
+def refresh_superset_datasets() -> list[str]:
+    """Task body: re-read the columns of every dataset of the reports' dashboard from Hive (a view or table
+    changed by a job shows its new columns); returns the datasets refreshed."""
+    client = _superset()
+    datasets = client.dashboard_datasets()
+    for dataset in datasets:
+        client.refresh_dataset(dataset["id"])
+    return [dataset["table_name"] for dataset in datasets]
+
+
+def warm_superset_charts() -> dict[str, int]:
+    """Task body: run every chart of the reports' dashboard into Superset's data cache (a chart that fails
+    fails the task); returns the charts warmed and the dashboard."""
+    client = _superset()
+    dashboard = client.dashboard()
+    charts = client.dashboard_charts()
+    for chart in charts:
+        client.warm_up_chart(chart["id"], dashboard["id"])
+    return {"dashboard_id": dashboard["id"], "charts": len(charts)}

@@ -1,5 +1,5 @@
 # The image of the platform's own Python services under docker-compose (transactions API, SMTP receiver,
-# Airflow). The native runtime does not use it. Both venvs come from the same lock files as natively, at the
+# Airflow, Superset). The native runtime does not use it. Both venvs come from the same lock files as natively, at the
 # paths the runtime derives from them, so `fraud_runtime.run_service` starts exactly what supervisord
 # would. A JRE is included for the Spark jobs the Airflow scheduler submits.
 FROM python:3.11-slim-bookworm
@@ -9,7 +9,7 @@ RUN apt-get update \
 ENV FRAUD_CACHE_DIR=/cache FRAUD_ROOT=/opt/fraud PYTHONUNBUFFERED=1 TZ=UTC
 WORKDIR /opt/fraud
 COPY requirements/ requirements/
-RUN for venv in platform airflow; do \
+RUN for venv in platform airflow superset; do \
       dir="/cache/venvs/$venv-$(sha256sum requirements/$venv.lock | cut -c1-16)"; \
       python -m venv "$dir" && "$dir/bin/pip" install --no-cache-dir -r "requirements/$venv.lock" \
       && touch "$dir/.complete" || exit 1; \

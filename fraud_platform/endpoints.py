@@ -108,6 +108,12 @@ class Endpoints:
     def smtp(self) -> tuple[str, int]:
         return self.settings.smtp.host or self.host, self.settings.smtp.port
 
+    # ---- Superset ----------------------------------------------------------------------------
+    @property
+    def superset_url(self) -> str:
+        """The platform's Superset (REST API and UI); always the local service."""
+        return f"http://{self.host}:{self.settings.superset.port}"
+
     # ---- monitoring --------------------------------------------------------------------------
     @property
     def statsd(self) -> tuple[str, int]:

@@ -162,6 +162,18 @@ class AirflowSettings(BaseSettings):
     bootstrap_history: bool = True  # `up` triggers the bootstrap_history DAG when the model store has no champion
 
 
+class SupersetSettings(BaseSettings):
+    """Superset (reports on the Hive tables), from its own venv."""
+
+    model_config = _section("SUPERSET_")
+    port: Port = 8088
+    admin_username: str = "admin"
+    admin_password: Secret = None  # generated into .env
+    secret_key: Secret = None  # generated; signs sessions and encrypts the stored database credentials
+    sqlalchemy_uri: Endpoint = None  # metadata database, e.g. postgresql+psycopg2://…; empty = SQLite in the state dir
+    workers: int = Field(1, ge=1)  # gunicorn worker processes (each with 4 threads)
+
+
 class StreamSettings(BaseSettings):
     """The stream layer: scorer and persister (consumers/), the simulated producer (`fraudctl stream`)."""
 
@@ -226,6 +238,7 @@ class Settings(BaseModel):
     api: ApiSettings
     smtp: SmtpSettings
     airflow: AirflowSettings
+    superset: SupersetSettings
     stream: StreamSettings
     ui: UiSettings
 

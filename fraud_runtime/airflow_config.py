@@ -24,6 +24,7 @@ from fraud_platform.airflow_contract import (
     PLATFORM_PYTHON_ENV,
     SMTP_CONN_ID,
     SPARK_CONN_ID,
+    SUPERSET_CONN_ID,
     TASK_RETRIES_ENV,
     WEBHDFS_CONN_ID,
 )
@@ -107,9 +108,10 @@ def prepare_airflow_home(ctx: Context) -> Path:
 
 
 def connections(ctx: Context) -> dict[str, dict[str, object]]:
-    """The connections DAG tasks use: the transactions API, WebHDFS, Spark and SMTP."""
+    """The connections DAG tasks use: the transactions API, WebHDFS, Spark, SMTP and Superset."""
     s, endpoints = ctx.settings, ctx.endpoints
     api, webhdfs = urlsplit(endpoints.api_url), urlsplit(endpoints.webhdfs_url)
+    superset = urlsplit(endpoints.superset_url)
     smtp_extra = {"from_email": s.smtp.from_address, "disable_ssl": True, "disable_tls": not s.smtp.starttls,
                   "timeout": 30, "retry_limit": 3}
     return {
@@ -122,6 +124,10 @@ def connections(ctx: Context) -> dict[str, dict[str, object]]:
                        "login": s.smtp.user,
                        "password": s.smtp.password.get_secret_value() if s.smtp.password else None,
                        "extra": smtp_extra},
+        SUPERSET_CONN_ID: {"conn_type": "http", "host": superset.hostname, "port": superset.port,
+                           "schema": superset.scheme, "login": s.superset.admin_username,
+                           "password": s.superset.admin_password.get_secret_value()
+                           if s.superset.admin_password else None},
     }
 
 

@@ -44,6 +44,7 @@ def main(kinds: Sequence[Kind]) -> None:
         from spark_jobs.batch_metrics import report_rows
         from spark_jobs.check_quality import check_days
         from spark_jobs.ingest import load_days
+        from spark_jobs.report_views import ensure_report_views
         from spark_jobs.session import job_session
 
         statsd = load_config().endpoints.statsd
@@ -58,6 +59,7 @@ def main(kinds: Sequence[Kind]) -> None:
                     for c, report in zip(counts, check_days(spark, kind, days, where), strict=True):
                         c.api_total, c.checked = report["api_total"], True
                 results.extend(counts)
+            ensure_report_views(spark, args.database)  # Superset's reporting shapes over what was loaded
         finally:
             spark.stop()
         log = get_logger("spark_jobs.ingest")

@@ -22,6 +22,7 @@ from fraud_runtime.services.hive import HiveMetastore, HiveServer2
 from fraud_runtime.services.kafka import Kafka
 from fraud_runtime.services.prometheus import Prometheus
 from fraud_runtime.services.smtp_receiver import SmtpReceiver
+from fraud_runtime.services.superset import Superset
 from fraud_runtime.services.transactions_api import TransactionsApi
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ SERVICES: tuple[type[Service], ...] = (
     AirflowScheduler,
     AirflowDagProcessor,
     AirflowTriggerer,
+    Superset,
 )
 
 

@@ -33,7 +33,7 @@ def fraudctl(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
 EVERYTHING = ("kafka", "cassandra", "namenode", "datanode", "hive-metastore", "hiveserver2", "statsd-exporter",
               "process-exporter", "platform-exporter", "alertmanager", "prometheus", "transactions-api", "scorer",
               "persister", "stream-producer", "alerts-ui", "smtp-receiver", "airflow-api-server", "airflow-scheduler",
-              "airflow-dag-processor", "airflow-triggerer")
+              "airflow-dag-processor", "airflow-triggerer", "superset")
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,108 @@
+"""Superset against the real HiveServer2, started through the runtime (``up`` imports the reports): the issue's
+"done when" — with the ``.env`` credentials the API lists exactly one dashboard titled "Fraud…", with ≥ 6 charts
+each returning rows from Hive; importing again leaves the same counts and updates an edited chart in place;
+``superset_refresh`` succeeds under ``./fraudctl airflow dags test``.
+
+Runs after test_batch_dags (file order), whose DAG runs loaded the days, created the reporting views and
+trained a model; alone, the module loads one day itself (no model metrics then: see ``loaded``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from apps.superset_reports.bundle import files, hive_uri, slug, zipped
+from apps.superset_reports.charts import CHARTS
+from apps.superset_reports.importer import client, import_reports
+from fraud_platform.clients import hive_connection
+from spark_jobs.report_views import DAILY
+from spark_jobs.tables import MODEL_METRICS
+
+ROOT = Path(__file__).resolve().parents[2]
+DAY = "2018-05-02"  # test_batch_dags' day
+AIRFLOW = ("transactions-api", "smtp-receiver", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor",
+           "airflow-triggerer")
+
+
+def fraudctl_airflow(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(ROOT / "fraudctl"), "airflow", *args], env={**os.environ, "FRAUD_ROOT": str(ROOT)},
+                          capture_output=True, text=True, timeout=1200, cwd=ROOT)
+
+
+def _exists(cursor, table: str) -> bool:
+    database, name = table.split(".")
+    cursor.execute(f"SHOW TABLES IN {database} LIKE '{name}'")
+    return bool(cursor.fetchall())
+
+
+@pytest.fixture(scope="module")
+def loaded(services, start_full) -> None:
+    """The reporting views exist (the load job makes them); without test_batch_dags' runs, load DAY now."""
+    start_full(*AIRFLOW)
+    server = services["hiveserver2"]
+    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port) as conn:
+        if not _exists(conn.cursor(), DAILY.qualified()):
+            result = fraudctl_airflow("dags", "test", "transactions_daily", DAY)
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert _exists(conn.cursor(), MODEL_METRICS.qualified()), \
+            "no fraud.model_metrics: run with tests/integration/test_batch_dags.py (it trains a model)"
+
+
+@pytest.fixture(scope="module")
+def superset(loaded, start_full, ctx):
+    started = time.monotonic()
+    start_full("superset")
+    print(f"superset up (initialise, start, import) in {time.monotonic() - started:.1f}s")
+    return client(ctx)
+
+
+@pytest.fixture(scope="module")
+def dashboard(superset) -> dict:
+    fraud = [d for d in superset.dashboards() if "Fraud" in d["dashboard_title"]]
+    assert len(fraud) == 1, fraud
+    return fraud[0]
+
+
+def _counts(api) -> dict[str, int]:
+    return {kind: api.count(kind) for kind in ("dashboard", "chart", "dataset", "database")}
+
+
+def test_one_fraud_dashboard_with_every_chart_returning_rows_from_hive(superset, dashboard) -> None:
+    charts = superset.dashboard_charts(dashboard["slug"])
+    assert {c["slice_name"] for c in charts} == {c.title for c in CHARTS} and len(charts) >= 6
+    empty = [c["slice_name"] for c in charts if not superset.chart_data(c["id"])]
+    assert not empty, f"charts without rows: {empty}"
+
+
+def test_importing_again_changes_no_count_and_updates_an_edited_chart_in_place(superset, dashboard, ctx) -> None:
+    before = _counts(superset)
+    import_reports(ctx)
+    assert _counts(superset) == before
+    bundle = files(hive_uri(*ctx.endpoints.hiveserver2))
+    path = f"charts/{slug(CHARTS[0].title)}.yaml"
+    edited = yaml.safe_load(bundle[path]) | {"description": "edited by the test"}
+    chart_id = next(c["id"] for c in superset.dashboard_charts() if c["slice_name"] == CHARTS[0].title)
+    try:
+        superset.import_assets(zipped(bundle | {path: yaml.safe_dump(edited)}))
+        assert superset.chart(chart_id)["description"] == "edited by the test"
+        assert _counts(superset) == before
+    finally:
+        import_reports(ctx)
+
+
+def test_superset_refresh_dag_refreshes_and_warms_every_chart(superset, dashboard) -> None:
+    result = fraudctl_airflow("dags", "test", "superset_refresh")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0 and "state=failed" not in output, output[-3000:]
+
+
+def test_superset_sends_statsd_metrics(superset, services) -> None:
+    exporter = services["statsd-exporter"]
+    text = requests.get(exporter.url(), timeout=10).text
+    assert any(line.startswith("superset_") for line in text.splitlines()), "no superset_* series in statsd_exporter"
