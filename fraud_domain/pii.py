@@ -2,10 +2,10 @@
 clear card number or IP address, even when a producer sent one where a token belongs.
 
 A card number is any run of 12 or more digits, single spaces or dashes allowed between them (the way
-card numbers are written), not glued to other letters or digits (so a hex token that happens to hold a
-long run of digits is left alone) nor part of a decimal number (``0.6035788655281067``). An IP address is
-a dotted IPv4 quad, or an IPv6 address written with all eight groups or with ``::`` (so a clock time such
-as ``12:30:45``, or ``::`` alone, is not one).
+card numbers are written), not glued to other letters or digits, directly or by a dash (so a hex token
+or a UUID that happens to hold a long run of digits is left alone) nor part of a decimal number
+(``0.6035788655281067``). An IP address is a dotted IPv4 quad, or an IPv6 address written with all eight
+groups or with ``::`` (so a clock time such as ``12:30:45``, or ``::`` alone, is not one).
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ import re
 CARD_REDACTED = "[card-number-redacted]"
 IP_REDACTED = "[ip-redacted]"
 
-_CARD = re.compile(r"(?<![0-9A-Za-z])(?<!\d\.)\d(?:[ -]?\d){11,}(?![0-9A-Za-z])(?!\.\d)")  # not a decimal's part
+_CARD = re.compile(
+    r"(?<![0-9A-Za-z])(?<![0-9A-Za-z]-)(?<!\d\.)"  # not a token's tail (``...-6237...``) nor a decimal's part
+    r"\d(?:[ -]?\d){11,}"
+    r"(?![0-9A-Za-z])(?!-[0-9A-Za-z])(?!\.\d)")  # nor a token's head (a UUID ``62377160-0915-5733-a1b2-...``)
 _IPV4 = re.compile(r"(?<![0-9.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9.])")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
 
