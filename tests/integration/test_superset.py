@@ -1,7 +1,8 @@
 """Superset against the real HiveServer2, started through the runtime (``up`` imports the reports): the issue's
 "done when" — with the ``.env`` credentials the API lists exactly one dashboard titled "Fraud…", with ≥ 6 charts
 each returning rows from Hive; importing again leaves the same counts and updates an edited chart in place;
-``superset_refresh`` succeeds under ``./fraudctl airflow dags test``.
+``superset_refresh`` succeeds under ``./fraudctl airflow dags test``; in headless Chromium a user signs in and
+the dashboard draws every chart without an error (screenshot: docs/screenshots/superset-dashboard.png).
 
 Runs after test_batch_dags (file order), whose DAG runs loaded the days, created the reporting views and
 trained a model; alone, the module loads one day itself (no model metrics then: see ``loaded``)."""
@@ -21,8 +22,10 @@ from apps.superset_reports.bundle import files, hive_uri, slug, zipped
 from apps.superset_reports.charts import CHARTS
 from apps.superset_reports.importer import client, import_reports
 from fraud_platform.clients import hive_connection
+from fraud_platform.superset_api import DASHBOARD_SLUG
 from spark_jobs.report_views import DAILY
 from spark_jobs.tables import MODEL_METRICS
+from tests.support.browser import chromium, screenshot, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2018-05-02"  # test_batch_dags' day
@@ -106,3 +109,41 @@ def test_superset_sends_statsd_metrics(superset, services) -> None:
     exporter = services["statsd-exporter"]
     text = requests.get(exporter.url(), timeout=10).text
     assert any(line.startswith("superset_") for line in text.splitlines()), "no superset_* series in statsd_exporter"
+
+
+# Per chart on the dashboard (``.chart-slice[data-test-chart-id]``): drawn (an ECharts canvas or table rows),
+# still loading, or showing an error alert.
+_CHART_STATES = """return Array.from(document.querySelectorAll('.chart-slice[data-test-chart-id]')).map(e => ({
+  id: e.getAttribute('data-test-chart-id'), viz: e.getAttribute('data-test-viz-type'),
+  title: (e.querySelector('[data-test="editable-title"], .header-title') || {}).textContent || '',
+  drawn: e.querySelectorAll('canvas').length + e.querySelectorAll('table tbody tr').length,
+  loading: e.querySelectorAll('.loading, [data-test="loading-indicator"]').length,
+  errors: Array.from(e.querySelectorAll('[role="alert"], .ant-alert-error')).map(a => a.textContent.trim())}))"""
+
+
+def test_a_user_signs_in_and_the_dashboard_draws_every_chart_in_a_browser(superset, dashboard, ctx) -> None:
+    from selenium.webdriver.common.by import By
+
+    s = ctx.settings.superset
+    with chromium(height=1900) as browser:
+        browser.get(f"{superset.base_url}/login/")
+        wait_until(lambda: browser.find_element(By.ID, "username"), 60, "Superset's sign-in form").send_keys(
+            s.admin_username)
+        browser.find_element(By.ID, "password").send_keys(s.admin_password.get_secret_value())
+        browser.find_element(By.CSS_SELECTOR, "[type=submit]").click()
+        wait_until(lambda: "/superset/welcome" in browser.current_url, 60, "the welcome page after signing in")
+
+        started = time.monotonic()
+        browser.get(f"{superset.base_url}/superset/dashboard/{DASHBOARD_SLUG}/")
+
+        def settled() -> list[dict] | None:
+            states = browser.execute_script(_CHART_STATES)
+            done = len(states) == len(CHARTS) and all(c["errors"] or (c["drawn"] and not c["loading"]) for c in states)
+            return states if done else None
+
+        states = wait_until(settled, 300, f"the {len(CHARTS)} charts of the dashboard to draw or fail")
+        print(f"\ndashboard drawn in the browser {time.monotonic() - started:.1f}s after opening it")
+        time.sleep(1.0)  # animations finish
+        screenshot(browser, "superset-dashboard")
+    failed = [(c["title"] or c["id"], c["errors"]) for c in states if c["errors"]]
+    assert not failed, failed
