@@ -27,7 +27,7 @@ DECISION_COLUMNS = ("transaction_id", "event_time", "scored_at", "customer_id", 
 MINUTE_COLUMNS = ("minute", "transaction_id", "decision", "score", "amount")
 ALERT_COLUMNS = ("day", "event_time", "transaction_id", "customer_id", "terminal_id", "amount", "score",
                  "decision", "reasons", "model_version")
-JOINED_DECISION_COLUMNS = ("day", "hour", "transaction_id", "decision", "score")  # decision_labels, decision half
+JOINED_DECISION_COLUMNS = ("day", "hour", "transaction_id", "decision", "score", "reasons")  # decision half
 JOINED_LABEL_COLUMNS = ("day", "hour", "transaction_id", "is_fraud")  # decision_labels, label half
 COUNT_COLUMNS = ("labelled", "alerts", "true_positives", "false_positives", "false_negatives")
 HOUR_QUALITY_COLUMNS = ("day", "hour", *COUNT_COLUMNS, "updated_at")
@@ -59,7 +59,7 @@ def decision_rows(raw: bytes) -> tuple[tuple, tuple, tuple | None, tuple]:
     if d.decision in ALERT_DECISIONS:
         alert = (d.event_time.date(), d.event_time, tx, d.customer_id, d.terminal_id, d.amount, d.score,
                  d.decision, list(d.reasons), d.model_version)
-    return decision, minute, alert, (d.event_time.date(), d.event_time.hour, tx, d.decision, d.score)
+    return decision, minute, alert, (d.event_time.date(), d.event_time.hour, tx, d.decision, d.score, list(d.reasons))
 
 
 def label_row(raw: bytes) -> tuple:

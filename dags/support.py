@@ -51,6 +51,7 @@ TRANSACTIONS_ASSET = Asset("hive://fraud/transactions")
 LABELS_ASSET = Asset("hive://fraud/labels")
 FEATURES_ASSET = Asset("hive://fraud/features")
 MODELS_ASSET = Asset("hdfs:///models/fraud")
+DECISIONS_ASSET = Asset("hive://fraud/decision_counts")
 
 
 def default_args() -> dict:

@@ -16,3 +16,4 @@ DEFAULT_TASK_RETRIES = 2
 BOOTSTRAP_DAG_ID = "bootstrap_history"  # the first champion; `up` triggers it (AIRFLOW_BOOTSTRAP_HISTORY)
 CANARY_DAG_ID = "platform_canary"  # hourly health run of the batch machinery; `up` unpauses it
 SUPERSET_REFRESH_DAG_ID = "superset_refresh"  # after each load or training: Superset's datasets and chart caches
+DECISIONS_DAG_ID = "decisions_daily"  # the stream's decisions of each day, counted into Hive for the reports

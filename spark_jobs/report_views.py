@@ -15,7 +15,7 @@ from typing import Any
 from fraud_domain.schema.label import FraudScenario
 from fraud_platform.lake import DATABASE
 from spark_jobs.errors import SchemaDriftError
-from spark_jobs.tables import LABELS, MODEL_METRICS, TRANSACTIONS, Table
+from spark_jobs.tables import DECISION_COUNTS, LABELS, MODEL_METRICS, TRANSACTIONS, Table
 
 FRAUD, LEGITIMATE = "fraud", "legitimate"  # values of the ``outcome`` columns
 AMOUNT_BAND = 10  # width of an amount band (currency units); the last band holds everything from AMOUNT_CAP
@@ -98,8 +98,9 @@ TERMINALS = ReportView(
     f"FROM ({_LABELLED}) x WHERE is_fraud IS NOT NULL GROUP BY terminal_id",
 )
 VIEWS = (DAILY, HOURLY, BY_SCENARIO, AMOUNTS, TERMINALS)
-# Superset's datasets: the views, plus the training history as it is (no reshaping needed).
-REPORTED_TABLES: tuple[Table | ReportView, ...] = (*VIEWS, MODEL_METRICS)
+# Superset's datasets: the views, plus the training history and the decision counts as they are (no reshaping
+# needed).
+REPORTED_TABLES: tuple[Table | ReportView, ...] = (*VIEWS, MODEL_METRICS, DECISION_COUNTS)
 
 
 def _exists(spark: Any, qualified: str) -> bool:

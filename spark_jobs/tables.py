@@ -69,6 +69,14 @@ MODEL_METRICS = Table("model_metrics", (
     ("promoted", "BOOLEAN"), ("champion_version", "STRING"), ("champion_average_precision", "DOUBLE"),
 ), partitioned=False, fix="it holds the training history: migrate {table} by hand (ALTER TABLE) or rename it "
                           "away and let the next training run create it")
+# The stream's decisions of a day, counted by outcome and reason (``spark_jobs.load_decisions``): a decision
+# with several reasons counts once under each, one without any under ``NO_REASON``; labelled / frauds: those
+# of them whose label had arrived when the day was counted.
+DECISION_COUNTS = Table("decision_counts", (
+    ("decision", "STRING"), ("reason", "STRING"), ("decisions", "BIGINT"), ("labelled", "BIGINT"),
+    ("frauds", "BIGINT"),
+), fix="it is derived: DROP TABLE {table}, then rerun load_decisions (decisions_daily) for the days you need")
+NO_REASON = "none"
 INGESTED = {"transactions": TRANSACTIONS, "labels": LABELS}
 
 

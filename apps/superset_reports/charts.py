@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from spark_jobs.report_views import AMOUNTS, BY_SCENARIO, DAILY, HOURLY, TERMINALS, ReportView
-from spark_jobs.tables import MODEL_METRICS, Table
+from spark_jobs.tables import DECISION_COUNTS, MODEL_METRICS, Table
 
 Dataset = ReportView | Table
 
@@ -75,5 +75,9 @@ CHARTS = (
     Chart(title="Model metrics by version", dataset=MODEL_METRICS, viz_type="echarts_timeseries_bar",
           x_axis="model_version",
           metrics=(Agg("MAX", "auc_roc"), Agg("MAX", "average_precision"), Agg("MAX", "card_precision_at_100")),
-          width=12, description="Test-week AUC ROC, average precision and card precision@100 of every model."),
+          description="Test-week AUC ROC, average precision and card precision@100 of every model."),
+    Chart(title="Decisions by outcome and reason", dataset=DECISION_COUNTS, viz_type="echarts_timeseries_bar",
+          x_axis="reason", groupby=("decision",), metrics=(Agg("SUM", "decisions"),),
+          description="The stream's decisions (approve / review / block) by the reason given, over the days "
+                      "decisions_daily counted; a decision with several reasons counts under each."),
 )

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED = {"transactions_daily", "features_and_training", "bootstrap_history", "platform_canary", "superset_refresh"}
+EXPECTED = {"transactions_daily", "features_and_training", "bootstrap_history", "platform_canary", "superset_refresh",
+            "decisions_daily"}
 # A DAG file doing I/O at parse time (it names "airflow" and "dag": DagBag's safe mode skips other files).
 CANARY = "import socket  # airflow dag\nsocket.create_connection(('127.0.0.1', 9))\n"
 

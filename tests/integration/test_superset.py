@@ -2,7 +2,9 @@
 "done when" — with the ``.env`` credentials the API lists exactly one dashboard titled "Fraud…", with ≥ 6 charts
 each returning rows from Hive; importing again leaves the same counts and updates an edited chart in place;
 ``superset_refresh`` succeeds under ``./fraudctl airflow dags test``; in headless Chromium a user signs in and
-the dashboard draws every chart without an error (screenshot: docs/screenshots/superset-dashboard.png).
+the dashboard draws every chart without an error (screenshot: docs/screenshots/superset-dashboard.png);
+``decisions_daily`` counts a day of decisions from Cassandra into Hive, for the "decisions by outcome and
+reason" chart.
 
 Runs after test_batch_dags (file order), whose DAG runs loaded the days, created the reporting views and
 trained a model; alone, the module loads one day itself (no model metrics then: see ``loaded``)."""
@@ -12,6 +14,8 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,10 +25,13 @@ import yaml
 from apps.superset_reports.bundle import files, hive_uri, slug, zipped
 from apps.superset_reports.charts import CHARTS
 from apps.superset_reports.importer import client, import_reports
+from consumers import persister_rows as rows
+from fraud_domain.schema import Decision, Label, decision_to_json, label_to_json
 from fraud_platform.clients import hive_connection
 from fraud_platform.superset_api import DASHBOARD_SLUG
+from spark_jobs.load_decisions import HOURS
 from spark_jobs.report_views import DAILY
-from spark_jobs.tables import MODEL_METRICS
+from spark_jobs.tables import DECISION_COUNTS, MODEL_METRICS
 from tests.support.browser import chromium, screenshot, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,8 +64,62 @@ def loaded(services, start_full) -> None:
             "no fraud.model_metrics: run with tests/integration/test_batch_dags.py (it trains a model)"
 
 
+DECISIONS_DAY = date(2017, 1, 15)  # a day no other test streams: the fixture owns its 24 partitions
+# (decision, reasons, label or None) x how many: what the day's decisions and labels are.
+SEEDED = [(("block", ("velocity",), True), 3), (("block", ("velocity",), False), 1),
+          (("block", ("velocity",), None), 1),
+          (("block", ("velocity", "model", "model:tx_amount"), True), 2),
+          (("review", ("model", "model:customer_nb_tx_1d"), False), 1),
+          (("review", ("model", "model:customer_nb_tx_1d"), None), 3),
+          (("approve", (), False), 15), (("approve", (), None), 5)]
+EXPECTED_COUNTS = [("approve", "none", 20, 15, 0), ("block", "model", 2, 2, 2), ("block", "velocity", 7, 6, 5),
+                   ("review", "model", 4, 1, 0)]
+
+
+def _seed_decisions(cql) -> None:
+    """The day's decisions and labels written as the persister writes them (its row mapping, its columns)."""
+    for hour in HOURS:
+        cql.execute(f"DELETE FROM {rows.DECISION_LABELS} WHERE day = %s AND hour = %s", (DECISIONS_DAY, hour))
+    decision_half = cql.prepare(rows.insert_cql(rows.DECISION_LABELS, rows.JOINED_DECISION_COLUMNS))
+    label_half = cql.prepare(rows.insert_cql(rows.DECISION_LABELS, rows.JOINED_LABEL_COLUMNS))
+    midnight = datetime.combine(DECISIONS_DAY, datetime.min.time(), tzinfo=UTC)
+    n = 0
+    for (outcome, reasons, is_fraud), times in SEEDED:
+        for _ in range(times):
+            tx, when = str(uuid.uuid4()), midnight + timedelta(minutes=47 * n)  # spread over the day's hours
+            n += 1
+            decision = Decision(transaction_id=tx, event_time=when, scored_at=when, score=0.5, decision=outcome,
+                                reasons=reasons)
+            cql.execute(decision_half, rows.decision_rows(decision_to_json(decision))[3])
+            if is_fraud is not None:
+                label = Label(transaction_id=tx, event_time=when, customer_id=1, terminal_id=1, is_fraud=is_fraud,
+                              scenario=1 if is_fraud else 0, reported_at=when + timedelta(days=7))
+                cql.execute(label_half, rows.label_row(label_to_json(label)))
+
+
 @pytest.fixture(scope="module")
-def superset(loaded, start_full, ctx):
+def decisions_counted(loaded, services, cql) -> list[tuple]:
+    """``decisions_daily`` run for the seeded day (logical date = the day after); returns the Hive rows."""
+    _seed_decisions(cql)
+    started = time.monotonic()
+    result = fraudctl_airflow("dags", "test", "decisions_daily", (DECISIONS_DAY + timedelta(days=1)).isoformat())
+    output = result.stdout + result.stderr
+    assert result.returncode == 0 and "state=failed" not in output, output[-3000:]
+    print(f"decisions_daily counted {DECISIONS_DAY} in {time.monotonic() - started:.1f}s")
+    server = services["hiveserver2"]
+    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port) as conn:
+        cursor = conn.cursor()
+        cursor.execute(f"SELECT {', '.join(DECISION_COUNTS.column_names)} FROM {DECISION_COUNTS.qualified()} "
+                       f"WHERE dt = '{DECISIONS_DAY.isoformat()}' ORDER BY decision, reason")
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def test_decisions_daily_counts_the_days_decisions_by_outcome_and_reason(decisions_counted) -> None:
+    assert decisions_counted == EXPECTED_COUNTS
+
+
+@pytest.fixture(scope="module")
+def superset(loaded, decisions_counted, start_full, ctx):
     started = time.monotonic()
     start_full("superset")
     print(f"superset up (initialise, start, import) in {time.monotonic() - started:.1f}s")

@@ -37,7 +37,9 @@ def test_payload_is_a_decision_plus_transaction_keys(sample_event) -> None:
     assert minute[0] == datetime(2018, 4, 2, 11, 59, tzinfo=UTC) and minute[1] == decision[0]
     assert alert is not None and alert[0] == date(2018, 4, 2) and alert[7] == "block"
     assert dict(zip(rows.JOINED_DECISION_COLUMNS, joined, strict=True)) == {
-        "day": date(2018, 4, 2), "hour": 11, "transaction_id": decision[0], "decision": "block", "score": 0.9}
+        "day": date(2018, 4, 2), "hour": 11, "transaction_id": decision[0], "decision": "block", "score": 0.9,
+        "reasons": decision[8]}
+    assert joined[5] == list(_decision(sample_event).reasons)  # counted by outcome and reason: load_decisions
 
 
 def test_approved_decisions_are_not_alerts(sample_event) -> None:

@@ -32,7 +32,7 @@ def _dag_function(tree: ast.Module) -> ast.FunctionDef:
 
 def test_the_expected_dag_files_exist() -> None:
     assert {p.stem for p in FILES} == {"transactions_daily", "features_and_training", "bootstrap_history",
-                                      "platform_canary", "superset_refresh"}
+                                      "platform_canary", "superset_refresh", "decisions_daily"}
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
