@@ -7,6 +7,8 @@ import re
 from datetime import datetime
 from typing import NoReturn
 
+import orjson
+
 from fraud_domain.errors import ErrorCode, EventValidationError
 from fraud_domain.utc import parse_utc
 
@@ -94,8 +96,21 @@ def load_object(raw: bytes, max_bytes: int) -> dict:
         fail("payload", f"must be bytes {got(type(raw).__name__)}", ErrorCode.NOT_OBJECT)
     if len(raw) > max_bytes:
         fail("payload", f"must be at most {max_bytes} bytes (got {len(raw)})", ErrorCode.OVERSIZE)
+    data = bytes(raw)
+    try:  # the fast path (orjson: ~4x the stdlib), taken only where it is sure to agree with the exact one
+        fast = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        fast = None  # NaN, a lone surrogate, a huge integer, bad bytes: the exact path names what is wrong
+    if type(fast) is dict and each_key_written_once(data, fast) and _flat_and_exact(fast):
+        return fast
+    return load_object_exactly(data)
+
+
+def load_object_exactly(data: bytes) -> dict:
+    """The reference path of ``load_object`` (stdlib JSON, duplicate keys named), which the fast path must
+    agree with: every failure on the ``payload`` field, or the duplicate key's."""
     try:
-        text = bytes(raw).decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         fail("payload", f"must be UTF-8 ({exc.reason} at byte {exc.start})", ErrorCode.NOT_UTF8)
     try:
@@ -107,6 +122,32 @@ def load_object(raw: bytes, max_bytes: int) -> dict:
     if type(obj) is not dict:
         fail("payload", f"must be a JSON object (got {type(obj).__name__})", ErrorCode.NOT_OBJECT)
     return obj
+
+
+_SPACED_KEY = re.compile(rb'"[ \t\n\r]+:')
+
+
+def each_key_written_once(data: bytes, obj: dict) -> bool:
+    """Whether the JSON text ``data`` of the object ``obj`` writes each of its keys once (orjson keeps the
+    last of duplicate keys silently). Sufficient, not necessary: without whitespace between a key and its
+    colon every key written adds one ``":``, and ``":`` inside a string or a nested object only adds more, so
+    ``count('":') == len(obj)`` means no key was written twice. Anything else goes the exact way."""
+    return data.count(b'":') == len(obj) and _SPACED_KEY.search(data) is None
+
+
+_FLOAT_EXACT = float(2**63)  # orjson reads an integer literal beyond 64 bits as a float, the stdlib as an int
+
+
+def _flat_and_exact(obj: dict) -> bool:
+    """No nested value, and no float that could be an integer literal orjson widened (nor NaN/inf)."""
+    for value in obj.values():
+        kind = type(value)
+        if kind is float:
+            if not -_FLOAT_EXACT < value < _FLOAT_EXACT:
+                return False
+        elif kind is list or kind is dict:
+            return False
+    return True
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict:

@@ -18,6 +18,7 @@ from consumers import dlq
 from fraud_domain.errors import EventValidationError
 from fraud_domain.pii import holds_pii
 from fraud_domain.schema import TransactionEvent, event_to_json, parse_event
+from fraud_domain.schema._checks import load_object, load_object_exactly
 
 pytestmark = pytest.mark.unit
 
@@ -102,3 +103,29 @@ def test_duplicate_keys_and_clear_card_data_are_rejected(valid: dict, key: str, 
     raw = json.dumps(valid).encode()[:-1] + f', "{key}": "{card}"}}'.encode()
     out = _outcome(raw)
     assert isinstance(out, EventValidationError) and card not in str(out)
+
+
+def _loaded(load, raw: bytes) -> str:
+    try:
+        return repr(load(raw))  # repr: key order, int vs float and NaN compared too
+    except EventValidationError as exc:
+        return f"rejected {exc.field}: {exc}"
+
+
+@FUZZ
+@given(pairs=st.lists(st.tuples(st.sampled_from(["a", "b", "amount", 'q":', "é", "\u2028"]), json_values),
+                      max_size=6),
+       separators=st.sampled_from([(",", ":"), (", ", ": "), (",", " :"), ("\n,", "\t:"), (",", "\r\n:")]),
+       ascii_only=st.booleans())
+def test_the_fast_json_path_agrees_with_the_exact_one(pairs: list, separators: tuple, ascii_only: bool) -> None:
+    comma, colon = separators
+    text = "{" + comma.join(json.dumps(k, ensure_ascii=ascii_only) + colon + json.dumps(v, ensure_ascii=ascii_only)
+                            for k, v in pairs) + "}"
+    raw = text.encode("utf-8", "surrogatepass")
+    assert _loaded(lambda r: load_object(r, 1 << 20), raw) == _loaded(load_object_exactly, raw)
+
+
+def test_a_duplicate_key_is_named_on_the_fast_path_too() -> None:
+    with pytest.raises(EventValidationError) as caught:
+        load_object(b'{"amount":1,"amount":2}', 4096)
+    assert caught.value.field == "amount"
