@@ -24,15 +24,18 @@ from consumers.kafka_io import (
     BATCH_BYTES,
     FETCH_MAX_BYTES,
     HEARTBEAT_MS,
+    ISOLATION,
     MAX_POLL_INTERVAL_MS,
     MAX_REQUEST_BYTES,
     SESSION_TIMEOUT_MS,
+    TRANSACTION_TIMEOUT_MS,
     CommitFailed,
     DeliveryFailed,
     Headers,
     KafkaIOError,
     Record,
     TopicPartition,
+    TransactionAborted,
     retrying,
 )
 
@@ -196,6 +199,14 @@ class Consumer:
         if failed:
             raise CommitFailed(f"commit refused for {len(failed)} partition(s): {failed[0].error}")
 
+    def committed(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        # read_committed: the broker answers once no transaction holding offsets of the group is pending
+        found = _retrying("committed offsets", lambda: self._c.committed([_TP(*tp) for tp in tps], timeout=TIMEOUT_S))
+        return {TopicPartition(c.topic, c.partition): c.offset for c in found if c.error is None and c.offset >= 0}
+
+    def group_metadata(self) -> object:
+        return self._c.consumer_group_metadata()
+
     def close(self) -> None:
         self._c.close()
         self._queries.close()
@@ -206,6 +217,8 @@ class Producer:
 
     def __init__(self, conf: dict, on_acknowledged: Callable[[float], None] | None) -> None:
         self._acked = on_acknowledged
+        # Transactional: a failed delivery fails the transaction's commit, which aborts it (``commit``).
+        self._transactional = "transactional.id" in conf
         self._failed: list[str] = []
         self._sent = 0
         conf = conf | {"on_delivery": self._report, "delivery.report.only.error": on_acknowledged is None,
@@ -241,12 +254,47 @@ class Producer:
         self._raise()
 
     def _raise(self) -> None:
-        if self._failed:
+        if self._failed and not self._transactional:
             failed, self._failed = self._failed, []
             raise DeliveryFailed(f"{len(failed)} record(s) not acknowledged by Kafka, e.g. {failed[0]}")
 
     def close(self) -> None:
         self._p.flush(10.0)
+
+    def begin(self) -> None:
+        self._txn("begin", self._p.begin_transaction)
+
+    def commit(self, offsets: dict[TopicPartition, int], group_metadata: object) -> None:
+        """The offsets into the transaction, then its commit (which waits for every record of it)."""
+        if offsets:
+            tps = [_TP(tp.topic, tp.partition, o) for tp, o in offsets.items()]
+            self._txn("send offsets", lambda: self._p.send_offsets_to_transaction(tps, group_metadata, TIMEOUT_S))
+        self._txn("commit", lambda: self._p.commit_transaction(TIMEOUT_S))
+        self._failed.clear()  # a failed delivery fails the commit: it was aborted, not committed, if any
+
+    def _txn(self, what: str, call: Callable[[], Any]) -> None:
+        """librdkafka's error classes: retriable -> again; requires abort -> abort + ``TransactionAborted``;
+        anything else (fenced, fatal) -> ``KafkaIOError``."""
+        while True:
+            try:
+                call()
+                return
+            except KafkaException as exc:
+                err = exc.args[0]
+                if err.retriable() and not err.txn_requires_abort() and not err.fatal():
+                    log.warning("kafka transaction %s failed, retrying: %s", what, err)
+                    continue
+                if err.txn_requires_abort():
+                    self._abort(f"{what}: {err}")
+                raise KafkaIOError(f"kafka transaction {what} failed: {err}") from None
+
+    def _abort(self, why: str) -> None:
+        self._failed.clear()
+        try:
+            self._p.abort_transaction(TIMEOUT_S)
+        except KafkaException as exc:
+            raise KafkaIOError(f"kafka transaction abort failed ({exc.args[0]}) after: {why}") from None
+        raise TransactionAborted(why)
 
 
 def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: str,
@@ -266,14 +314,18 @@ def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: s
         # A partition whose local queue is full is fetched again after this, not librdkafka's default 1 s
         # (with a queue capped at 8,000 messages that backoff held a backlog near 12k records/s; now ~80k).
         "fetch.queue.backoff.ms": 10,
+        "isolation.level": ISOLATION,
         "error_cb": _error,
         "log_level": LOG_LEVEL,
     })
 
 
 def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout_ms: int,
-             on_acknowledged: Callable[[float], None] | None) -> Producer:
-    return Producer({
+             on_acknowledged: Callable[[float], None] | None, transactional_id: str | None) -> Producer:
+    txn = {} if transactional_id is None else {
+        "transactional.id": transactional_id,
+        "transaction.timeout.ms": max(TRANSACTION_TIMEOUT_MS, delivery_timeout_ms)}
+    p = Producer(txn | {
         "bootstrap.servers": bootstrap,
         "client.id": client_id,
         "acks": "all",
@@ -284,6 +336,9 @@ def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout
         "delivery.timeout.ms": delivery_timeout_ms,
         "log_level": LOG_LEVEL,
     }, on_acknowledged)
+    if transactional_id is not None:  # fences older instances and aborts what they left open
+        p._txn("init", lambda: p._p.init_transactions(TIMEOUT_S))
+    return p
 
 
 def topic_ids(bootstrap: str, names: list[str], *, timeout_s: float) -> dict[str, str]:
