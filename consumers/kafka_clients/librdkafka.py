@@ -77,6 +77,7 @@ class Consumer:
         self._queries = _Consumer({k: conf[k] for k in ("bootstrap.servers", "client.id", "error_cb")}
                                   | {"group.id": f"{conf['group.id']}-offsets", "log_level": LOG_LEVEL}, logger=log)
         self._next: dict[TopicPartition, int] = {}  # next offset per partition, as returned or sought
+        self._returned: set[TopicPartition] = set()  # partitions that returned a record since their last seek
         self._assigned: set[TopicPartition] = set()
         self._manual = False
         self._sought: dict[TopicPartition, int] | None = None  # seeks requested inside an assignment callback
@@ -102,6 +103,7 @@ class Consumer:
             for tp in tps:
                 self._next.pop(tp, None)
             self._next.update(sought)
+            self._returned.difference_update(tps)
 
         def revoked(consumer: _Consumer, parts: list[_TP]) -> None:
             tps = [TopicPartition(p.topic, p.partition) for p in parts]
@@ -137,7 +139,9 @@ class Consumer:
             kind, ts = m.timestamp()
             out.append(Record(topic, partition, offset, m.key(), m.value() or b"", cast(Headers | None, m.headers()),
                               ts if kind else -1))
-            nxt[TopicPartition(topic, partition)] = offset + 1
+            tp = TopicPartition(topic, partition)
+            nxt[tp] = offset + 1
+            self._returned.add(tp)
         return out
 
     def seek(self, tp: TopicPartition, offset: int) -> None:
@@ -145,6 +149,7 @@ class Consumer:
             self._sought[tp] = offset
             return
         self._next[tp] = offset
+        self._returned.discard(tp)
         if self._manual:  # re-assign with every known position: a seek right after assign may not be ready yet
             self._c.assign([_TP(t.topic, t.partition, self._next[t]) if t in self._next else _TP(t.topic, t.partition)
                             for t in sorted(self._assigned)])
@@ -155,9 +160,13 @@ class Consumer:
         self.seek(tp, self._watermarks(tp)[0])
 
     def position(self, tp: TopicPartition) -> int:
-        if tp in self._next:
-            return self._next[tp]
         ck = _TP(tp.topic, tp.partition)
+        if tp in self._next:
+            # Past the last record returned, and past the transaction marker behind it once the client has
+            # stepped over it (its own position; not right after a seek, when it may still be the old one).
+            if tp in self._returned:
+                return max(self._next[tp], self._c.position([ck])[0].offset)
+            return self._next[tp]
         offset = self._c.position([ck])[0].offset
         if offset < 0:
             offset = _retrying("committed offsets", lambda: self._c.committed([ck], timeout=TIMEOUT_S))[0].offset

@@ -104,8 +104,11 @@ class Consumer:
             raise CommitFailed(str(exc)) from None
 
     def committed(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
-        found = {tp: retrying("committed offsets", lambda tp=tp: self._c.committed(_TP(*tp)), KafkaError) for tp in tps}
+        found: dict[TopicPartition, int | None] = {tp: self._committed(tp) for tp in tps}
         return {tp: o for tp, o in found.items() if o is not None and o >= 0}
+
+    def _committed(self, tp: TopicPartition) -> int | None:
+        return retrying("committed offsets", lambda: self._c.committed(_TP(*tp)), KafkaError)
 
     def group_metadata(self) -> object:
         return self._c.group_metadata()
@@ -227,7 +230,8 @@ def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout
         **txn,
     ), on_acknowledged)
     if transactional_id is not None:  # fences older instances and aborts what they left open
-        retrying("init transactions", p._p.init_transactions, KafkaError, fatal=lambda exc: not exc.retriable)
+        retrying("init transactions", p._p.init_transactions, KafkaError,
+                 fatal=lambda exc: not getattr(exc, "retriable", False))
     return p
 
 
