@@ -59,6 +59,8 @@ class Consumer:
 
     def __init__(self, consumer: KafkaConsumer) -> None:
         self._c = consumer
+        self._on_assigned: Callable[[list[TopicPartition]], None] | None = None
+        self._new: list[TopicPartition] = []  # assigned in the last poll, handed over once it returns
 
     def partitions(self, topic: str) -> list[TopicPartition]:
         found = self._c.partitions_for_topic(topic)
@@ -68,13 +70,25 @@ class Consumer:
 
     def subscribe(self, topics: list[str], on_assigned: Callable[[list[TopicPartition]], None],
                   on_revoked: Callable[[list[TopicPartition]], None]) -> None:
-        self._c.subscribe(topics, listener=_Listener(on_assigned, on_revoked))
+        # kafka-python 3 runs the listener on its IO thread, where a blocking call (``committed``, which the
+        # scorer needs on assignment) is refused: ``on_assigned`` runs once the poll that assigned returns.
+        self._on_assigned = on_assigned
+
+        def revoked(tps: list[TopicPartition]) -> None:
+            self._new[:] = [tp for tp in self._new if tp not in tps]
+            on_revoked(tps)
+
+        self._c.subscribe(topics, listener=_Listener(self._new.extend, revoked))
 
     def assign(self, tps: list[TopicPartition]) -> None:
         self._c.assign([_TP(*tp) for tp in tps])
 
     def poll(self, timeout_s: float, max_records: int) -> list[Record]:
         polled = self._c.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        if self._new and self._on_assigned is not None:
+            new, self._new[:] = set(self._new), []
+            self._on_assigned(sorted(new))  # it may seek: what the poll returned for them is read again
+            polled = {tp: batch for tp, batch in polled.items() if _ours(tp) not in new}
         return [Record(r.topic, r.partition, r.offset, r.key, r.value or b"", r.headers or None, r.timestamp)
                 for batch in polled.values() for r in batch]
 

@@ -85,14 +85,13 @@ def end_total(bootstrap: str, topic: str) -> int:
 def committed_total(bootstrap: str, group: str, topic: str) -> int:
     """The sum of ``group``'s committed offsets on ``topic``: for the scorer, the input records whose outputs
     are committed (in the same transactions as those offsets)."""
-    from kafka import KafkaAdminClient
+    from kafka import KafkaConsumer, TopicPartition
 
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)  # never joins
     try:
-        return sum(meta.offset for tp, meta in admin.list_consumer_group_offsets(group).items()
-                   if tp.topic == topic and meta.offset > 0)
+        return sum(c.committed(TopicPartition(topic, p)) or 0 for p in c.partitions_for_topic(topic) or ())
     finally:
-        admin.close()
+        c.close(autocommit=False)
 
 
 def read_all(bootstrap: str, topic: str) -> list:
