@@ -61,6 +61,7 @@ class Consumer:
         self._c = consumer
         self._on_assigned: Callable[[list[TopicPartition]], None] | None = None
         self._new: list[TopicPartition] = []  # assigned in the last poll, handed over once it returns
+        self._sought: set[TopicPartition] | None = None  # partitions ``on_assigned`` seeks
 
     def partitions(self, topic: str) -> list[TopicPartition]:
         found = self._c.partitions_for_topic(topic)
@@ -87,16 +88,25 @@ class Consumer:
         polled = self._c.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
         if self._new and self._on_assigned is not None:
             new, self._new[:] = set(self._new), []
-            self._on_assigned(sorted(new))  # it may seek: what the poll returned for them is read again
-            polled = {tp: batch for tp, batch in polled.items() if _ours(tp) not in new}
+            self._sought = set()
+            try:
+                self._on_assigned(sorted(new))
+            finally:
+                sought, self._sought = self._sought, None
+            # what the poll returned for a partition it sought is read again from there; the rest is kept
+            polled = {tp: batch for tp, batch in polled.items() if _ours(tp) not in sought}
         return [Record(r.topic, r.partition, r.offset, r.key, r.value or b"", r.headers or None, r.timestamp)
                 for batch in polled.values() for r in batch]
 
     def seek(self, tp: TopicPartition, offset: int) -> None:
         self._c.seek(_TP(*tp), offset)
+        if self._sought is not None:
+            self._sought.add(tp)
 
     def seek_to_beginning(self, tp: TopicPartition) -> None:
         self._c.seek_to_beginning(_TP(*tp))
+        if self._sought is not None:
+            self._sought.add(tp)
 
     def position(self, tp: TopicPartition) -> int:
         return self._c.position(_TP(*tp))

@@ -347,10 +347,10 @@ def test_cassandra_unreachable_then_back_loses_nothing(ctx, kafka_bootstrap, cql
 
 def test_broker_down_longer_than_the_delivery_timeout_loses_nothing(
         ctx, platform, services, kafka_bootstrap, tmp_path, client) -> None:
-    """Kafka stopped mid-stream for longer than the scorer's delivery timeout. Decisions the scorer had sent
-    but not had acknowledged fail: it stops with nothing committed past them (``DeliveryFailed``, non-zero
-    exit) and its supervisor - here the test - restarts it; offset queries wait for the broker instead of
-    crashing. Every input record ends as a decision on ``fraud_topic``."""
+    """Kafka stopped mid-stream for longer than the scorer's delivery timeout. The transaction holding
+    decisions not acknowledged fails: it is aborted and the scorer rewinds to its committed offsets, or it
+    exits non-zero with nothing committed past them and its supervisor - here the test - restarts it; offset
+    queries wait for the broker instead of crashing. Every input record ends as a decision on ``fraud_topic``."""
     unique, m = uuid.uuid4().hex[:10], 30_000
     names = _topics(kafka_bootstrap, unique, "k")
     run = _publish(ctx, kafka_bootstrap, names, seed=random.Random(unique).randrange(1 << 30), count=m)
