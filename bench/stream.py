@@ -28,7 +28,7 @@ from fraud_domain import topics
 from fraud_platform.kafka_topics import ensure_topics
 from fraud_runtime.context import Context
 from fraud_runtime.services.kafka import Kafka
-from tests.support.stream import end_total, free_port, metric, spawn, stop, wait_for
+from tests.support.stream import committed_total, free_port, metric, spawn, stop, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -134,7 +134,9 @@ def _throughput_one(ctx, count: int, client: str) -> dict:
     wait_for(lambda: metric(port, "fraud_stream_consumed_total", topic=names[topics.TRANSACTIONS]) > 0, 120,
              "scorer start", [s], every=0.05)
     t = time.perf_counter()
-    wait_for(lambda: end_total(BOOT, names[topics.DECISIONS]) >= count, 1800, "scorer done", [s], every=0.2)
+    # Done when the scorer's transactions have committed every input offset (and so every decision with it).
+    wait_for(lambda: committed_total(BOOT, f"bench-{tag}", names[topics.TRANSACTIONS]) >= count, 1800, "scorer done",
+             [s], every=0.2)
     scorer = count / (time.perf_counter() - t)
     stop(s)
     # The machine is shared and noisy: the baseline is the mean of a pass-through before and after the scorer.

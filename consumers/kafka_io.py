@@ -5,10 +5,19 @@
 * ``kafka-python``: pure Python, for hosts without librdkafka wheels (``consumers/kafka_clients/pure.py``).
 
 Both are configured one way: consumers never auto-commit (``loop.ConsumerLoop`` commits after the outputs
-are acknowledged); producers are idempotent with ``acks=all`` (a retried send is never duplicated by the
-broker) and report every failed delivery: ``Producer.poll``/``flush`` raise ``DeliveryFailed`` naming it, so
-an unacknowledged record can never have its input offset committed. The records, partitions and errors
-below are the clients' common vocabulary; nothing outside ``kafka_clients`` imports a client library.
+are acknowledged) and read with ``isolation.level=read_committed`` (``ISOLATION``: a record of an aborted or
+still open transaction is never seen); producers are idempotent with ``acks=all`` (a retried send is never
+duplicated by the broker) and report every failed delivery: ``Producer.poll``/``flush`` raise
+``DeliveryFailed`` naming it, so an unacknowledged record can never have its input offset committed.
+
+A producer made with a ``transactional_id`` is transactional (both clients; kafka-python supports KIP-98/447
+since 2.1): ``begin``, ``send``…, then ``commit(offsets, group_metadata)`` sends the consumer's offsets in
+the same transaction and commits it - the outputs and the input position become visible together or not at
+all. ``init_transactions`` (in the constructor) fences every older producer of the same id: a zombie instance
+can no longer publish or commit. An abortable failure is aborted and raised as ``TransactionAborted`` (the
+caller rewinds to the committed offsets); a fatal one (fenced, unauthorised) as ``KafkaIOError`` (the
+process exits and its supervisor restarts it). The records, partitions and errors below are the clients'
+common vocabulary; nothing outside ``kafka_clients`` imports a client library.
 """
 
 from __future__ import annotations
@@ -32,7 +41,12 @@ BATCH_BYTES = 256 * 1024
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 # A record not acknowledged by then is a DeliveryFailed (never dropped silently): KAFKA_DELIVERY_TIMEOUT_MS.
 DELIVERY_TIMEOUT_MS: int = KafkaSettings.model_fields["delivery_timeout_ms"].default
+# A transaction the producer neither commits nor aborts in this time is aborted by the broker (a killed
+# instance that is not restarted holds read_committed readers back at most this long); librdkafka wants it
+# at least the delivery timeout.
+TRANSACTION_TIMEOUT_MS = 60_000
 # Consumer settings
+ISOLATION = "read_committed"  # every reader: outputs of aborted transactions never count
 SESSION_TIMEOUT_MS, HEARTBEAT_MS = 10_000, 3_000
 MAX_POLL_INTERVAL_MS = 600_000  # a batch may wait for Cassandra to come back (retry with backoff)
 FETCH_MAX_BYTES = 16 * 1024 * 1024
@@ -69,6 +83,11 @@ class DeliveryFailed(KafkaIOError):
     """A produced record was not acknowledged (broker error or ``DELIVERY_TIMEOUT_MS`` passed)."""
 
 
+class TransactionAborted(KafkaIOError):
+    """The transaction was aborted (a failed delivery, a rebalance that fenced the group generation, a
+    timeout): none of its records is visible, its offsets are not committed. Rewind to the committed offsets."""
+
+
 class Consumer(Protocol):
     def partitions(self, topic: str) -> list[TopicPartition]: ...  # every partition; KafkaIOError if no topic
     def subscribe(self, topics: list[str], on_assigned: Callable[[list[TopicPartition]], None],
@@ -81,6 +100,8 @@ class Consumer(Protocol):
     def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]: ...
     def assignment(self) -> set[TopicPartition]: ...
     def commit(self, offsets: dict[TopicPartition, int] | None = None) -> None: ...  # None: all polled
+    def committed(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]: ...  # the group's; none: absent
+    def group_metadata(self) -> object: ...  # for ``Producer.commit`` (KIP-447 fencing by group generation)
     def close(self) -> None: ...  # never commits
 
 
@@ -90,6 +111,9 @@ class Producer(Protocol):
     def poll(self) -> None: ...  # serve delivery reports without waiting; DeliveryFailed if one failed
     def flush(self) -> None: ...  # wait until every record sent is acknowledged; DeliveryFailed if one failed
     def close(self) -> None: ...
+    # Transactional producers only (``transactional_id``); see the module docstring.
+    def begin(self) -> None: ...
+    def commit(self, offsets: dict[TopicPartition, int], group_metadata: object) -> None: ...
 
 
 def _module(client: ClientName):
@@ -114,11 +138,13 @@ def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: s
 
 def producer(bootstrap: str, *, client_id: str, linger_ms: int = LINGER_MS,
              client: ClientName = DEFAULT_CLIENT, delivery_timeout_ms: int = DELIVERY_TIMEOUT_MS,
-             on_acknowledged: Callable[[float], None] | None = None) -> Producer:
+             on_acknowledged: Callable[[float], None] | None = None, transactional_id: str | None = None) -> Producer:
     """Idempotent, ``acks=all``, batched producer. ``on_acknowledged(seconds)`` is told how long each
-    acknowledged record took from ``send`` (the produce-ack stage of the latency metrics)."""
+    acknowledged record took from ``send`` (the produce-ack stage of the latency metrics). With
+    ``transactional_id``: transactional, its older instances fenced before this returns."""
     return _module(client).producer(bootstrap, client_id=client_id, linger_ms=linger_ms,
-                                    delivery_timeout_ms=delivery_timeout_ms, on_acknowledged=on_acknowledged)
+                                    delivery_timeout_ms=delivery_timeout_ms, on_acknowledged=on_acknowledged,
+                                    transactional_id=transactional_id)
 
 
 def topic_ids(bootstrap: str, names: list[str], *, client: ClientName = DEFAULT_CLIENT,

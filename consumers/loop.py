@@ -9,21 +9,19 @@ Each iteration is one batch:
 3. **compute** - features, rules and model (scorer); rows (persister).
 4. **produce/write** - decisions and DLQ records sent to Kafka; rows written to Cassandra (retried with
    backoff until they succeed).
-5. **flush** - the persister's Cassandra writes are acknowledged before ``process`` returns. The scorer's
-   produces (``acks=all``) are acknowledged asynchronously, so the next batch is not held up: here it only
-   serves their delivery reports (a failed one raises ``kafka_io.DeliveryFailed``: the process stops with
-   nothing committed and its supervisor restarts it), and it waits for every acknowledgement before a state
-   snapshot names their input offsets (step 6).
-6. **checkpoint** - the handler saves its own state, if it has any, and says which offsets may move:
-   all polled (``True``; the persister, which has no state), exactly the offsets a completed save covers
-   (a mapping; the scorer saves feature state + offsets every ``STREAM_CHECKPOINT_SECONDS`` in the
-   background and hands them over once written), or none yet (``False``).
-7. **commit offsets** - only now, synchronously, and only to a position the saved state covers. A crash
-   anywhere before this replays from the last commit.
+5. **flush** - the persister's Cassandra writes are acknowledged before ``process`` returns. The scorer
+   commits the batch's Kafka transaction here: its decisions, DLQ records and input offsets together
+   (``scorer.py``; exactly once for ``read_committed`` readers).
+6. **checkpoint** - the handler saves its own state, if it has any, and says which offsets the loop may
+   commit: all polled (``True``; the persister, which has no state), exactly these (a mapping), or none
+   (``False``; the scorer, whose offsets went with its transaction: it saves feature state + offsets every
+   ``STREAM_CHECKPOINT_SECONDS`` in the background, only to shorten the replay of a restart).
+7. **commit offsets** - only now, synchronously. A crash anywhere before this replays from the last commit.
 
-At-least-once delivery + idempotent sinks (every key contains ``transaction_id``; decisions are
-re-derived from the same restored state) = an exactly-once effect. SIGTERM/SIGINT set a flag checked
-between batches: the running batch finishes steps 2-7, then a final checkpoint + commit, then close.
+Persister: at-least-once delivery + idempotent sinks (every key contains ``transaction_id``) = an
+exactly-once effect. Scorer: exactly once on its output topics (Kafka transactions). SIGTERM/SIGINT set a
+flag checked between batches: the running batch finishes steps 2-7, then a final checkpoint + commit,
+then close.
 """
 
 from __future__ import annotations

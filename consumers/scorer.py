@@ -3,6 +3,14 @@
 (commit order there); state checkpoints in Cassandra (``state_store.py``); labels via ``labels.py``;
 rules (``rules.py``) + champion model (``model_registry.py``) combined by ``decide.py``.
 
+Exactly once on ``fraud_topic``/``transaction_dlq`` (for ``read_committed`` readers), with either client:
+each poll batch is one Kafka transaction holding its decisions, its DLQ records and the input offsets they
+cover (``flush``, step 5). The producer's ``transactional.id`` is ``<group>-<STREAM_SCORER_INSTANCE_ID>``,
+so a restarted instance fences the one it replaces and aborts what that one left open. The feature state
+is snapshotted to Cassandra every few seconds with its offsets S, behind the committed offsets C: on start
+(and after an aborted transaction) the scorer restores the snapshot and reads S..C again to rebuild the
+state WITHOUT publishing (``replay_until``), then publishes from C. Nothing is decided twice, nothing skipped.
+
 ``python -m consumers.scorer --help``
 """
 
@@ -22,7 +30,7 @@ from consumers.alignment import EventTimeAligner
 from consumers.cassandra_io import Writer, connect
 from consumers.decide import MODEL_REASON, combine
 from consumers.errors import StreamError
-from consumers.kafka_io import KafkaIOError
+from consumers.kafka_io import KafkaIOError, TopicPartition, TransactionAborted
 from consumers.labels import LabelFeed
 from consumers.loop import ConsumerLoop
 from consumers.model_registry import Model, ModelRegistry
@@ -56,6 +64,11 @@ class Scorer:
         # lateness must exceed that skew (a later event goes to the DLQ as ``late``).
         self.state = OnlineFeatureState(allowed_lateness=timedelta(seconds=stream.allowed_lateness_seconds))
         self.offsets: dict[tuple[str, int], int] = {}  # next offset per input partition, as processed
+        # Per partition, the group's committed offset while the state is rebuilt below it: records there were
+        # published by a committed transaction already and are processed without publishing anything.
+        self.replay_until: dict[TopicPartition, int] = {}
+        self._in_txn = False  # a transaction is open: this batch has sent something
+        self._committed: dict[TopicPartition, int] = {}  # offsets the last transactions committed
         self.dirty: defaultdict[str, set[int]] = defaultdict(set)  # namespace -> keys changed since the snapshot
         self.model: Model | None = None
         self.aligner = EventTimeAligner(stream.alignment_skew_seconds * 1_000_000, stream.alignment_max_wait_seconds)
@@ -76,6 +89,9 @@ class Scorer:
         if ckpt is not None:
             self.state, self.offsets = ckpt.state, dict(ckpt.offsets)
             log.info("state restored", entities=len(self.state), offsets=len(self.offsets))
+        else:
+            self.state, self.offsets = OnlineFeatureState(allowed_lateness=self.state.allowed_lateness), {}
+        self.dirty, self._changed = defaultdict(set), False
         self.labels.restore(self.offsets, ckpt.pending_labels if ckpt else [])
         # The champion before the first batch: a replay after a restart re-derives the same decisions.
         self.poll_model()
@@ -86,12 +102,21 @@ class Scorer:
         self._ends_at = 0.0
         # Resume where this scorer's state ends (the restored snapshot's offsets, or after a rebalance the
         # records it processed), not where Kafka's commit is: records held back for alignment and dropped on
-        # revocation are read again, nothing processed is counted twice.
+        # revocation are read again, nothing processed is counted twice. Up to the commit, nothing is published.
+        committed = consumer.committed(partitions)
         for tp in partitions:
+            self._committed.pop(tp, None)
             offset = self.offsets.get(tp, self._rewind.pop(tp, None))
             if offset is not None:
                 consumer.seek(tp, offset)
-                log.info("resuming where the state ends", partition=f"{tp.topic}-{tp.partition}", offset=offset)
+            elif tp in committed:  # no state for it: rebuilt from the partition's first record
+                consumer.seek_to_beginning(tp)
+            if tp in committed and (offset is None or offset < committed[tp]):
+                self.replay_until[tp] = committed[tp]
+            else:
+                self.replay_until.pop(tp, None)
+            log.info("resuming where the state ends", partition=f"{tp.topic}-{tp.partition}",
+                     offset="first" if offset is None else offset, publishing_from=committed.get(tp))
 
     def on_revoked(self, partitions: list[kafka_io.TopicPartition]) -> None:
         # Held records are dropped; reading starts again at the first of them if the partition comes back
@@ -135,21 +160,28 @@ class Scorer:
             return
         self._changed = True
         scored: list[tuple[Any, Any, dict[str, float], tuple[str, ...]]] = []
+        replaying = self.replay_until
         for r, ev, source, error in released:  # Step 3: features and rules, each partition in offset order
             self.offsets[r.topic, r.partition] = r.offset + 1
+            # Published by a committed transaction already: only the state is rebuilt.
+            replayed = bool(replaying) and r.offset < replaying.get(TopicPartition(r.topic, r.partition), 0)
             if error is not None:
-                self._dead_letter(r, error, now)
+                if not replayed:
+                    self._dead_letter(r, error, now)
                 continue
             try:
                 features = self.state.update_and_compute(ev, source)
             except Exception as exc:
                 if not isinstance(exc, EventValidationError):
                     log.exception("event failed processing", topic=r.topic, offset=r.offset)
-                self._dead_letter(r, exc, now)
+                if not replayed:
+                    self._dead_letter(r, exc, now)
                 continue
             self.labels.after_event(self.state, ev.transaction_id, self.dirty)
             self.dirty[namespace("customer", source)].add(ev.customer_id)
             self.dirty[namespace("terminal", source)].add(ev.terminal_id)
+            if replayed:
+                continue
             scored.append((r, ev, features, rules.evaluate(features, self.thresholds)))
         probabilities: list[float | None] = [None] * len(scored)
         vectors: list[list[float]] = []
@@ -167,8 +199,8 @@ class Scorer:
             d = Decision(transaction_id=ev.transaction_id, event_time=ev.event_time, scored_at=now, score=score,
                          decision=outcome, reasons=reasons, model_version=version, features=features,
                          customer_id=ev.customer_id, terminal_id=ev.terminal_id, amount=ev.amount)
-            self.producer.send(self.out_topic, key=str(ev.customer_id).encode(), value=decision_to_json(d),
-                               timestamp_ms=r.timestamp if r.timestamp > 0 else None)
+            self._send(self.out_topic, key=str(ev.customer_id).encode(), value=decision_to_json(d),
+                       timestamp_ms=r.timestamp if r.timestamp > 0 else None)
             outcomes[outcome] += 1
             flagged.update(reasons)
         for outcome, n in outcomes.items():
@@ -178,15 +210,50 @@ class Scorer:
         self.metrics.produced(self.out_topic, len(scored))
 
     def _dead_letter(self, r: Any, exc: Exception, now: datetime) -> None:
-        self.producer.send(self.dlq_topic, key=r.key, value=r.value,
-                           headers=dlq.headers(exc, r.topic, r.partition, r.offset, now))
+        self._send(self.dlq_topic, key=r.key, value=r.value,
+                   headers=dlq.headers(exc, r.topic, r.partition, r.offset, now))
         self.metrics.invalid(dlq.category(exc))
         self.metrics.produced(self.dlq_topic)
 
+    def _send(self, topic: str, **record: Any) -> None:
+        if not self._in_txn:  # the batch's transaction starts with its first output (a local step, no request)
+            self.producer.begin()
+            self._in_txn = True
+        self.producer.send(topic, **record)
+
     def flush(self) -> None:
-        """Step 5: serve the delivery reports (``DeliveryFailed`` stops the process, nothing committed).
-        Acknowledgements are awaited before a snapshot names their offsets (``_snapshot``), not per batch."""
-        self.producer.poll()
+        """Step 5: the batch's transaction gets the input offsets its outputs cover (the processed prefix of
+        each partition: records held for alignment come later) and is committed - one commit per poll batch.
+        Aborted (``TransactionAborted``): the state holds the batch, so it goes back to the last snapshot and
+        the partitions are read again from there, published from the committed offsets on. Fatal (fenced by a
+        newer instance): ``KafkaIOError`` ends the process for its supervisor to restart."""
+        if not self._in_txn:
+            return
+        self._in_txn = False
+        assigned = self.consumer.assignment() if self.consumer is not None else set()
+        offsets = {tp: o for (t, p), o in self.offsets.items()
+                   if (tp := TopicPartition(t, p)) in assigned and o != self._committed.get(tp)
+                   and o > self.replay_until.get(tp, -1)}
+        try:
+            self.producer.commit(offsets, self.consumer.group_metadata() if self.consumer is not None else None)
+        except TransactionAborted as exc:
+            log.warning("transaction aborted: back to the last snapshot, publishing again from the committed "
+                        "offsets", error=str(exc))
+            self.rewind_to_committed()
+            return
+        self._committed.update(offsets)
+        if self.replay_until:
+            self.replay_until = {tp: c for tp, c in self.replay_until.items() if self.offsets.get(tp, 0) < c}
+
+    def rewind_to_committed(self) -> None:
+        """Discard what was processed since the last snapshot and read it again (as a restart would)."""
+        self._collect(wait=True)  # the save in flight completes first: the store's sequence stays consistent
+        self.restore()
+        if self.consumer is not None:
+            assigned = sorted(self.consumer.assignment())
+            self.aligner.drop(assigned, lambda item: item[0].offset)
+            self._rewind.clear()
+            self.on_assigned(self.consumer, assigned)
 
     def after_commit(self) -> None:
         if time.monotonic() >= self._next_model:
@@ -203,33 +270,27 @@ class Scorer:
             self.metrics.model_version(model.version)
             self.metrics.model_quality(model.version, self.registry.test_metrics)
 
-    def checkpoint(self, force: bool = False) -> dict[tuple[str, int], int] | bool:
+    def checkpoint(self, force: bool = False) -> bool:
         """Every ``checkpoint_every`` s: copy the histories touched since the last checkpoint with the
         offsets they cover (list slices, here) and save them in the background (``state_store`` steps
-        1-2) while scoring goes on. Returns the offsets of a save that has completed - the only ones the
-        loop may commit, so the committed position never runs ahead of the saved state - or False.
+        1-2) while scoring goes on. Always False: the loop commits nothing, each batch's transaction has
+        committed its offsets (step 5); a snapshot only shortens the replay of a restart.
         ``force`` (on stop) waits for the save in flight, then saves what is left synchronously."""
-        saved = self._collect(wait=force)
+        self._collect(wait=force)
         if force:  # what was processed since the last snapshot, saved synchronously
             if self._changed:
-                snap = self._snapshot()
-                self.store.save(snap)
-                saved = snap.offsets
-            return saved or False
-        if self._saving is not None:
-            return saved or False
-        if self._changed and time.monotonic() >= self._next_checkpoint:
+                self.store.save(self._snapshot())
+            return False
+        if self._saving is None and self._changed and time.monotonic() >= self._next_checkpoint:
             # Copied whole, here: a snapshot copied over several batches would hold histories ahead of its
             # offsets, and a replayed event would then count a later event with the same timestamp
             # (seen in CI as a customer feature off by one after kill -9).
             snap = self._snapshot()
             self._saving = (self._saver.submit(self._save, snap), snap)
-        return saved or False
+        return False
 
     def _snapshot(self) -> Snapshot:
-        # Every decision and DLQ record of the offsets this snapshot names is acknowledged first: a snapshot
-        # (and so a commit) never covers an output that could still fail.
-        self.producer.flush()
+        # Taken between batches: every output of the offsets it names is in a committed transaction (S <= C).
         self._next_checkpoint = time.monotonic() + self.checkpoint_every
         # Forget idle entities: only history no window can reach is dropped, which the snapshot leaves out anyway.
         self.state.prune()
@@ -280,6 +341,12 @@ def record_source(headers: list[tuple[str, bytes]] | None) -> str:
     return DEFAULT_SOURCE
 
 
+def transactional_id(group: str, instance_id: str) -> str:
+    """The scorer's ``transactional.id``: the same after a restart (which fences the instance it replaces),
+    distinct per instance of a group."""
+    return f"{group}-{instance_id}"
+
+
 def main(
     group: str = typer.Option(None, help="Consumer group (and state key); default STREAM_SCORER_GROUP."),
     metrics_port: int = typer.Option(None, help="Metrics HTTP port; default STREAM_SCORER_METRICS_PORT."),
@@ -288,6 +355,8 @@ def main(
     dlq_topic: str = typer.Option(topics.DLQ, help="Dead-letter topic."),
     labels_topic: str = typer.Option(topics.LABELS, help="Chargeback labels topic."),
     no_model: bool = typer.Option(False, help="Rules only: do not poll the champion model."),
+    instance_id: str = typer.Option(None, help="This instance's stable id in the group (transactional.id "
+                                                "<group>-<id>); default STREAM_SCORER_INSTANCE_ID."),
     forget_state: bool = typer.Option(False, help="Delete the group's checkpoint and feature histories, then "
                                                   "exit (after its input topic was recreated)."),
 ) -> None:
@@ -316,8 +385,11 @@ def main(
                                        client=client), labels_topic, metrics)
     registry = None if no_model else ModelRegistry(WebHdfs(ep.webhdfs_url, ep.hdfs_user, timeout=10),
                                                     metrics=metrics)
+    # Before the consumer joins: fences the instance this one replaces and aborts its open transaction, so the
+    # group's committed offsets read on assignment are final.
     out = kafka_io.producer(ep.kafka, client_id=group, client=client, on_acknowledged=metrics.acknowledged,
-                            delivery_timeout_ms=settings.kafka.delivery_timeout_ms)
+                            delivery_timeout_ms=settings.kafka.delivery_timeout_ms,
+                            transactional_id=transactional_id(group, instance_id or s.scorer_instance_id))
     scorer = Scorer(producer=out, labels=feed,
                     store=store, registry=registry,
                     thresholds=rules.Thresholds.from_settings(s), metrics=metrics, stream=s,

@@ -179,6 +179,9 @@ class StreamSettings(BaseSettings):
 
     model_config = _section("STREAM_")
     scorer_group: str = "fraud-scorer"
+    # Scorer transactions: transactional.id = "<group>-<this>"; stable across restarts (a restart fences the
+    # instance it replaces), distinct per scorer running in the same group (consumers/README.md).
+    scorer_instance_id: str = Field("0", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
     persister_group: str = "fraud-persister"
     scorer_metrics_port: Port = 9310
     persister_metrics_port: Port = 9311

@@ -25,7 +25,9 @@ from fraud_domain.schema import event_to_json
 from tests.support.stream import (
     ROOT,
     TcpProxy,
+    committed_total,
     count_rows,
+    decision_counts,
     decisions_by_tx,
     end_total,
     free_port,
@@ -119,6 +121,12 @@ def _publish(ctx, kafka_bootstrap: str, names: dict[str, str], seed: int, count:
     return Run("", names, fraud, customers)
 
 
+def _all_committed(bootstrap: str, group: str, names: dict[str, str]) -> bool:
+    """The scorer ``group`` has committed (with its outputs, in its transactions) every input record."""
+    return committed_total(bootstrap, group, names[topics.TRANSACTIONS]) >= end_total(bootstrap,
+                                                                                       names[topics.TRANSACTIONS])
+
+
 def _scorer_args(names: dict[str, str], group: str, port: int, out: str | None = None) -> list[str]:
     return ["--group", group, "--metrics-port", str(port), "--no-model",
             "--transactions-topic", names[topics.TRANSACTIONS], "--decisions-topic", out or names[topics.DECISIONS],
@@ -141,7 +149,8 @@ def run(ctx, kafka_bootstrap, cql, client):
 
 @pytest.fixture(scope="module")
 def scored(run, kafka_bootstrap, tmp_path_factory):
-    """Scorer A uninterrupted -> decisions_A; scorer B killed -9 at ~N/3 and restarted -> decisions_B."""
+    """Scorer A uninterrupted -> decisions_A; scorer B killed -9 at ~N/3 and restarted -> decisions_B; each
+    with the number of committed decisions per transaction_id (a read_committed reader's view)."""
     logs = tmp_path_factory.mktemp("scorer")
     names = run.names
     out_b = f"{names[topics.DECISIONS]}_b"
@@ -153,23 +162,29 @@ def scored(run, kafka_bootstrap, tmp_path_factory):
     a = spawn("consumers.scorer", _scorer_args(names, f"a-{run.unique}", port_a), logs / "a.log", **env)
     b = spawn("consumers.scorer", _scorer_args(names, f"b-{run.unique}", port_b, out_b), logs / "b.log", **env)
     started = time.monotonic()
-    wait_for(lambda: end_total(kafka_bootstrap, out_b) >= N // 3, 600, "scorer B at N/3", [a, b])
-    b.kill()  # kill -9 mid-run
+    group_b = f"b-{run.unique}"
+    wait_for(lambda: committed_total(kafka_bootstrap, group_b, names[topics.TRANSACTIONS]) >= N // 3, 600,
+             "scorer B at N/3", [a, b], every=0.2)
+    b.kill()  # kill -9 mid-run (mid-transaction, most likely: one is open whenever a batch is being scored)
     b.wait()
-    b = spawn("consumers.scorer", _scorer_args(names, f"b-{run.unique}", port_b, out_b), logs / "b.log", **env)
-    wait_for(lambda: end_total(kafka_bootstrap, names[topics.DECISIONS]) >= N, 900, "scorer A done", [a])
-    # Every transaction decided at least once: counting records would count the replay since the last snapshot twice.
-    wait_for(lambda: end_total(kafka_bootstrap, out_b) >= N and len(decisions_by_tx(kafka_bootstrap, out_b)) >= N,
-             900, "scorer B done", [b], every=3)
+    b = spawn("consumers.scorer", _scorer_args(names, group_b, port_b, out_b), logs / "b.log", **env)
+    wait_for(lambda: _all_committed(kafka_bootstrap, f"a-{run.unique}", names), 900, "scorer A done", [a])
+    wait_for(lambda: _all_committed(kafka_bootstrap, group_b, names), 900, "scorer B done", [b])
     print(f"scored {N} twice (one run killed -9 and restarted) in {time.monotonic() - started:.1f}s")
     assert stop(a) == 0 and stop(b) == 0, "scorers must stop cleanly on SIGTERM"
-    yield decisions_by_tx(kafka_bootstrap, names[topics.DECISIONS]), decisions_by_tx(kafka_bootstrap, out_b), out_b
+    counts = decision_counts(kafka_bootstrap, names[topics.DECISIONS]), decision_counts(kafka_bootstrap, out_b)
+    yield (decisions_by_tx(kafka_bootstrap, names[topics.DECISIONS]), decisions_by_tx(kafka_bootstrap, out_b), out_b,
+           counts)
 
 
 def test_one_decision_per_transaction_and_features_survive_kill_9(run, scored, kafka_bootstrap) -> None:
-    a, b, _ = scored
-    assert end_total(kafka_bootstrap, run.names[topics.DECISIONS]) == N  # uninterrupted: exactly N, no dupes
-    assert set(a) == set(run.fraud) and set(b) == set(run.fraud)
+    a, b, _, (counts_a, counts_b) = scored
+    # Exactly once, as a read_committed reader of fraud_topic counts: one decision per input transaction, none
+    # missing - uninterrupted (A) and killed -9 mid-stream then restarted (B).
+    assert set(counts_a) == set(run.fraud) and set(counts_a.values()) == {1}
+    twice = sum(1 for n in counts_b.values() if n > 1)
+    assert set(counts_b) == set(run.fraud), f"{len(set(run.fraud) - set(counts_b))} transactions never decided"
+    assert not twice, f"{twice} transactions decided more than once after kill -9"
     fixed = {"transaction_id", "event_time", "scored_at", "score", "decision", "reasons", "model_version"}
     assert all(fixed <= d.keys() and 0.0 <= d["score"] <= 1.0 for d in a.values())
     mismatched = [tx for tx in a if a[tx]["features"] != b[tx]["features"]]
@@ -187,7 +202,7 @@ def test_one_decision_per_transaction_and_features_survive_kill_9(run, scored, k
 
 
 def test_persister_kill_9_still_exactly_n_rows(run, scored, kafka_bootstrap, cql, tmp_path) -> None:
-    _, _, out_b = scored
+    _, _, out_b, _ = scored
     port = free_port()
     args = ["--group", f"p-{run.unique}", "--metrics-port", str(port),
             "--transactions-topic", run.names[topics.TRANSACTIONS], "--decisions-topic", out_b]
@@ -251,8 +266,7 @@ def test_malformed_and_late_events_reach_the_dlq_while_a_replay_beside_live_traf
         p.flush()
         port = free_port()
         s = spawn("consumers.scorer", _scorer_args(names, f"d-{unique}", port), tmp_path / "d.log", **fast(client))
-        wait_for(lambda: end_total(kafka_bootstrap, names[topics.DLQ]) >= len(bad) + 2
-                 and end_total(kafka_bootstrap, names[topics.DECISIONS]) >= 400, 300, "DLQ and decisions", [s])
+        wait_for(lambda: _all_committed(kafka_bootstrap, f"d-{unique}", names), 300, "DLQ and decisions", [s])
         assert metric(port, "fraud_stream_invalid_total", reason="late") == 1
         assert stop(s) == 0
         dead = read_all(kafka_bootstrap, names[topics.DLQ])
@@ -333,10 +347,10 @@ def test_cassandra_unreachable_then_back_loses_nothing(ctx, kafka_bootstrap, cql
 
 def test_broker_down_longer_than_the_delivery_timeout_loses_nothing(
         ctx, platform, services, kafka_bootstrap, tmp_path, client) -> None:
-    """Kafka stopped mid-stream for longer than the scorer's delivery timeout. Decisions the scorer had sent
-    but not had acknowledged fail: it stops with nothing committed past them (``DeliveryFailed``, non-zero
-    exit) and its supervisor - here the test - restarts it; offset queries wait for the broker instead of
-    crashing. Every input record ends as a decision on ``fraud_topic``."""
+    """Kafka stopped mid-stream for longer than the scorer's delivery timeout. The transaction holding
+    decisions not acknowledged fails: it is aborted and the scorer rewinds to its committed offsets, or it
+    exits non-zero with nothing committed past them and its supervisor - here the test - restarts it; offset
+    queries wait for the broker instead of crashing. Every input record ends as a decision on ``fraud_topic``."""
     unique, m = uuid.uuid4().hex[:10], 30_000
     names = _topics(kafka_bootstrap, unique, "k")
     run = _publish(ctx, kafka_bootstrap, names, seed=random.Random(unique).randrange(1 << 30), count=m)
@@ -379,7 +393,7 @@ def test_broker_down_longer_than_the_delivery_timeout_loses_nothing(
         assert said, f"the scorer exited {exits} without saying why:\n{log.read_text()[-4000:]}"
         print("\n".join(said[:5]))
     assert set(decisions_by_tx(kafka_bootstrap, names[topics.DECISIONS])) == set(run.fraud)
-    assert end_total(kafka_bootstrap, names[topics.DLQ]) == 0
+    assert read_all(kafka_bootstrap, names[topics.DLQ]) == []
     _drop_topics(kafka_bootstrap, names)
 
 
@@ -400,7 +414,7 @@ def test_a_recreated_input_topic_is_refused_with_a_clear_error_and_forget_state_
     _publish(ctx, kafka_bootstrap, names, seed=7, count=m)
     s = spawn("consumers.scorer", args, log, **FAST)
     try:
-        wait_for(lambda: end_total(kafka_bootstrap, names[topics.DECISIONS]) >= m, 120, "the first decisions", [s])
+        wait_for(lambda: _all_committed(kafka_bootstrap, group, names), 120, "the first decisions", [s])
         wait_for(lambda: cql.execute("SELECT offsets FROM scorer_checkpoints WHERE scorer_group = %s",
                                      (group,)).one() is not None, 30, "a checkpoint", [s])
         assert stop(s) == 0
@@ -417,10 +431,10 @@ def test_a_recreated_input_topic_is_refused_with_a_clear_error_and_forget_state_
         forgot = subprocess.run([sys.executable, "-m", "consumers.scorer", *args, "--forget-state"],
                                 capture_output=True, text=True, timeout=120, env=env)
         assert forgot.returncode == 0, forgot.stdout + forgot.stderr
-        before = end_total(kafka_bootstrap, names[topics.DECISIONS])
+        before = len(read_all(kafka_bootstrap, names[topics.DECISIONS]))
         _publish(ctx, kafka_bootstrap, names, seed=8, count=m)
         s = spawn("consumers.scorer", args, log, **FAST)
-        wait_for(lambda: end_total(kafka_bootstrap, names[topics.DECISIONS]) >= before + m, 120,
+        wait_for(lambda: len(read_all(kafka_bootstrap, names[topics.DECISIONS])) >= before + m, 120,
                  "the new topic's records scored", [s])
         assert stop(s) == 0
     finally:

@@ -11,8 +11,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+
+from consumers.kafka_io import ISOLATION
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,6 +69,9 @@ def metric(port: int, name: str, **labels: str) -> float:
 
 
 def end_total(bootstrap: str, topic: str) -> int:
+    """The sum of the partitions' end offsets: the number of records of a topic no transaction writes to (on
+    ``fraud_topic`` and ``transaction_dlq`` it counts transaction markers and aborted records too: count what
+    ``read_all`` returns, or ``committed_total`` for the scorer's progress)."""
     from kafka import KafkaConsumer, TopicPartition
 
     c = KafkaConsumer(bootstrap_servers=bootstrap)
@@ -76,12 +82,25 @@ def end_total(bootstrap: str, topic: str) -> int:
         c.close()
 
 
+def committed_total(bootstrap: str, group: str, topic: str) -> int:
+    """The sum of ``group``'s committed offsets on ``topic``: for the scorer, the input records whose outputs
+    are committed (in the same transactions as those offsets)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)  # never joins
+    try:
+        return sum(c.committed(TopicPartition(topic, p)) or 0 for p in c.partitions_for_topic(topic) or ())
+    finally:
+        c.close(autocommit=False)
+
+
 def read_all(bootstrap: str, topic: str) -> list:
-    """Every record of ``topic`` up to its current end."""
+    """Every record of ``topic`` up to its current end, as every reader of the platform reads: committed
+    records only (aborted transactions and their markers are skipped)."""
     from kafka import KafkaConsumer, TopicPartition
 
     c = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, check_crcs=False,
-                      max_poll_records=20000, fetch_max_bytes=32 * 1024 * 1024)
+                      max_poll_records=20000, fetch_max_bytes=32 * 1024 * 1024, isolation_level=ISOLATION)
     try:
         tps = [TopicPartition(topic, p) for p in sorted(c.partitions_for_topic(topic) or ())]
         c.assign(tps)
@@ -112,7 +131,7 @@ def records_since(bootstrap: str, topic: str, since: dict[int, int]) -> list:
     from kafka import KafkaConsumer, TopicPartition
 
     c = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, check_crcs=False,
-                      max_poll_records=20000, fetch_max_bytes=32 * 1024 * 1024)
+                      max_poll_records=20000, fetch_max_bytes=32 * 1024 * 1024, isolation_level=ISOLATION)
     try:
         tps = [TopicPartition(topic, p) for p in sorted(since)]
         c.assign(tps)
@@ -130,6 +149,11 @@ def records_since(bootstrap: str, topic: str, since: dict[int, int]) -> list:
 
 def decisions_by_tx(bootstrap: str, topic: str) -> dict[str, dict]:
     return {d["transaction_id"]: d for d in (json.loads(r.value) for r in read_all(bootstrap, topic))}
+
+
+def decision_counts(bootstrap: str, topic: str) -> Counter[str]:
+    """How many committed decisions each transaction_id has on ``topic`` (exactly once: all 1)."""
+    return Counter(json.loads(r.value)["transaction_id"] for r in read_all(bootstrap, topic))
 
 
 def count_rows(cql, table: str, ids: list[str]) -> int:

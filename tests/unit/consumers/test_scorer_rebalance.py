@@ -31,6 +31,9 @@ class Consumer:
     def seek(self, tp: TopicPartition, offset: int) -> None:
         self.sought[tp] = offset
 
+    def committed(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return {}  # nothing committed: nothing to replay without publishing
+
     def assignment(self) -> set[TopicPartition]:
         return {P0, P1}
 
