@@ -64,7 +64,9 @@ def loaded(services, start_full) -> None:
             "no fraud.model_metrics: run with tests/integration/test_batch_dags.py (it trains a model)"
 
 
-DECISIONS_DAY = date(2017, 1, 15)  # a day no other test streams: the fixture owns its 24 partitions
+# A day no other test streams (the simulator's days end 2018-09-30), after decisions_daily's start_date (a
+# `dags test` before it runs nothing): the fixture owns its 24 partitions.
+DECISIONS_DAY = date(2018, 12, 30)
 # (decision, reasons, label or None) x how many: what the day's decisions and labels are.
 SEEDED = [(("block", ("velocity",), True), 3), (("block", ("velocity",), False), 1),
           (("block", ("velocity",), None), 1),
@@ -109,6 +111,7 @@ def decisions_counted(loaded, services, cql) -> list[tuple]:
     server = services["hiveserver2"]
     with hive_connection(server.server_host, server.settings.hive.hiveserver2_port) as conn:
         cursor = conn.cursor()
+        assert _exists(cursor, DECISION_COUNTS.qualified()), "decisions_daily ran no job: " + output[-3000:]
         cursor.execute(f"SELECT {', '.join(DECISION_COUNTS.column_names)} FROM {DECISION_COUNTS.qualified()} "
                        f"WHERE dt = '{DECISIONS_DAY.isoformat()}' ORDER BY decision, reason")
         return [tuple(row) for row in cursor.fetchall()]
