@@ -8,8 +8,8 @@ counted too (`labelled`, `frauds`).
 
 The day counted is the one before the run's logical date: a run triggered from the UI today counts
 yesterday; to count a replayed day D, trigger with logical date D + 1 (or `./fraudctl airflow dags test
-decisions_daily <D+1>`; the start date, 2018-04-01, is the earliest). Reruns replace the day. Catchup off: the stream keeps no history the DAG could
-backfill that a rerun would not also reach.
+decisions_daily <D+1>`; the start date, 2018-04-01, is the earliest). Reruns replace the day. Catchup off:
+the stream keeps no history the DAG could backfill that a rerun would not also reach.
 """
 
 from datetime import UTC, datetime
