@@ -251,7 +251,9 @@ def persister(ctx, count: int, as_json: bool) -> None:
             p.send(names[topics.DECISIONS], key=str(ev.customer_id).encode(), value=raw)
         raws.append(raw)
     p.flush()
-    raw_rate = _raw_driver(cassandra_cluster(["127.0.0.1"], 9042), [rows.decision_rows(r) for r in raws[count:]])
+    ep = ctx.endpoints
+    raw_rate = _raw_driver(cassandra_cluster(ep.cassandra_points, ep.cassandra_port, login=ep.cassandra_login),
+                           [rows.decision_rows(r) for r in raws[count:]])
     port = free_port()
     s = spawn("consumers.persister", ["--group", f"bench-{tag}", "--metrics-port", str(port),
                                       "--transactions-topic", names[topics.TRANSACTIONS],

@@ -15,7 +15,7 @@ from typing import Any
 
 from cassandra.policies import ExponentialReconnectionPolicy
 
-from fraud_platform.clients import cassandra_cluster
+from fraud_platform.clients import CqlLogin, cassandra_cluster
 from fraud_platform.logs import get_logger
 
 log = get_logger("consumers.cassandra")
@@ -42,12 +42,12 @@ def _wait(seconds: float, should_stop: Callable[[], bool]) -> None:
         time.sleep(min(0.1, max(0.0, end - time.monotonic())))
 
 
-def connect(contact_points: Sequence[str], port: int, *, max_backoff: float,
+def connect(contact_points: Sequence[str], port: int, *, login: CqlLogin | None, max_backoff: float,
             should_stop: Callable[[], bool], on_retry: Callable[[], None] = lambda: None) -> tuple[Any, Any]:
     """(cluster, session on keyspace ``fraud``), retrying until Cassandra answers."""
     attempt = 0
     while True:
-        cluster = cassandra_cluster(contact_points, port, connect_timeout=5)
+        cluster = cassandra_cluster(contact_points, port, login=login, connect_timeout=5)
         # Reconnect quickly after an outage (the driver's default waits up to 10 minutes).
         cluster.reconnection_policy = ExponentialReconnectionPolicy(0.2, max_backoff)
         try:

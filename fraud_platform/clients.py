@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 
-def cassandra_cluster(contact_points: Sequence[str], port: int, *, connect_timeout: float = 10) -> Any:
-    """A cassandra-driver Cluster pinned to protocol v5 with a DC-aware token-aware policy (no warnings)."""
+@dataclass(frozen=True)
+class CqlLogin:
+    """A Cassandra role and its password (PasswordAuthenticator)."""
+
+    username: str
+    password: str = field(repr=False)
+
+
+def cassandra_cluster(contact_points: Sequence[str], port: int, *, login: CqlLogin | None,
+                      connect_timeout: float = 10) -> Any:
+    """A cassandra-driver Cluster pinned to protocol v5 with a DC-aware token-aware policy (no warnings),
+    logging in as ``login`` (None: no credentials, for a cluster that does not authenticate)."""
+    from cassandra.auth import PlainTextAuthProvider
     from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
     from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 
     profile = ExecutionProfile(load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()))
+    auth = PlainTextAuthProvider(login.username, login.password) if login else None
     return Cluster(
         contact_points=list(contact_points),
         port=port,
         protocol_version=5,
         connect_timeout=connect_timeout,
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+        auth_provider=auth,
     )
 
 

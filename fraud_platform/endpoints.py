@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fraud_platform.clients import CqlLogin
 from fraud_platform.settings import Settings
 
 
@@ -44,6 +45,18 @@ class Endpoints:
     @property
     def cassandra_port(self) -> int:
         return self.settings.cassandra.port
+
+    @property
+    def cassandra_login(self) -> CqlLogin | None:
+        """The application role (rows of keyspace `fraud` only); None when no password is configured."""
+        c = self.settings.cassandra
+        return CqlLogin(c.username, c.password.get_secret_value()) if c.password else None
+
+    @property
+    def cassandra_admin_login(self) -> CqlLogin | None:
+        """The role that runs the migrations and manages the application role."""
+        c = self.settings.cassandra
+        return CqlLogin(c.admin_username, c.admin_password.get_secret_value()) if c.admin_password else None
 
     # ---- HDFS --------------------------------------------------------------------------------
     @property

@@ -63,6 +63,14 @@ class CassandraSettings(BaseSettings):
     heap: str = "1g"
     replication_factor: int = Field(1, ge=1)
     jmx_exporter_port: Port = 7072
+    # PasswordAuthenticator roles. The application role (consumers, page, Spark jobs) may read and write the
+    # `fraud` keyspace's rows and nothing else; the admin role runs the migrations and creates the application
+    # role. Both passwords are generated into .env; a role whose password is not set connects without login
+    # (an external cluster that does not authenticate).
+    username: str = Field("fraud_app", min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
+    password: Secret = None
+    admin_username: str = Field("fraud_admin", min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
+    admin_password: Secret = None
 
 
 class HdfsSettings(BaseSettings):

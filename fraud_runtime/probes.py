@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fraud_platform.clients import CqlLogin
 from fraud_runtime.errors import ProbeFailed
 
 
@@ -93,17 +94,24 @@ class KafkaProbe(Probe):
 
 @dataclass(frozen=True)
 class CqlProbe(Probe):
+    """A CQL query as ``login``. A node that answers and refuses the login serves CQL too: on a new node the
+    role does not exist until the bootstrap creates it (which then fails loudly if the password is wrong)."""
+
     contact_points: tuple[str, ...]
     port: int
+    login: CqlLogin | None
 
     def check(self) -> None:
         from fraud_platform.clients import cassandra_cluster
+        from fraud_runtime.migrations.cassandra_roles import login_refused
 
-        cluster = cassandra_cluster(self.contact_points, self.port, connect_timeout=3)
+        cluster = cassandra_cluster(self.contact_points, self.port, login=self.login, connect_timeout=3)
         try:
             session = cluster.connect()
             session.execute("SELECT release_version FROM system.local", timeout=3)
         except Exception as exc:  # the driver raises many unrelated types while a node boots
+            if login_refused(exc):
+                return
             raise ProbeFailed(f"CQL query on {self.contact_points}:{self.port} failed: {exc}") from exc
         finally:
             cluster.shutdown()

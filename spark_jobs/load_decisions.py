@@ -63,7 +63,7 @@ def read_from_cassandra(day: date) -> list[tuple]:
     from spark_jobs.errors import MissingInputError
 
     endpoints = load_config().endpoints
-    cluster = cassandra_cluster(endpoints.cassandra_points, endpoints.cassandra_port)
+    cluster = cassandra_cluster(endpoints.cassandra_points, endpoints.cassandra_port, login=endpoints.cassandra_login)
     try:
         try:
             session = cluster.connect("fraud")

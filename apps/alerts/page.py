@@ -38,7 +38,8 @@ EMPTY_DATABASE = "No decisions stored yet: start a stream (`./fraudctl stream`) 
 @st.cache_resource
 def _platform() -> tuple[PlatformConfig, StoreConnection]:
     config = load_config()
-    return config, StoreConnection(config.endpoints.cassandra_points, config.endpoints.cassandra_port)
+    return config, StoreConnection(config.endpoints.cassandra_points, config.endpoints.cassandra_port,
+                                   login=config.endpoints.cassandra_login)
 
 
 def kpis(config: PlatformConfig) -> None:

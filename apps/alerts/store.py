@@ -18,6 +18,7 @@ from cassandra import DriverException, OperationTimedOut
 from cassandra.cluster import NoHostAvailable
 
 from apps.alerts.errors import StoreUnavailable
+from fraud_platform.clients import CqlLogin
 
 DRIVER_ERRORS = (DriverException, OperationTimedOut, NoHostAvailable)  # a read Cassandra did not answer
 ALERT_DECISIONS = ("block", "review")  # what alerts_by_day holds: the persister writes only these there
@@ -105,8 +106,10 @@ class StoreConnection:
     """The page's Cassandra session, opened on first use and dropped by ``reset`` after a failed read, so the
     next rerun reconnects: a Cassandra that was down is picked up again without restarting the page."""
 
-    def __init__(self, contact_points: Sequence[str], port: int, *, connect_timeout: float = 5.0) -> None:
+    def __init__(self, contact_points: Sequence[str], port: int, *, login: CqlLogin | None,
+                 connect_timeout: float = 5.0) -> None:
         self.contact_points, self.port, self.connect_timeout = tuple(contact_points), port, connect_timeout
+        self.login = login
         self._lock = threading.Lock()
         self._cluster: Any = None
         self._store: AlertStore | None = None
@@ -121,7 +124,8 @@ class StoreConnection:
 
         with self._lock:
             if self._store is None:
-                cluster = cassandra_cluster(self.contact_points, self.port, connect_timeout=self.connect_timeout)
+                cluster = cassandra_cluster(self.contact_points, self.port, login=self.login,
+                                            connect_timeout=self.connect_timeout)
                 try:
                     self._store = AlertStore(cluster.connect())
                 except DRIVER_ERRORS as exc:

@@ -79,14 +79,17 @@ class Cassandra(JvmService):
         self.write_template("cassandra/logback.xml")
 
     def probe(self) -> CqlProbe:
-        return CqlProbe(self.contact_points, self.settings.cassandra.port)
+        return CqlProbe(self.contact_points, self.settings.cassandra.port, self.endpoints.cassandra_admin_login)
 
     def bootstrap(self) -> None:
-        from fraud_platform.clients import cassandra_cluster
+        """As the admin role (created on a new node): the schema migrations, then the application role."""
         from fraud_runtime.migrations.cassandra_migrate import migrate
+        from fraud_runtime.migrations.cassandra_roles import admin_session, ensure_app_role
 
-        cluster = cassandra_cluster(self.contact_points, self.settings.cassandra.port)
+        cluster, session = admin_session(self.contact_points, self.settings.cassandra.port,
+                                         self.endpoints.cassandra_admin_login)
         try:
-            migrate(cluster.connect(), self.settings.cassandra.replication_factor)
+            migrate(session, self.settings.cassandra.replication_factor)
+            ensure_app_role(session, self.endpoints.cassandra_login)
         finally:
             cluster.shutdown()

@@ -26,3 +26,54 @@ def test_insert_select_and_replay_does_not_double(cql) -> None:
     cql.execute(insert, values)  # a replayed message
     rows = list(cql.execute("SELECT transaction_id, amount, reasons FROM decisions WHERE transaction_id = %s", (tx,)))
     assert [(r.transaction_id, r.amount, r.reasons) for r in rows] == [(tx, 120.5, ["velocity"])]
+
+
+def _connect(services, login):
+    from fraud_platform.clients import cassandra_cluster
+
+    cassandra = services["cassandra"]
+    cluster = cassandra_cluster(cassandra.contact_points, cassandra.settings.cassandra.port, login=login,
+                                connect_timeout=5)
+    try:
+        return cluster, cluster.connect()
+    except BaseException:
+        cluster.shutdown()
+        raise
+
+
+def test_a_client_without_credentials_or_with_the_built_in_superuser_is_refused(services) -> None:
+    from fraud_runtime.migrations.cassandra_roles import BUILT_IN_SUPERUSER, login_refused
+
+    for login in (None, BUILT_IN_SUPERUSER):
+        try:
+            cluster, _ = _connect(services, login)
+        except Exception as exc:
+            assert login_refused(exc), exc
+        else:
+            cluster.shutdown()
+            raise AssertionError(f"Cassandra accepted the login {login!r}")
+
+
+def test_the_application_role_reads_and_writes_rows_and_changes_nothing_else(services, cql) -> None:
+    from cassandra import Unauthorized
+
+    assert {row.table_name for row in cql.execute("SELECT table_name FROM system_schema.tables "
+                                                   "WHERE keyspace_name = 'fraud'")}  # reads the schema
+    forbidden = ("CREATE TABLE fraud.it_forbidden (id int PRIMARY KEY)",
+                 "DROP TABLE fraud.decisions",
+                 "ALTER TABLE fraud.decisions ADD it_forbidden int",
+                 "CREATE KEYSPACE it_forbidden WITH replication = {'class': 'SimpleStrategy', "
+                 "'replication_factor': 1}",
+                 "CREATE ROLE it_forbidden WITH LOGIN = true AND PASSWORD = 'x'")
+    for statement in forbidden:
+        try:
+            cql.execute(statement)
+        except Unauthorized:
+            continue
+        raise AssertionError(f"the application role may run: {statement}")
+    admin = services["cassandra"].endpoints.cassandra_admin_login
+    cluster, session = _connect(services, admin)  # the migrations' role logs in
+    try:
+        assert session.execute("SELECT release_version FROM system.local").one().release_version.startswith("5.")
+    finally:
+        cluster.shutdown()

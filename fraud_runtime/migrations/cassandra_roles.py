@@ -1,0 +1,90 @@
+"""Cassandra's logins (PasswordAuthenticator + CassandraAuthorizer), made idempotently at every `up`.
+
+- The admin role (`CASSANDRA_ADMIN_USERNAME`) is a superuser. On a new node it is created by logging in
+  once as the built-in `cassandra`/`cassandra` superuser, which is then dropped: no default password is
+  left on the node.
+- The application role (`CASSANDRA_USERNAME`) may log in and read and write the rows of the `fraud`
+  keyspace (SELECT, MODIFY) — no schema change, no other keyspace, no role management. Its password is set
+  from `.env` at every run, so rotating it in `.env` and running `up` rotates it on the node.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+
+from fraud_platform.clients import CqlLogin, cassandra_cluster
+from fraud_runtime.errors import ServiceNotReady
+
+log = structlog.get_logger("fraud.cassandra.roles")
+
+BUILT_IN_SUPERUSER = CqlLogin("cassandra", "cassandra")  # what every new Cassandra node accepts
+KEYSPACE = "fraud"
+APP_PERMISSIONS = ("SELECT", "MODIFY")
+
+
+def login_refused(exc: BaseException) -> bool:
+    """Whether a failed connect means "the node answered and refused these credentials"."""
+    from cassandra import AuthenticationFailed
+    from cassandra.cluster import NoHostAvailable
+
+    if isinstance(exc, AuthenticationFailed):
+        return True
+    return isinstance(exc, NoHostAvailable) and any(isinstance(e, AuthenticationFailed) for e in exc.errors.values())
+
+
+def admin_session(points: Sequence[str], port: int, admin: CqlLogin | None, *, wait_seconds: float = 60) -> tuple:
+    """(cluster, session) logged in as the admin role, creating that role first on a new node."""
+    if admin is None:  # a cluster without authentication (external, configured so)
+        cluster = cassandra_cluster(points, port, login=None)
+        return cluster, cluster.connect()
+    try:
+        cluster = cassandra_cluster(points, port, login=admin)
+        return cluster, cluster.connect()
+    except Exception as exc:
+        cluster.shutdown()
+        if not login_refused(exc):
+            raise
+    _create_admin(points, port, admin, wait_seconds)
+    cluster = cassandra_cluster(points, port, login=admin)
+    session = cluster.connect()
+    session.execute(f"DROP ROLE IF EXISTS {BUILT_IN_SUPERUSER.username}")
+    log.info("cassandra built-in superuser dropped", admin=admin.username)
+    return cluster, session
+
+
+def _create_admin(points: Sequence[str], port: int, admin: CqlLogin, wait_seconds: float) -> None:
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        cluster = cassandra_cluster(points, port, login=BUILT_IN_SUPERUSER)
+        try:
+            session = cluster.connect()
+            session.execute(f"CREATE ROLE IF NOT EXISTS {admin.username} "
+                            "WITH SUPERUSER = true AND LOGIN = true AND PASSWORD = %s", (admin.password,))
+            session.execute(f"ALTER ROLE {admin.username} WITH PASSWORD = %s", (admin.password,))
+            log.info("cassandra admin role created", admin=admin.username)
+            return
+        except Exception as exc:
+            # A new node creates its built-in superuser moments after it starts serving CQL.
+            if not login_refused(exc) or time.monotonic() > deadline:
+                raise ServiceNotReady(
+                    "cassandra", f"it refuses the admin login {admin.username!r} and the built-in superuser: the node "
+                    "was set up with another CASSANDRA_ADMIN_PASSWORD (restore it in .env, or wipe the state "
+                    "with `fraudctl reset --yes`)") from exc
+            time.sleep(1.0)
+        finally:
+            cluster.shutdown()
+
+
+def ensure_app_role(session: Any, app: CqlLogin | None) -> None:
+    """The application role with its `.env` password and exactly the grants it needs (idempotent)."""
+    if app is None:
+        return
+    session.execute(f"CREATE ROLE IF NOT EXISTS {app.username} WITH LOGIN = true AND PASSWORD = %s",
+                    (app.password,))
+    session.execute(f"ALTER ROLE {app.username} WITH LOGIN = true AND PASSWORD = %s", (app.password,))
+    for permission in APP_PERMISSIONS:
+        session.execute(f"GRANT {permission} ON KEYSPACE {KEYSPACE} TO {app.username}")
