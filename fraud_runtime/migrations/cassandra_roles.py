@@ -41,18 +41,19 @@ def admin_session(points: Sequence[str], port: int, admin: CqlLogin | None, *, w
     if admin is None:  # a cluster without authentication (external, configured so)
         cluster = cassandra_cluster(points, port, login=None)
         return cluster, cluster.connect()
+    cluster = cassandra_cluster(points, port, login=admin)
     try:
-        cluster = cassandra_cluster(points, port, login=admin)
-        return cluster, cluster.connect()
+        session = cluster.connect()
     except Exception as exc:
         cluster.shutdown()
         if not login_refused(exc):
             raise
-    _create_admin(points, port, admin, wait_seconds)
-    cluster = cassandra_cluster(points, port, login=admin)
-    session = cluster.connect()
-    session.execute(f"DROP ROLE IF EXISTS {BUILT_IN_SUPERUSER.username}")
-    log.info("cassandra built-in superuser dropped", admin=admin.username)
+        _create_admin(points, port, admin, wait_seconds)
+        cluster = cassandra_cluster(points, port, login=admin)
+        session = cluster.connect()
+    if _role_exists(session, BUILT_IN_SUPERUSER.username):
+        session.execute(f"DROP ROLE {BUILT_IN_SUPERUSER.username}")
+        log.info("cassandra built-in superuser dropped", admin=admin.username)
     return cluster, session
 
 
@@ -62,14 +63,18 @@ def _create_admin(points: Sequence[str], port: int, admin: CqlLogin, wait_second
         cluster = cassandra_cluster(points, port, login=BUILT_IN_SUPERUSER)
         try:
             session = cluster.connect()
-            session.execute(f"CREATE ROLE IF NOT EXISTS {admin.username} "
-                            "WITH SUPERUSER = true AND LOGIN = true AND PASSWORD = %s", (admin.password,))
-            session.execute(f"ALTER ROLE {admin.username} WITH PASSWORD = %s", (admin.password,))
+            if _role_exists(session, admin.username):  # its password is not the one in .env
+                session.execute(f"ALTER ROLE {admin.username} WITH PASSWORD = %s", (admin.password,))
+            else:
+                session.execute(f"CREATE ROLE {admin.username} WITH SUPERUSER = true AND LOGIN = true "
+                                "AND PASSWORD = %s", (admin.password,))
             log.info("cassandra admin role created", admin=admin.username)
             return
         except Exception as exc:
             # A new node creates its built-in superuser moments after it starts serving CQL.
-            if not login_refused(exc) or time.monotonic() > deadline:
+            if not login_refused(exc):
+                raise
+            if time.monotonic() > deadline:
                 raise ServiceNotReady(
                     "cassandra", f"it refuses the admin login {admin.username!r} and the built-in superuser: the node "
                     "was set up with another CASSANDRA_ADMIN_PASSWORD (restore it in .env, or wipe the state "
@@ -83,8 +88,27 @@ def ensure_app_role(session: Any, app: CqlLogin | None) -> None:
     """The application role with its `.env` password and exactly the grants it needs (idempotent)."""
     if app is None:
         return
-    session.execute(f"CREATE ROLE IF NOT EXISTS {app.username} WITH LOGIN = true AND PASSWORD = %s",
-                    (app.password,))
-    session.execute(f"ALTER ROLE {app.username} WITH LOGIN = true AND PASSWORD = %s", (app.password,))
+    if not _role_exists(session, app.username):
+        session.execute(f"CREATE ROLE {app.username} WITH LOGIN = true AND PASSWORD = %s", (app.password,))
+    elif not _can_log_in(session, app):  # rotated in .env (Cassandra refuses two changes within seconds)
+        session.execute(f"ALTER ROLE {app.username} WITH LOGIN = true AND PASSWORD = %s", (app.password,))
     for permission in APP_PERMISSIONS:
         session.execute(f"GRANT {permission} ON KEYSPACE {KEYSPACE} TO {app.username}")
+
+
+def _role_exists(session: Any, name: str) -> bool:
+    return session.execute("SELECT role FROM system_auth.roles WHERE role = %s", (name,)).one() is not None
+
+
+def _can_log_in(session: Any, login: CqlLogin) -> bool:
+    hosts = session.cluster.contact_points
+    cluster = cassandra_cluster(hosts, session.cluster.port, login=login, connect_timeout=5)
+    try:
+        cluster.connect()
+        return True
+    except Exception as exc:
+        if login_refused(exc):
+            return False
+        raise
+    finally:
+        cluster.shutdown()
