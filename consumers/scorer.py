@@ -416,7 +416,7 @@ def run() -> None:
     try:
         typer.run(main)
     except (StreamError, FraudError, KafkaIOError) as exc:
-        log.error("scorer cannot start", error=str(exc))
+        log.error("scorer failed", error=str(exc))
         sys.exit(getattr(exc, "exit_code", 2))
 
 

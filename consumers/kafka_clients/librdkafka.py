@@ -9,6 +9,7 @@ ones when it is backed up. Deliveries are reported by a callback served on ``pol
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -41,6 +42,8 @@ from consumers.kafka_io import (
 
 log = logging.getLogger("librdkafka")
 TIMEOUT_S = 30.0  # metadata and offset queries
+# A blocking transactional call (each has its own TIMEOUT_S) that has not returned after this is stuck.
+TXN_CALL_CEILING_S = TIMEOUT_S + 5.0
 TXN_RETRY_BACKOFF_MS = 5  # 1 ms measured the same (p50 30.6 vs 30.9 ms at 1k tx/s)
 LOG_LEVEL = 2  # librdkafka's own log lines off: its errors reach error_cb (``_error``), rate-limited
 # Commit refusals that mean "the partitions moved to another member", not a broken cluster.
@@ -231,9 +234,16 @@ class Producer:
         self._transactional = "transactional.id" in conf
         self._failed: list[str] = []
         self._sent = 0
-        conf = conf | {"on_delivery": self._report, "delivery.report.only.error": on_acknowledged is None,
-                       "error_cb": _error}
-        self._p = _Producer(conf, logger=log)
+        self._initialised = False
+        self._outage = False  # every broker was lost since the transaction began
+        self._conf = conf | {"on_delivery": self._report, "delivery.report.only.error": on_acknowledged is None,
+                             "error_cb": self._error}
+        self._p = _Producer(self._conf, logger=log)
+
+    def _error(self, err: KafkaError) -> None:
+        if err.code() == KafkaError._ALL_BROKERS_DOWN:
+            self._outage = True
+        _error(err)
 
     def _report(self, err: KafkaError | None, msg: object) -> None:
         if err is not None:
@@ -275,7 +285,12 @@ class Producer:
         self._txn("begin", self._p.begin_transaction)
 
     def commit(self, offsets: dict[TopicPartition, int], group_metadata: object) -> None:
-        """The offsets into the transaction, then its commit (which waits for every record of it)."""
+        """The offsets into the transaction, then its commit (which waits for every record of it). A
+        transaction during which every broker was lost is aborted instead: after a broker restart librdkafka
+        may wait forever on the group coordinator it had cached (``_bounded``); the scorer reads the batch
+        again from its last snapshot, on a fresh client."""
+        if self._outage:
+            self._abort("every broker was unreachable during the transaction")
         if offsets:
             tps = [_TP(tp.topic, tp.partition, o) for tp, o in offsets.items()]
             self._txn("send offsets", lambda: self._p.send_offsets_to_transaction(tps, group_metadata, TIMEOUT_S))
@@ -287,7 +302,7 @@ class Producer:
         anything else (fenced, fatal) -> ``KafkaIOError``."""
         while True:
             try:
-                call()
+                _bounded(f"transaction {what}", call, TXN_CALL_CEILING_S)
                 return
             except KafkaException as exc:
                 err = exc.args[0]
@@ -301,10 +316,47 @@ class Producer:
     def _abort(self, why: str) -> None:
         self._failed.clear()
         try:
-            self._p.abort_transaction(TIMEOUT_S)
+            _bounded("transaction abort", lambda: self._p.abort_transaction(TIMEOUT_S), TXN_CALL_CEILING_S)
         except KafkaException as exc:
             raise KafkaIOError(f"kafka transaction abort failed ({exc.args[0]}) after: {why}") from None
+        self.initialise()
         raise TransactionAborted(why)
+
+    def initialise(self) -> None:
+        """A fresh client for the same ``transactional.id`` (fencing the previous one). After an abort - most
+        often a broker outage - nothing the old client cached (brokers, coordinators) survives into the next
+        transaction: after a broker restart librdkafka can otherwise wait forever on a coordinator it lost."""
+        if self._initialised:
+            self._p = _Producer(self._conf, logger=log)
+        self._initialised = True
+        self._txn("init", lambda: self._p.init_transactions(TIMEOUT_S))
+        self._outage = False
+
+
+def _bounded(what: str, call: Callable[[], Any], ceiling_s: float) -> Any:
+    """``call()``, or ``KafkaIOError`` if it has not returned after ``ceiling_s``. librdkafka's blocking
+    transactional calls take a timeout, but ``send_offsets_to_transaction`` does not always honour it: after
+    the broker restarts it can wait forever on a group coordinator it still has cached (librdkafka issues
+    #5456, #5511). The process then exits for its supervisor to restart it, which resumes from the last
+    commit, instead of hanging until the stall watchdog (``STREAM_STALL_SECONDS``) notices."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=run, name=f"kafka {what}", daemon=True)  # a hung one must not block exit
+    worker.start()
+    worker.join(ceiling_s)
+    if not outcome:
+        raise KafkaIOError(f"kafka {what} did not return within {ceiling_s:.0f} s (the client is stuck on a "
+                           "coordinator it lost): exiting so the supervisor restarts the process")
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: str,
@@ -351,7 +403,7 @@ def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout
         "log_level": LOG_LEVEL,
     }, on_acknowledged)
     if transactional_id is not None:  # fences older instances and aborts what they left open
-        p._txn("init", lambda: p._p.init_transactions(TIMEOUT_S))
+        p.initialise()
     return p
 
 
