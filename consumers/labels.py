@@ -5,13 +5,19 @@ event batch the feed is drained to the topic's current end, so a label published
 applied before that event is scored; applying a label early never changes a feature (it counts only
 from its ``reported_at``). A label whose transaction the state has not seen yet is kept pending and
 applied right after that transaction is processed.
+
+Pending labels are not saved with the state: a checkpoint names, per partition, the offset of its earliest
+pending label (or the position), and a restart reads the labels again from there — re-applying a label is
+harmless, and the ones still ahead of their transactions become pending again. (Saved in the checkpoint
+row, a backlog replay's labels - all published before most of their transactions are read - made that
+row larger than Cassandra accepts in one request.)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from consumers.kafka_io import Consumer
+from consumers.kafka_io import Consumer, TopicPartition
 from fraud_domain.errors import EventValidationError
 from fraud_domain.features import OnlineFeatureState
 from fraud_domain.schema import Label, parse_label
@@ -22,18 +28,24 @@ class LabelFeed:
         self.consumer, self.topic, self.metrics = consumer, topic, metrics
         self.tps = consumer.partitions(topic)
         consumer.assign(self.tps)
-        self.pending: dict[str, Label] = {}
+        # transaction_id -> (label, its partition and offset; None for one restored from an older checkpoint)
+        self.pending: dict[str, tuple[Label, TopicPartition | None, int]] = {}
 
-    def restore(self, offsets: dict[tuple[str, int], int], pending: list[Label]) -> None:
+    def restore(self, offsets: dict[tuple[str, int], int], legacy_pending: list[Label]) -> None:
         for tp in self.tps:
             if tp in offsets:
                 self.consumer.seek(tp, offsets[tp])
             else:
                 self.consumer.seek_to_beginning(tp)
-        self.pending = {lb.transaction_id: lb for lb in pending}
+        self.pending = {lb.transaction_id: (lb, None, 0) for lb in legacy_pending}
 
-    def positions(self) -> dict[tuple[str, int], int]:
-        return {tp: self.consumer.position(tp) for tp in self.tps}
+    def resume_offsets(self) -> dict[tuple[str, int], int]:
+        """Where a restart reads labels again: each partition's position, or its earliest pending label."""
+        offsets: dict[tuple[str, int], int] = {tp: self.consumer.position(tp) for tp in self.tps}
+        for _, tp, offset in self.pending.values():
+            if tp is not None and offset < offsets[tp]:
+                offsets[tp] = offset
+        return offsets
 
     def drain(self, state: OnlineFeatureState, dirty: dict[str, set[int]]) -> int:
         """Apply every label up to the topic's current end; returns how many were read."""
@@ -49,7 +61,7 @@ class LabelFeed:
                     continue
                 changed = state.apply_label(label)
                 if not changed:
-                    self.pending[label.transaction_id] = label
+                    self.pending[label.transaction_id] = (label, TopicPartition(r.topic, r.partition), r.offset)
                 for ns, key in changed:
                     dirty[ns].add(key)
         if n:
@@ -58,13 +70,13 @@ class LabelFeed:
 
     def after_event(self, state: OnlineFeatureState, transaction_id: str, dirty: dict[str, set[int]]) -> None:
         """Apply the label that waited for this transaction (if any); ``dirty`` gets what it changed."""
-        label = self.pending.pop(transaction_id, None) if self.pending else None
-        if label is not None:
-            for ns, key in state.apply_label(label):
+        entry = self.pending.pop(transaction_id, None) if self.pending else None
+        if entry is not None:
+            for ns, key in state.apply_label(entry[0]):
                 dirty[ns].add(key)
 
     def expire(self, oldest_us: int) -> None:
         """Forget pending labels whose transaction is older than anything the state still holds."""
         from fraud_domain.utc import to_epoch_us
 
-        self.pending = {k: v for k, v in self.pending.items() if to_epoch_us(v.event_time) > oldest_us}
+        self.pending = {k: v for k, v in self.pending.items() if to_epoch_us(v[0].event_time) > oldest_us}

@@ -297,8 +297,7 @@ class Scorer:
         if self.state.clocks:  # a pending label older than every source's horizon can never apply
             horizon = max(retention("customer"), retention("terminal")) + self.state.allowed_lateness
             self.labels.expire(min(self.state.clocks.values()) - int(horizon.total_seconds() * 1_000_000))
-        snap = Snapshot.take(self.state, self.dirty, self.offsets | self.labels.positions(),
-                             list(self.labels.pending.values()))
+        snap = Snapshot.take(self.state, self.dirty, self.offsets | self.labels.resume_offsets())
         self.dirty = defaultdict(set)
         self._changed = False
         return snap

@@ -34,7 +34,7 @@ from consumers.cassandra_io import Writer, partition_batches
 from consumers.errors import TopicRecreated
 from fraud_domain.features import OnlineFeatureState
 from fraud_domain.features.online import SnapshotHeader, namespaces, upgrade_snapshot
-from fraud_domain.schema import Label, label_to_json, parse_label
+from fraud_domain.schema import Label, parse_label
 
 EMPTY = ""  # a slot saying the entity had no history left at its checkpoint
 
@@ -45,7 +45,7 @@ class Checkpoint:
 
     state: OnlineFeatureState
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, partition) -> next offset
-    pending_labels: list[Label] = field(default_factory=list)
+    pending_labels: list[Label] = field(default_factory=list)  # only in checkpoints written before they were re-read
 
 
 @dataclass(frozen=True)
@@ -55,14 +55,14 @@ class Snapshot:
     entities: dict[str, dict[int, dict[str, Any] | None]]  # namespace -> key -> history (None = delete)
     offsets: dict[tuple[str, int], int]
     meta: SnapshotHeader  # the state's snapshot header (format, clock), as the domain defines it
-    pending_labels: list[Label]
 
     @classmethod
-    def take(cls, state: OnlineFeatureState, dirty: dict[str, set[int]], offsets: dict[tuple[str, int], int],
-             pending: list[Label]) -> Snapshot:
-        """Copy the ``dirty`` histories (list slices) with the offsets, clock and pending labels they match."""
+    def take(cls, state: OnlineFeatureState, dirty: dict[str, set[int]],
+             offsets: dict[tuple[str, int], int]) -> Snapshot:
+        """Copy the ``dirty`` histories (list slices) with the offsets and clock they match (the label offsets
+        go back to the earliest pending label: ``LabelFeed.resume_offsets``)."""
         return cls({ns: state.export_entities(ns, keys) for ns, keys in dirty.items() if keys}, dict(offsets),
-                   state.snapshot_header(), list(pending))
+                   state.snapshot_header())
 
     def __len__(self) -> int:
         return sum(map(len, self.entities.values()))
@@ -129,7 +129,7 @@ class CassandraStateStore:
         """Step 2: the row that makes checkpoint ``seq`` the one a restart resumes from."""
         row = (self.group, seq,
                json.dumps([[t, p, o, *self._id(t)] for (t, p), o in sorted(snap.offsets.items())]),
-               json.dumps(snap.meta), json.dumps([label_to_json(lb).decode() for lb in snap.pending_labels]),
+               json.dumps(snap.meta), "[]",  # pending labels are read again from Kafka (consumers/labels.py)
                datetime.now(UTC))
         self.writer.write([(self._save_ckpt, row)])
 

@@ -53,7 +53,7 @@ class Labels:
     def expire(self, oldest_us: int) -> None:
         return None
 
-    def positions(self) -> dict[tuple[str, int], int]:
+    def resume_offsets(self) -> dict[tuple[str, int], int]:
         return {}
 
 

@@ -24,7 +24,7 @@ def test_snapshot_is_detached_from_the_live_state() -> None:
         dirty["customer"].add(ev.customer_id)
         dirty["terminal"].add(ev.terminal_id)
     offsets = {("t", 0): 300}
-    snap = Snapshot.take(state, dirty, offsets, [])
+    snap = Snapshot.take(state, dirty, offsets)
     frozen = copy.deepcopy(snap)
     assert len(snap) == len(dirty["customer"]) + len(dirty["terminal"])
     assert all(h is not None and h["ts"] for e in snap.entities.values() for h in e.values())
