@@ -1,5 +1,7 @@
 """The long fault variants (pytest marker ``faults``) that `./fraudctl test` leaves out to keep within its
-CI budget: the second Kafka client's kill -9 of the persister and broker outage, against the real services.
+CI budget, against the real services: ``tests/faults/`` (a 100,000-transaction stream with the scorer killed
+-9 at 20 seeded points and the persister at 5; each restart's seconds to new progress are printed) and the
+second Kafka client's kill -9 of the persister and broker outage.
 
     ./fraudctl benchmark faults            # every test marked `faults`, with the services they need
     ./fraudctl benchmark faults --json     # ... and one JSON line last: {"passed", "failed", "seconds"}
@@ -27,7 +29,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON line last")
     args = parser.parse_args()
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-m", "pytest", "-m", "faults", "-p", "no:cacheprovider", "tests"],
+    run = subprocess.run([sys.executable, "-m", "pytest", "-m", "faults", "-rP", "-p", "no:cacheprovider", "tests"],
                          cwd=ROOT, env={**os.environ, "FRAUD_ROOT": str(ROOT)}, capture_output=True, text=True)
     sys.stdout.write(run.stdout[-20_000:])
     sys.stderr.write(run.stderr[-5_000:])

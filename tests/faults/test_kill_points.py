@@ -48,6 +48,10 @@ SEED = int(os.environ.get("FAULT_SEED", "15"))
 CLIENT = "confluent-kafka"
 
 
+def _started(log) -> int:
+    return log.read_text(errors="replace").count('"event": "scorer started"') if log.exists() else 0
+
+
 def _kill_points(rng: random.Random, kills: int) -> list[float]:
     return sorted(rng.uniform(0.03, 0.97) for _ in range(kills))
 
@@ -72,8 +76,20 @@ def test_scorer_and_persister_killed_at_seeded_points_leave_one_decision_and_one
               "--transactions-topic", names[topics.TRANSACTIONS], "--decisions-topic", out_b]
     p = spawn("consumers.persister", p_args, tmp_path / "p.log", **env)
     scorer_recovery: list[float] = []
+    starts = 1  # "scorer started" is logged once its signal handlers are in place (a SIGTERM then stops it cleanly)
     persister_kills = 0
     persister_points = iter(_kill_points(rng, PERSISTER_KILLS))
+
+    def persisted() -> int:  # decisions (+ transaction markers) the persister has written and committed
+        return committed_total(kafka_bootstrap, f"fp-{unique}", out_b)
+
+    def kill_persister(proc):
+        nonlocal persister_kills
+        proc.kill()
+        proc.wait()
+        persister_kills += 1
+        return spawn("consumers.persister", p_args, tmp_path / "p.log", **env)
+
     next_persister = next(persister_points, None)
     try:
         for fraction in _kill_points(rng, SCORER_KILLS):
@@ -85,17 +101,20 @@ def test_scorer_and_persister_killed_at_seeded_points_leave_one_decision_and_one
             at_kill = committed_total(kafka_bootstrap, group_b, names[topics.TRANSACTIONS])
             restarted = time.monotonic()
             b = spawn("consumers.scorer", args_b, tmp_path / "b.log", **env)
+            starts += 1
+            wait_for(lambda n=starts: _started(tmp_path / "b.log") >= n, 300, "scorer B's restart", [b], every=0.2)
             if at_kill < COUNT:
                 wait_for(lambda k=at_kill: committed_total(kafka_bootstrap, group_b, names[topics.TRANSACTIONS]) > k,
                          300, "scorer B's progress after a restart", [b], every=0.2)
                 scorer_recovery.append(time.monotonic() - restarted)
-            persisted = committed_total(kafka_bootstrap, f"fp-{unique}", out_b)  # decisions (+ markers) written
-            if next_persister is not None and persisted >= next_persister * COUNT:
-                p.kill()
-                p.wait()
-                p = spawn("consumers.persister", p_args, tmp_path / "p.log", **env)
-                persister_kills += 1
+            if next_persister is not None and persisted() >= next_persister * COUNT:
+                p = kill_persister(p)
                 next_persister = next(persister_points, None)
+        while next_persister is not None:  # the persister's points it had not reached while B was killed
+            wait_for(lambda f=next_persister: persisted() >= f * COUNT, 600, "the persister's next point", [p],
+                     every=0.2)
+            p = kill_persister(p)
+            next_persister = next(persister_points, None)
         wait_for(lambda: _all_committed(kafka_bootstrap, group_a, names), 900, "scorer A done", [a])
         wait_for(lambda: _all_committed(kafka_bootstrap, group_b, names), 900, "scorer B done", [b])
         ids = list(run.fraud)
