@@ -28,7 +28,7 @@ def _snapshot(histories: dict[int, dict | None], offset: int, replay: dict[int, 
     meta = {**OnlineFeatureState(allowed_lateness=timedelta(hours=1)).snapshot_header(),
             "clocks": dict.fromkeys(sources, 10_000_000)}
     entities = {namespace("customer", ""): histories} | ({REPLAY: replay} if replay else {})
-    return Snapshot(entities, {("tx", 0): offset}, meta, [])
+    return Snapshot(entities, {("tx", 0): offset}, meta)
 
 
 def _crash_after_histories(store: CassandraStateStore, snap: Snapshot) -> None:
