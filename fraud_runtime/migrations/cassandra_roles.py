@@ -4,8 +4,8 @@
   once as the built-in `cassandra`/`cassandra` superuser, which is then dropped: no default password is
   left on the node.
 - The application role (`CASSANDRA_USERNAME`) may log in and read and write the rows of the `fraud`
-  keyspace (SELECT, MODIFY) — no schema change, no other keyspace, no role management. Its password is set
-  from `.env` at every run, so rotating it in `.env` and running `up` rotates it on the node.
+  keyspace (SELECT, MODIFY) — no schema change, no other keyspace, no role management. When the `.env`
+  password no longer logs in (rotated in `.env`), `up` sets it on the node.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import structlog
-
 from fraud_platform.clients import CqlLogin, cassandra_cluster
+from fraud_platform.logs import get_logger
 from fraud_runtime.errors import ServiceNotReady
 
-log = structlog.get_logger("fraud.cassandra.roles")
+log = get_logger("fraud_runtime.cassandra_roles")
 
 BUILT_IN_SUPERUSER = CqlLogin("cassandra", "cassandra")  # what every new Cassandra node accepts
 KEYSPACE = "fraud"
@@ -65,10 +64,11 @@ def _create_admin(points: Sequence[str], port: int, admin: CqlLogin, wait_second
             session = cluster.connect()
             if _role_exists(session, admin.username):  # its password is not the one in .env
                 session.execute(f"ALTER ROLE {admin.username} WITH PASSWORD = %s", (admin.password,))
+                log.info("cassandra admin role's password set from .env", admin=admin.username)
             else:
                 session.execute(f"CREATE ROLE {admin.username} WITH SUPERUSER = true AND LOGIN = true "
                                 "AND PASSWORD = %s", (admin.password,))
-            log.info("cassandra admin role created", admin=admin.username)
+                log.info("cassandra admin role created", admin=admin.username)
             return
         except Exception as exc:
             # A new node creates its built-in superuser moments after it starts serving CQL.

@@ -62,7 +62,6 @@ def test_scorer_and_persister_killed_at_seeded_points_leave_one_decision_and_one
     unique = uuid.uuid4().hex[:10]
     names = _topics(kafka_bootstrap, unique, "f")
     out_b = f"{names[topics.DECISIONS]}_b"
-    _topics_b = {"b": out_b}
     from fraud_platform.kafka_topics import ensure_topics
 
     ensure_topics(kafka_bootstrap, [out_b], partitions=6, replication_factor=1, retention_ms=86_400_000)
@@ -136,4 +135,4 @@ def test_scorer_and_persister_killed_at_seeded_points_leave_one_decision_and_one
     print(f"\n{COUNT} transactions, scorer killed -9 {SCORER_KILLS}x, persister {persister_kills}x: 0 lost, "
           f"0 doubled; scorer restart -> new progress: median {statistics.median(scorer_recovery):.1f} s, "
           f"max {max(scorer_recovery):.1f} s over {len(scorer_recovery)} restarts")
-    _drop_topics(kafka_bootstrap, names | _topics_b)
+    _drop_topics(kafka_bootstrap, names | {"b": out_b})

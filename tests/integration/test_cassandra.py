@@ -54,7 +54,8 @@ def test_a_client_without_credentials_or_with_the_built_in_superuser_is_refused(
             raise AssertionError(f"Cassandra accepted the login {login!r}")
 
 
-def test_the_application_role_reads_and_writes_rows_and_changes_nothing_else(services, cql) -> None:
+def test_the_application_role_changes_no_schema_and_no_role_and_the_admin_logs_in(services, cql) -> None:
+    # `cql` is the application role: the other tests of this module read and write rows with it
     from cassandra import Unauthorized
 
     assert {row.table_name for row in cql.execute("SELECT table_name FROM system_schema.tables "
