@@ -357,7 +357,8 @@ class _Ceiling:
         if self._worker is None:
             self._worker = threading.Thread(target=self._serve, name="kafka blocking calls", daemon=True)
             self._worker.start()  # daemon: a hung call must not block the exit
-        done, outcome = threading.Event(), []
+        done = threading.Event()
+        outcome: list[tuple[bool, Any]] = []
         self._jobs.put((call, outcome, done))
         if not done.wait(ceiling_s):
             raise KafkaIOError(f"kafka {what} did not return within {ceiling_s:.0f} s (the client is stuck on a "
