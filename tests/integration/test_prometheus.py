@@ -1,4 +1,5 @@
-"""Prometheus :9090 is ready and scrapes itself, the JMX exporters and the other exporters."""
+"""Prometheus :9090 is ready, scrapes itself, the JMX exporters and the other exporters, and keeps its
+lifecycle and admin APIs off."""
 
 from __future__ import annotations
 
@@ -37,3 +38,16 @@ def test_kafka_broker_metrics_are_scraped(services) -> None:
             break
         time.sleep(2)
     assert {"kafka", "cassandra", "namenode"} <= jobs
+
+
+def test_lifecycle_and_admin_endpoints_are_off(services) -> None:
+    """Nobody on the host can stop Prometheus or delete its series over HTTP (issue #15: admin/lifecycle off);
+    the runtime reloads it with SIGHUP instead."""
+    base = services["prometheus"].url()
+    for path in ("/-/quit", "/-/reload"):
+        response = requests.post(f"{base}{path}", timeout=5)
+        assert response.status_code == 403, f"{path}: {response.status_code} {response.text[:200]}"
+    for path in ("/api/v1/admin/tsdb/snapshot", "/api/v1/admin/tsdb/delete_series?match[]=up"):
+        body = requests.post(f"{base}{path}", timeout=5).json()
+        assert body.get("error") == "admin APIs disabled", f"{path}: {body}"
+    assert requests.get(f"{base}/-/ready", timeout=5).status_code == 200  # still running
