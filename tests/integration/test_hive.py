@@ -14,7 +14,7 @@ from fraud_runtime.hive_credentials import read_credentials
 from fraud_runtime.probes import HiveServer2Probe
 
 
-def test_metastore_answers_thrift(ctx) -> None:
+def test_metastore_answers_thrift(services, ctx) -> None:  # services: the metastore is up
     assert "default" in metastore_databases(ctx.settings.platform.bind_host, ctx.settings.hive.metastore_port)
 
 
