@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fraud_platform.clients import CqlLogin
+from fraud_platform.kafka_access import KafkaAccess
 from fraud_runtime.errors import ProbeFailed
 
 
@@ -70,7 +71,12 @@ class HttpProbe(Probe):
 
 @dataclass(frozen=True)
 class KafkaProbe(Probe):
+    """Cluster metadata as ``access`` lists a live broker. A broker that answers and refuses the login is up
+    too: on a new broker the SCRAM users do not exist until the bootstrap creates them (which then fails
+    loudly if the admin's password is wrong)."""
+
     bootstrap_servers: str
+    access: KafkaAccess
 
     def check(self) -> None:
         from kafka import KafkaAdminClient
@@ -78,18 +84,29 @@ class KafkaProbe(Probe):
 
         try:
             admin = KafkaAdminClient(
-                bootstrap_servers=self.bootstrap_servers, request_timeout_ms=3000
+                bootstrap_servers=self.bootstrap_servers, request_timeout_ms=3000, **self.access.kafka_python()
             )
         except (KafkaError, OSError, ValueError) as exc:
+            if kafka_login_refused(exc):
+                return
             raise ProbeFailed(f"no Kafka broker answers at {self.bootstrap_servers} ({exc})") from exc
         try:
             cluster = admin.describe_cluster()
             if not cluster.get("brokers"):
                 raise ProbeFailed("the Kafka cluster reports no live broker")
         except KafkaError as exc:
+            if kafka_login_refused(exc):
+                return
             raise ProbeFailed(f"Kafka metadata request failed: {exc}") from exc
         finally:
             admin.close()
+
+
+def kafka_login_refused(exc: BaseException) -> bool:
+    """Whether a kafka-python failure means "the broker answered and refused these credentials"."""
+    from kafka.errors import SaslAuthenticationFailedError
+
+    return isinstance(exc, SaslAuthenticationFailedError)
 
 
 @dataclass(frozen=True)

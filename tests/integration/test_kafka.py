@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from fraud_domain import topics
+from tests.support.stream import kafka_args
 
 
 def test_topics_exist_with_configured_partitions_and_retention(kafka_bootstrap: str, ctx) -> None:
     from kafka import KafkaAdminClient
     from kafka.admin import ConfigResource, ConfigResourceType
 
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap, **kafka_args())
     try:
         described = {t["name"]: t for t in admin.describe_topics(list(topics.ALL_TOPICS))}
         configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t) for t in topics.ALL_TOPICS])
@@ -29,12 +30,13 @@ def test_topics_exist_with_configured_partitions_and_retention(kafka_bootstrap: 
 def test_produce_consume_round_trip(topic: str, kafka_bootstrap: str, unique: str) -> None:
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, **kafka_args(), acks="all")
     payload = f'{{"probe": "{unique}"}}'.encode()
     metadata = producer.send(topic, key=unique.encode(), value=payload).get(timeout=30)
     producer.close()
 
-    consumer = KafkaConsumer(bootstrap_servers=kafka_bootstrap, enable_auto_commit=False, consumer_timeout_ms=10_000)
+    consumer = KafkaConsumer(bootstrap_servers=kafka_bootstrap, **kafka_args(),
+                             enable_auto_commit=False, consumer_timeout_ms=10_000)
     partition = TopicPartition(topic, metadata.partition)
     consumer.assign([partition])
     consumer.seek(partition, metadata.offset)
