@@ -101,6 +101,18 @@ class KafkaProbe(Probe):
         finally:
             admin.close()
 
+    def refused(self) -> bool:
+        """Whether the broker answers and refuses ``access``'s login."""
+        from kafka import KafkaAdminClient
+        from kafka.errors import KafkaError
+
+        try:
+            KafkaAdminClient(bootstrap_servers=self.bootstrap_servers, request_timeout_ms=5000,
+                             **self.access.kafka_python()).close()
+        except KafkaError as exc:
+            return kafka_login_refused(exc)
+        return False
+
 
 def kafka_login_refused(exc: BaseException) -> bool:
     """Whether a kafka-python failure means "the broker answered and refused these credentials"."""

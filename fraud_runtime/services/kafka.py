@@ -92,15 +92,16 @@ class Kafka(JvmService):
 
     def bootstrap(self) -> None:
         """As the admin: the users and their ACLs (``KAFKA_MANAGE_ACCESS``), then the topics. On the local broker
-        the admin logs in with its static PLAIN login, which works before any SCRAM user exists."""
+        (and an external one that refuses the admin's SCRAM login) the admin logs in with its static PLAIN login,
+        which works before any SCRAM user exists."""
         from fraud_platform.kafka_topics import ensure_topics
         from fraud_runtime.migrations.kafka_acls import ensure_acls
         from fraud_runtime.migrations.kafka_users import ensure_users
 
         k = self.settings.kafka
         admin = self.admin_access
-        if admin.sasl and not self.external:
-            admin = admin.with_mechanism("PLAIN")
+        if admin.sasl and (not self.external or KafkaProbe(self.bootstrap_servers, admin).refused()):
+            admin = admin.with_mechanism("PLAIN")  # a broker whose SCRAM admin is not made yet (compose: new)
         if k.manage_access and admin.sasl:
             logins = [self.endpoints.kafka_access(role).login for role in KAFKA_ROLES]
             ensure_users(self.bootstrap_servers, admin, [login for login in logins if login is not None],
