@@ -77,48 +77,33 @@ class KafkaProbe(Probe):
 
     bootstrap_servers: str
     access: KafkaAccess
+    timeout_s: float = 3.0
 
     def check(self) -> None:
-        from kafka import KafkaAdminClient
-        from kafka.errors import KafkaError
-
-        try:
-            admin = KafkaAdminClient(
-                bootstrap_servers=self.bootstrap_servers, request_timeout_ms=3000, **self.access.kafka_python()
-            )
-        except (KafkaError, OSError, ValueError) as exc:
-            if kafka_login_refused(exc):
-                return
-            raise ProbeFailed(f"no Kafka broker answers at {self.bootstrap_servers} ({exc})") from exc
-        try:
-            cluster = admin.describe_cluster()
-            if not cluster.get("brokers"):
-                raise ProbeFailed("the Kafka cluster reports no live broker")
-        except KafkaError as exc:
-            if kafka_login_refused(exc):
-                return
-            raise ProbeFailed(f"Kafka metadata request failed: {exc}") from exc
-        finally:
-            admin.close()
+        self._metadata()
 
     def refused(self) -> bool:
-        """Whether the broker answers and refuses ``access``'s login."""
-        from kafka import KafkaAdminClient
-        from kafka.errors import KafkaError
+        """Whether the broker answers and refuses ``access``'s login (ProbeFailed if no broker answers)."""
+        return self._metadata()
 
+    def _metadata(self) -> bool:
+        """False: metadata listing a live broker; True: the login was refused; else ProbeFailed."""
+        from confluent_kafka import KafkaError, KafkaException
+        from confluent_kafka.admin import AdminClient
+
+        errors: list[KafkaError] = []
+        admin = AdminClient({"bootstrap.servers": self.bootstrap_servers, "log_level": 2, "error_cb": errors.append,
+                             **self.access.librdkafka()})
         try:
-            KafkaAdminClient(bootstrap_servers=self.bootstrap_servers, request_timeout_ms=5000,
-                             **self.access.kafka_python()).close()
-        except KafkaError as exc:
-            return kafka_login_refused(exc)
+            brokers = admin.list_topics(timeout=self.timeout_s).brokers
+        except KafkaException as exc:
+            admin.poll(0)  # serves error_cb: librdkafka reports a refused login there
+            if any(e.code() == KafkaError._AUTHENTICATION for e in errors):
+                return True
+            raise ProbeFailed(f"no Kafka broker answers at {self.bootstrap_servers} ({exc})") from exc
+        if not brokers:
+            raise ProbeFailed("the Kafka cluster reports no live broker")
         return False
-
-
-def kafka_login_refused(exc: BaseException) -> bool:
-    """Whether a kafka-python failure means "the broker answered and refused these credentials"."""
-    from kafka.errors import SaslAuthenticationFailedError
-
-    return isinstance(exc, SaslAuthenticationFailedError)
 
 
 @dataclass(frozen=True)
