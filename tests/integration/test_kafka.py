@@ -107,8 +107,8 @@ def test_the_scorer_user_cannot_write_fraud_labels(kafka_bootstrap: str, ctx, un
 def test_the_producer_user_cannot_read_fraud_topic(kafka_bootstrap: str, ctx, unique: str) -> None:
     from confluent_kafka import Consumer, KafkaError, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"it-{unique}", "log_level": 2, "enable.auto.commit": False,
-                         **ctx.endpoints.kafka_access("producer").librdkafka()})
+    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"it-{unique}", "log_level": 2,
+                         "enable.auto.commit": False, **ctx.endpoints.kafka_access("producer").librdkafka()})
     try:
         consumer.assign([TopicPartition(topics.DECISIONS, 0, 0)])
         codes = set()
