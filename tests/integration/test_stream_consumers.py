@@ -26,6 +26,7 @@ from tests.support.stream import (
     ROOT,
     TcpProxy,
     admin_access,
+    as_admin,
     committed_total,
     count_rows,
     decision_counts,
@@ -427,7 +428,7 @@ def test_a_recreated_input_topic_is_refused_with_a_clear_error_and_forget_state_
         _drop_topics(kafka_bootstrap, {"tx": names[topics.TRANSACTIONS]})
         wait_for(lambda: _recreated(kafka_bootstrap, names[topics.TRANSACTIONS], old_id, ensure_topics), 60,
                  "the topic created again")
-        env = os.environ | {"PYTHONPATH": str(ROOT), "FRAUD_ROOT": str(ROOT)} | FAST
+        env = os.environ | {"PYTHONPATH": str(ROOT), "FRAUD_ROOT": str(ROOT)} | as_admin() | FAST
         refused = subprocess.run([sys.executable, "-m", "consumers.scorer", *args], capture_output=True, text=True,
                                  timeout=120, env=env)
         said = refused.stdout + refused.stderr
