@@ -86,7 +86,7 @@ class Sandbox:
 
         host, port = config.endpoints.hiveserver2
         try:
-            with hive_connection(host, port) as conn:
+            with hive_connection(host, port, login=config.endpoints.hive_login) as conn:
                 conn.cursor().execute(f"DROP DATABASE IF EXISTS {self.database} CASCADE")
         except Exception as exc:  # PyHive/thrift raise their own types: say where, not which
             raise BenchError(f"could not drop Hive database {self.database} through HiveServer2 at "

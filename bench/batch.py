@@ -106,7 +106,8 @@ def backfill(ctx: Context, days: int, token: str) -> None:
     api = TransactionsApiClient(TransactionsApi(ctx).base_url, token)
     server = HiveServer2(ctx)
     mismatched = []
-    with hive_connection(server.server_host, ctx.settings.hive.hiveserver2_port) as conn:
+    with hive_connection(server.server_host, ctx.settings.hive.hiveserver2_port,
+                         login=ctx.endpoints.hive_login) as conn:
         cursor = conn.cursor()
         for kind in ("transactions", "labels"):
             cursor.execute(f"REFRESH TABLE fraud.{kind}")

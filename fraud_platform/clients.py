@@ -7,6 +7,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fraud_platform.settings import HiveAuth
+
 
 @dataclass(frozen=True)
 class CqlLogin:
@@ -36,16 +38,39 @@ def cassandra_cluster(contact_points: Sequence[str], port: int, *, login: CqlLog
     )
 
 
+@dataclass(frozen=True)
+class HiveLogin:
+    """A HiveServer2 user, its password (CUSTOM and LDAP; None for NONE and NOSASL) and PyHive's auth mode."""
+
+    username: str
+    password: str | None = field(repr=False)
+    auth: HiveAuth = "CUSTOM"
+
+
 @contextlib.contextmanager
-def hive_connection(host: str, port: int, database: str = "default") -> Iterator[Any]:
-    """A PyHive connection to HiveServer2 / the Spark Thrift Server (NOSASL)."""
+def hive_connection(host: str, port: int, *, login: HiveLogin, database: str = "default") -> Iterator[Any]:
+    """A PyHive connection to HiveServer2 / the Spark Thrift Server, logged in as ``login`` (PLAIN SASL except
+    with NOSASL)."""
     from pyhive import hive
 
-    conn = hive.connect(host=host, port=port, auth="NOSASL", database=database)
+    conn = hive.connect(host=host, port=port, username=login.username, password=login.password, auth=login.auth,
+                        database=database)
     try:
         yield conn
     finally:
         conn.close()
+
+
+def hive_login_refused(exc: BaseException) -> bool:
+    """HiveServer2 answered the SASL handshake and refused the login (as opposed to not answering).
+
+    thrift_sasl has no error type or code for it: the server's SASL status (BAD or ERROR) is only in the message
+    of its TTransportException, in this one format (pinned by tests/integration/test_hive.py)."""
+    from thrift.transport.TTransport import TTransportException
+    from thrift_sasl import TSaslClientTransport
+
+    refusals = tuple(f"Bad status: {status} " for status in (TSaslClientTransport.BAD, TSaslClientTransport.ERROR))
+    return isinstance(exc, TTransportException) and str(exc.message or "").startswith(refusals)
 
 
 def metastore_databases(host: str, port: int, *, timeout: float = 5.0) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fraud_platform.clients import CqlLogin
+from fraud_platform.clients import CqlLogin, HiveLogin
 from fraud_platform.errors import ConfigError
 from fraud_platform.kafka_access import KafkaAccess, KafkaLogin, KafkaRole
 from fraud_platform.settings import Settings
@@ -112,6 +112,17 @@ class Endpoints:
     def hiveserver2(self) -> tuple[str, int]:
         h = self.settings.hive
         return h.hiveserver2_host or self.host, h.hiveserver2_port
+
+    @property
+    def hive_login(self) -> HiveLogin:
+        """How every client logs in to HiveServer2: HIVE_USERNAME with HIVE_PASSWORD (required by CUSTOM and LDAP,
+        not sent with NONE and NOSASL) in mode HIVE_AUTH."""
+        h = self.settings.hive
+        if h.auth in ("NONE", "NOSASL"):
+            return HiveLogin(h.username, None, h.auth)
+        if h.password is None:
+            raise ConfigError(f"HIVE_PASSWORD is not set (HiveServer2 authentication {h.auth}): run `./fraudctl setup`")
+        return HiveLogin(h.username, h.password.get_secret_value(), h.auth)
 
     # ---- Spark -------------------------------------------------------------------------------
     @property

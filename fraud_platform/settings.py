@@ -11,7 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_core.core_schema import ValidationInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fraud_platform.airflow_contract import DEFAULT_TASK_RETRIES
@@ -29,6 +30,9 @@ Secret = Annotated[SecretStr | None, BeforeValidator(_blank_is_none)]  # None = 
 KafkaUser = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
 # The stream processes' Kafka client (consumers/kafka_io.py): librdkafka, or pure Python where it has no wheel.
 KafkaClient = Literal["confluent-kafka", "kafka-python"]
+# How a client logs in to HiveServer2 (PyHive's `auth`): CUSTOM and LDAP = PLAIN SASL with a password checked by the
+# server; NONE = PLAIN SASL, any password; NOSASL = no SASL at all. The local server is always CUSTOM.
+HiveAuth = Literal["CUSTOM", "LDAP", "NONE", "NOSASL"]
 
 
 def _section(prefix: str) -> SettingsConfigDict:
@@ -117,6 +121,19 @@ class HiveSettings(BaseSettings):
     hiveserver2_memory: str = "768m"
     metastore_jmx_exporter_port: Port = 7075
     hiveserver2_jmx_exporter_port: Port = 7076
+    # HiveServer2 login. The local server checks the user name and password against a file holding a salted hash
+    # of HIVE_PASSWORD (generated into .env); an external one is reached with its own mode (HIVE_AUTH).
+    username: str = Field("fraud_app", pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
+    password: Secret = None
+    auth: HiveAuth = "CUSTOM"
+
+    @field_validator("auth")
+    @classmethod
+    def _local_server_checks_passwords(cls, auth: HiveAuth, info: ValidationInfo) -> HiveAuth:
+        if auth != "CUSTOM" and info.data.get("hiveserver2_host") is None:
+            raise ValueError("the local HiveServer2 authenticates with CUSTOM only; other modes are for an external "
+                             "HiveServer2 (HIVE_HIVESERVER2_HOST)")
+        return auth
 
 
 class SparkSettings(BaseSettings):

@@ -42,10 +42,12 @@ class SupersetClient:
         return self
 
     # ---- reports as code -----------------------------------------------------------------------
-    def import_assets(self, bundle: bytes, name: str = "bundle.zip") -> None:
-        """``POST /api/v1/assets/import/``: every object in the bundle is created or overwritten by its uuid."""
+    def import_assets(self, bundle: bytes, name: str = "bundle.zip", *,
+                      passwords: dict[str, str] | None = None) -> None:
+        """``POST /api/v1/assets/import/``: every object in the bundle is created or overwritten by its uuid.
+        ``passwords`` maps a database's bundle path to the password its URI masks."""
         files = {"bundle": (name, bundle, "application/zip")}
-        self._call("POST", "/api/v1/assets/import/", files=files, data={"passwords": json.dumps({})})
+        self._call("POST", "/api/v1/assets/import/", files=files, data={"passwords": json.dumps(passwords or {})})
 
     # ---- reading -------------------------------------------------------------------------------
     def dashboards(self) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fraud_platform.clients import CqlLogin
+from fraud_platform.clients import CqlLogin, HiveLogin
 from fraud_platform.kafka_access import KafkaAccess
 from fraud_runtime.errors import ProbeFailed
 
@@ -149,18 +149,24 @@ class HiveMetastoreProbe(Probe):
 
 @dataclass(frozen=True)
 class HiveServer2Probe(Probe):
+    """``SELECT 1`` as ``login``. A server that answers the handshake and refuses the login serves too (like
+    CqlProbe): an external server's wrong credentials then fail loudly in the client that uses them."""
+
     host: str
     port: int
+    login: HiveLogin
 
     def check(self) -> None:
-        from fraud_platform.clients import hive_connection
+        from fraud_platform.clients import hive_connection, hive_login_refused
 
         try:
-            with hive_connection(self.host, self.port) as conn:
+            with hive_connection(self.host, self.port, login=self.login) as conn:
                 cursor = conn.cursor()
                 cursor.execute("SELECT 1")
                 cursor.fetchall()
         except Exception as exc:
+            if hive_login_refused(exc):
+                return
             raise ProbeFailed(f"HiveServer2 'SELECT 1' on {self.host}:{self.port} failed: {exc}") from exc
 
 

@@ -10,7 +10,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from apps.superset_reports.bundle import files, hive_uri
+from apps.superset_reports.bundle import PASSWORD_MASK, files, hive_uri
+from fraud_platform.clients import HiveLogin
 from fraud_platform.settings import HiveSettings, PlatformSettings
 
 OUT = Path(__file__).resolve().parents[2] / "superset" / "assets"
@@ -18,8 +19,9 @@ OUT = Path(__file__).resolve().parents[2] / "superset" / "assets"
 
 def default_files() -> dict[str, str]:
     host = PlatformSettings.model_fields["bind_host"].default
-    port = HiveSettings.model_fields["hiveserver2_port"].default
-    return files(hive_uri(host, port))
+    hive = HiveSettings.model_fields
+    login = HiveLogin(hive["username"].default, PASSWORD_MASK, hive["auth"].default)  # no password in the copy
+    return files(hive_uri(host, hive["hiveserver2_port"].default, login))
 
 
 def committed(out: Path = OUT) -> dict[str, str]:

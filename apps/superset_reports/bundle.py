@@ -15,10 +15,12 @@ import re
 import uuid
 import zipfile
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 
 from apps.superset_reports.charts import CHARTS, DATASET_METRICS, Agg, Chart, Dataset, Metric
+from fraud_platform.clients import HiveLogin
 from fraud_platform.lake import DATABASE
 from fraud_platform.superset_api import DASHBOARD_SLUG, DASHBOARD_TITLE
 from spark_jobs.report_views import REPORTED_TABLES
@@ -28,6 +30,7 @@ VERSION = "1.0.0"  # Superset's import format version
 DATABASE_NAME = "Fraud Hive"
 ROOT = "fraud_reports"  # the folder inside the ZIP (Superset strips it)
 CHART_HEIGHT = 50
+PASSWORD_MASK = "X" * 10  # Superset's placeholder for a password it stores apart from the URI
 
 
 def stable_uuid(kind: str, name: str) -> str:
@@ -38,9 +41,21 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
-def hive_uri(host: str, port: int) -> str:
-    """PyHive's SQLAlchemy URL of HiveServer2 (the Spark Thrift Server, NOSASL) on database ``fraud``."""
-    return f"hive://{host}:{port}/{DATABASE}?auth=NOSASL"
+DATABASE_FILE = f"databases/{slug(DATABASE_NAME)}.yaml"  # its path in the bundle, as Superset names it
+
+
+def hive_uri(host: str, port: int, login: HiveLogin) -> str:
+    """PyHive's SQLAlchemy URL of HiveServer2 on database ``fraud``, as ``login`` in its auth mode. A password
+    is never in it: it shows Superset's mask, and the import sends the password beside the bundle
+    (``database_password``), which Superset keeps encrypted with its secret key."""
+    user = quote(login.username, safe="")
+    credentials = f"{user}:{PASSWORD_MASK}" if login.password is not None else user
+    return f"hive://{credentials}@{host}:{port}/{DATABASE}?auth={login.auth}"
+
+
+def database_password(login: HiveLogin) -> dict[str, str]:
+    """The import request's ``passwords``: bundle path of the database -> the password its URI masks."""
+    return {} if login.password is None else {DATABASE_FILE: login.password}
 
 
 def database(uri: str) -> dict[str, Any]:
@@ -146,7 +161,7 @@ def dashboard(charts: tuple[Chart, ...] = CHARTS) -> dict[str, Any]:
 def files(uri: str) -> dict[str, str]:
     """Bundle path -> YAML text, for HiveServer2 at ``uri``."""
     objects: dict[str, Any] = {"metadata.yaml": {"version": VERSION, "type": "assets"},
-                               f"databases/{slug(DATABASE_NAME)}.yaml": database(uri)}
+                               DATABASE_FILE: database(uri)}
     for table in REPORTED_TABLES:
         objects[f"datasets/{slug(DATABASE_NAME)}/{table.name}.yaml"] = dataset(table)
     for chart in CHARTS:

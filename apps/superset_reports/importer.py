@@ -1,5 +1,6 @@
 """Import the reports into the platform's Superset: the bundle rendered for the configured HiveServer2, sent
-to ``POST /api/v1/assets/import/`` as the admin of ``.env``. Superset overwrites every object by uuid: a second
+to ``POST /api/v1/assets/import/`` as the admin of ``.env``, with HiveServer2's password beside it (never in the
+bundle). Superset overwrites every object by uuid: a second
 import changes nothing, an edited chart replaces its previous version. Run by the ``superset`` service's
 bootstrap on every ``up``; ``python -m apps.superset_reports.build --import`` does the same by hand."""
 
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from apps.superset_reports.bundle import files, hive_uri, zipped
+from apps.superset_reports.bundle import database_password, files, hive_uri, zipped
 from fraud_platform.config import PlatformConfig
 from fraud_platform.errors import ConfigError
 from fraud_platform.superset_api import SupersetClient
@@ -24,6 +25,7 @@ def client(config: PlatformConfig) -> SupersetClient:
 def import_reports(config: PlatformConfig) -> dict[str, float]:
     """Render and import the bundle; returns how many files it had and how long the import took."""
     started = time.monotonic()
-    bundle = files(hive_uri(*config.endpoints.hiveserver2))
-    client(config).import_assets(zipped(bundle))
+    login = config.endpoints.hive_login
+    bundle = files(hive_uri(*config.endpoints.hiveserver2, login))
+    client(config).import_assets(zipped(bundle), passwords=database_password(login))
     return {"files": len(bundle), "seconds": round(time.monotonic() - started, 1)}

@@ -1,5 +1,5 @@
-"""Small Java launchers of the platform's own (jvm/<name>/*.java), compiled with javac against the jars
-pyspark ships, into the cache keyed by the source."""
+"""Small Java classes of the platform's own (jvm/<name>/*.java), compiled with javac against the jars pyspark
+ships, into the cache keyed by the source: the metastore's launcher and HiveServer2's password check."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from fraud_runtime.install.artifacts import Artifacts
 from fraud_runtime.install.commands import run_logged
 
-LAUNCHERS = ("hms-loopback",)
+LAUNCHERS = ("hms-loopback", "hs2-auth")
 
 
 def is_installed(artifacts: Artifacts, name: str) -> bool:

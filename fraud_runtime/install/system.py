@@ -23,7 +23,7 @@ class Requirement:
 
 REQUIREMENTS = (
     Requirement("java", "openjdk-17-jdk-headless", "the JVM engines (Kafka, Cassandra, HDFS, Hive, Spark)"),
-    Requirement("javac", "openjdk-17-jdk-headless", "compiling the metastore launcher"),
+    Requirement("javac", "openjdk-17-jdk-headless", "compiling the platform's own Java classes (jvm/)"),
     Requirement("mvn", "maven", "resolving the JVM engines' jars"),
     Requirement("go", "golang-go", "building statsd_exporter and Alertmanager"),
     Requirement("prometheus", "prometheus", "metrics"),

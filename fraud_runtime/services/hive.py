@@ -3,10 +3,13 @@ from the jars pyspark ships; the warehouse is on HDFS."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlparse
 
+from fraud_platform.errors import ConfigError
 from fraud_platform.lake import WAREHOUSE
 from fraud_platform.spark import DRIVER_JAVA_OPTIONS_CONF, session_conf, spark_home
+from fraud_runtime.hive_credentials import FILE_PROPERTY, write_credentials
 from fraud_runtime.probes import HiveMetastoreProbe, HiveServer2Probe
 from fraud_runtime.services.base import Program
 from fraud_runtime.services.jvm import JvmService
@@ -79,10 +82,18 @@ class HiveMetastore(HiveService):
 
 
 class HiveServer2(HiveService):
+    """The Spark Thrift Server, authenticating with CUSTOM: jvm/hs2-auth checks every PLAIN SASL login against
+    the credentials file (the user name and a salted hash of HIVE_PASSWORD) rendered into the conf dir."""
+
     name = "hiveserver2"
     process_pattern = r"HiveThriftServer2"
     depends_on = ("hive-metastore",)
     ready_timeout = 180.0
+    authenticator = "Hs2FileAuthenticator"  # jvm/hs2-auth
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.conf_dir / "hiveserver2-credentials.properties"
 
     @property
     def external(self) -> bool:
@@ -97,7 +108,15 @@ class HiveServer2(HiveService):
         return {"thrift": h.hiveserver2_port, "jmx-exporter": h.hiveserver2_jmx_exporter_port}
 
     def url(self) -> str:
-        return f"hive://{self.server_host}:{self.settings.hive.hiveserver2_port}/default (NOSASL)"
+        h = self.settings.hive
+        return f"hive://{self.server_host}:{h.hiveserver2_port}/default ({h.auth} login as {h.username})"
+
+    def render_config(self) -> None:
+        super().render_config()
+        login = self.endpoints.hive_login
+        if login.password is None:  # the settings allow no other mode for the local server
+            raise ConfigError(f"the local HiveServer2 needs a password (HIVE_AUTH={login.auth})")
+        write_credentials(self.credentials_file, login.username, login.password)
 
     def heap(self) -> str:
         return self.settings.hive.hiveserver2_memory
@@ -111,7 +130,7 @@ class HiveServer2(HiveService):
             self.paths.root / "monitoring" / "jmx" / self.jmx_rules
         )
         conf = session_conf(self.endpoints)  # the platform's one Spark configuration, as every job gets it
-        java_options = f"{agent} {conf.pop(DRIVER_JAVA_OPTIONS_CONF)}"
+        java_options = f"{agent} -D{FILE_PROPERTY}={self.credentials_file} {conf.pop(DRIVER_JAVA_OPTIONS_CONF)}"
         # Batch jobs rewrite partitions behind the server's back: re-list files after 30 s at most.
         conf["spark.sql.metadataCacheTTLSeconds"] = "30"
         argv = [
@@ -120,11 +139,13 @@ class HiveServer2(HiveService):
             "--name", "fraud-hiveserver2",
             "--master", self.endpoints.spark_master,
             "--driver-memory", h.hiveserver2_memory,
+            "--driver-class-path", self.artifacts.launcher_classpath("hs2-auth"),
             "--driver-java-options", java_options,
             *(arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")),
             "--hiveconf", f"hive.server2.thrift.port={h.hiveserver2_port}",
             "--hiveconf", f"hive.server2.thrift.bind.host={self.host}",
-            "--hiveconf", "hive.server2.authentication=NOSASL",
+            "--hiveconf", "hive.server2.authentication=CUSTOM",
+            "--hiveconf", f"hive.server2.custom.authentication.class={self.authenticator}",
             "spark-internal",
         ]
         env = {**self.env(), "SPARK_HOME": str(self.artifacts.spark_home), "SPARK_CONF_DIR": str(self.conf_dir),
@@ -132,4 +153,4 @@ class HiveServer2(HiveService):
         return Program(argv=argv, env=env, cwd=self.data_dir)
 
     def probe(self) -> HiveServer2Probe:
-        return HiveServer2Probe(self.server_host, self.settings.hive.hiveserver2_port)
+        return HiveServer2Probe(self.server_host, self.settings.hive.hiveserver2_port, self.endpoints.hive_login)

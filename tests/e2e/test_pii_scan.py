@@ -77,7 +77,8 @@ def test_no_clear_card_number_or_ip_in_hdfs_raw_and_quarantine(platform_data, hd
 def test_no_clear_card_number_or_ip_in_hive(platform_data) -> None:
     server = platform_data["hiveserver2"]
     found, scanned = [], 0
-    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port) as conn:
+    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port,
+                         login=server.endpoints.hive_login) as conn:
         cursor = conn.cursor()
         cursor.execute(f"SHOW TABLES IN {DATABASE}")
         tables = [row[1] for row in cursor.fetchall()]  # Spark's SHOW TABLES: namespace, tableName, isTemporary

@@ -36,7 +36,8 @@ def api(full, ctx):
 @pytest.fixture(scope="module")
 def hive(services):
     server = services["hiveserver2"]
-    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port) as conn:
+    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port,
+                         login=server.endpoints.hive_login) as conn:
         yield conn.cursor()
 
 

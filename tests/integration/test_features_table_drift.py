@@ -27,7 +27,8 @@ def hive(services, unique: str):
     """A cursor on HiveServer2 and an empty database of this test's own, dropped afterwards."""
     server = services["hiveserver2"]
     database = f"fraud_drift_{unique}"
-    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port) as conn:
+    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port,
+                         login=server.endpoints.hive_login) as conn:
         cursor = conn.cursor()
         cursor.execute(f"CREATE DATABASE {database}")
         try:

@@ -24,7 +24,7 @@ def test_down_then_up_keeps_every_kind_of_state(platform, services, hdfs, kafka_
     cluster.connect("fraud").execute("INSERT INTO decisions (transaction_id, decision) VALUES (%s, 'approve')", (tx,))
     cluster.shutdown()
     hdfs.create(f"/tmp/restart-{unique}.txt", unique.encode())
-    with hive_connection(hs2.server_host, hs2_port) as conn:
+    with hive_connection(hs2.server_host, hs2_port, login=hs2.endpoints.hive_login) as conn:
         conn.cursor().execute(f"CREATE TABLE {table} USING PARQUET AS SELECT 1 AS id, '{unique}' AS tag")
 
     platform.down(lambda name, event: None)
@@ -49,7 +49,7 @@ def test_down_then_up_keeps_every_kind_of_state(platform, services, hdfs, kafka_
     assert hdfs.read(f"/tmp/restart-{unique}.txt") == unique.encode()
     hdfs.delete(f"/tmp/restart-{unique}.txt")
 
-    with hive_connection(hs2.server_host, hs2_port) as conn:
+    with hive_connection(hs2.server_host, hs2_port, login=hs2.endpoints.hive_login) as conn:
         cursor = conn.cursor()
         cursor.execute(f"SELECT id, tag FROM {table}")
         assert cursor.fetchall() == [(1, unique)]

@@ -42,7 +42,8 @@ def place(services, hdfs, unique_module):
              "models": f"{base}/models"}
     yield where
     server = services["hiveserver2"]
-    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port) as conn:
+    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port,
+                         login=server.endpoints.hive_login) as conn:
         cursor = conn.cursor()
         try:
             cursor.execute(f"DROP DATABASE IF EXISTS {where['database']} CASCADE")
@@ -64,7 +65,8 @@ def unique_module():
 @pytest.fixture(scope="module")
 def hive(services):
     server = services["hiveserver2"]
-    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port) as conn:
+    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port,
+                         login=server.endpoints.hive_login) as conn:
         yield conn.cursor()
 
 

@@ -56,7 +56,8 @@ def loaded(services, start_full) -> None:
     """The reporting views exist (the load job makes them); without test_batch_dags' runs, load DAY now."""
     start_full(*AIRFLOW)
     server = services["hiveserver2"]
-    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port) as conn:
+    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port,
+                         login=server.endpoints.hive_login) as conn:
         if not _exists(conn.cursor(), DAILY.qualified()):
             result = fraudctl_airflow("dags", "test", "transactions_daily", DAY)
             assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -109,7 +110,8 @@ def decisions_counted(loaded, services, cql) -> list[tuple]:
     assert result.returncode == 0 and "state=failed" not in output, output[-3000:]
     print(f"decisions_daily counted {DECISIONS_DAY} in {time.monotonic() - started:.1f}s")
     server = services["hiveserver2"]
-    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port) as conn:
+    with hive_connection(server.server_host, server.settings.hive.hiveserver2_port,
+                         login=server.endpoints.hive_login) as conn:
         cursor = conn.cursor()
         assert _exists(cursor, DECISION_COUNTS.qualified()), "decisions_daily ran no job: " + output[-3000:]
         cursor.execute(f"SELECT {', '.join(DECISION_COUNTS.column_names)} FROM {DECISION_COUNTS.qualified()} "
@@ -151,7 +153,7 @@ def test_importing_again_changes_no_count_and_updates_an_edited_chart_in_place(s
     before = _counts(superset)
     import_reports(ctx)
     assert _counts(superset) == before
-    bundle = files(hive_uri(*ctx.endpoints.hiveserver2))
+    bundle = files(hive_uri(*ctx.endpoints.hiveserver2, ctx.endpoints.hive_login))
     path = f"charts/{slug(CHARTS[0].title)}.yaml"
     edited = yaml.safe_load(bundle[path]) | {"description": "edited by the test"}
     chart_id = next(c["id"] for c in superset.dashboard_charts() if c["slice_name"] == CHARTS[0].title)
@@ -161,6 +163,26 @@ def test_importing_again_changes_no_count_and_updates_an_edited_chart_in_place(s
         assert _counts(superset) == before
     finally:
         import_reports(ctx)
+
+
+def test_hiveserver2_password_is_stored_encrypted_and_never_logged(superset, dashboard, ctx) -> None:
+    """The import sends HiveServer2's password beside the bundle: Superset keeps it encrypted, apart from the
+    masked URI, and neither its action log (table `logs`) nor its process log holds it."""
+    import sqlite3
+
+    from fraud_runtime.services.superset import Superset
+
+    service, password = Superset(ctx), ctx.endpoints.hive_login.password
+    assert password and ctx.settings.superset.sqlalchemy_uri is None  # the SQLite metadata database
+    with sqlite3.connect(service.sqlite_file) as db:
+        uri, stored = db.execute("SELECT sqlalchemy_uri, password FROM dbs WHERE database_name = ?",
+                                 ("Fraud Hive",)).fetchone()
+        logged = db.execute("SELECT action, json FROM logs").fetchall()
+    assert uri.startswith(f"hive://{ctx.settings.hive.username}:XXXXXXXXXX@") and uri.endswith("?auth=CUSTOM")
+    assert stored and password not in str(stored)
+    assert any(action == "ImportExportRestApi.import_" for action, _ in logged)  # the import was logged ...
+    assert not [action for action, record in logged if password in (record or "")]  # ... without the password
+    assert password not in service.log_file.read_text(errors="replace")
 
 
 def test_superset_refresh_dag_refreshes_and_warms_every_chart(superset, dashboard) -> None:

@@ -13,13 +13,15 @@ from pathlib import Path
 import yaml
 
 from apps.superset_reports import build
-from apps.superset_reports.bundle import NAMESPACE, files, hive_uri, slug, stable_uuid, zipped
+from apps.superset_reports.bundle import NAMESPACE, database_password, files, hive_uri, slug, stable_uuid, zipped
 from apps.superset_reports.charts import CHARTS, DATASET_METRICS, Agg
+from fraud_platform.clients import HiveLogin
 from fraud_platform.superset_api import DASHBOARD_SLUG, DASHBOARD_TITLE
 from spark_jobs.report_views import REPORTED_TABLES
 
 ROOT = Path(__file__).resolve().parents[3]
-URI = hive_uri("127.0.0.1", 10000)
+LOGIN = HiveLogin("fraud_app", "hive-secret", "CUSTOM")
+URI = hive_uri("127.0.0.1", 10000, LOGIN)
 
 
 def _objects(prefix: str, uri: str = URI) -> dict[str, dict]:
@@ -36,12 +38,22 @@ def test_the_bundle_is_the_same_every_time_with_uuids_derived_from_names() -> No
 
 
 def test_a_changed_chart_keeps_its_uuid_and_only_the_hive_address_follows_the_settings() -> None:
-    other = files(hive_uri("hs2.example", 10001))
+    other = files(hive_uri("hs2.example", 10001, HiveLogin("first.last@corp", "p", "LDAP")))
     ours = files(URI)
     assert {p for p in ours if ours[p] != other[p]} == {"databases/fraud_hive.yaml"}
     assert yaml.safe_load(other["databases/fraud_hive.yaml"])["sqlalchemy_uri"] == \
-        "hive://hs2.example:10001/fraud?auth=NOSASL"
+        "hive://first.last%40corp:XXXXXXXXXX@hs2.example:10001/fraud?auth=LDAP"
     assert stable_uuid("chart", "Daily transactions") == stable_uuid("chart", "Daily transactions")
+
+
+def test_the_hive_password_travels_beside_the_bundle_never_in_it() -> None:
+    assert all("hive-secret" not in text for text in files(URI).values())
+    assert yaml.safe_load(files(URI)["databases/fraud_hive.yaml"])["sqlalchemy_uri"] == \
+        "hive://fraud_app:XXXXXXXXXX@127.0.0.1:10000/fraud?auth=CUSTOM"
+    assert database_password(LOGIN) == {"databases/fraud_hive.yaml": "hive-secret"}
+    no_password = HiveLogin("analyst", None, "NONE")
+    assert hive_uri("hs2.example", 10000, no_password) == "hive://analyst@hs2.example:10000/fraud?auth=NONE"
+    assert database_password(no_password) == {}
 
 
 def test_every_chart_uses_an_existing_dataset_and_its_columns() -> None:
