@@ -1,7 +1,7 @@
 """The long fault variants (pytest marker ``faults``) that `./fraudctl test` leaves out to keep within its
 CI budget, against the real services: ``tests/faults/`` (a 100,000-transaction stream with the scorer killed
--9 at 20 seeded points and the persister at 5; each restart's seconds to new progress are printed) and the
-second Kafka client's kill -9 of the persister and broker outage.
+-9 at 20 seeded points and the persister at 5; each restart's seconds to new progress are printed), the
+second Kafka client's kill -9 of the persister and broker outage, and Cassandra unreachable for 3 minutes.
 
     ./fraudctl benchmark faults            # every test marked `faults`, with the services they need
     ./fraudctl benchmark faults --json     # ... and one JSON line last: {"passed", "failed", "seconds"}

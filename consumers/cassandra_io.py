@@ -13,8 +13,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cassandra.policies import ExponentialReconnectionPolicy
-
 from fraud_platform.clients import CqlLogin, cassandra_cluster
 from fraud_platform.logs import get_logger
 
@@ -47,9 +45,8 @@ def connect(contact_points: Sequence[str], port: int, *, login: CqlLogin | None,
     """(cluster, session on keyspace ``fraud``), retrying until Cassandra answers."""
     attempt = 0
     while True:
-        cluster = cassandra_cluster(contact_points, port, login=login, connect_timeout=5)
-        # Reconnect quickly after an outage (the driver's default waits up to 10 minutes).
-        cluster.reconnection_policy = ExponentialReconnectionPolicy(0.2, max_backoff)
+        cluster = cassandra_cluster(contact_points, port, login=login, connect_timeout=5,
+                                    max_reconnect_delay=max_backoff)
         try:
             return cluster, cluster.connect("fraud")
         except Exception as exc:  # NoHostAvailable, OperationTimedOut, ...: all mean "not reachable yet"

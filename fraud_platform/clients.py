@@ -19,12 +19,16 @@ class CqlLogin:
 
 
 def cassandra_cluster(contact_points: Sequence[str], port: int, *, login: CqlLogin | None,
-                      connect_timeout: float = 10) -> Any:
+                      connect_timeout: float = 10, max_reconnect_delay: float = 10.0) -> Any:
     """A cassandra-driver Cluster pinned to protocol v5 with a DC-aware token-aware policy (no warnings),
-    logging in as ``login`` (None: no credentials, for a cluster that does not authenticate)."""
+    logging in as ``login`` (None: no credentials, for a cluster that does not authenticate).
+
+    A node marked down is retried 0.2 s, 0.4 s, ... up to every ``max_reconnect_delay`` seconds, for ever:
+    the driver's default waits up to 10 minutes between tries and gives up after 64 of them, which leaves
+    a long-lived client (a consumer, the alerts page, a test session) blind after a long outage."""
     from cassandra.auth import PlainTextAuthProvider
     from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-    from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+    from cassandra.policies import DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy, TokenAwarePolicy
 
     profile = ExecutionProfile(load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()))
     auth = PlainTextAuthProvider(login.username, login.password) if login else None
@@ -35,6 +39,7 @@ def cassandra_cluster(contact_points: Sequence[str], port: int, *, login: CqlLog
         connect_timeout=connect_timeout,
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         auth_provider=auth,
+        reconnection_policy=ExponentialReconnectionPolicy(0.2, max(0.2, max_reconnect_delay), max_attempts=None),
     )
 
 

@@ -35,7 +35,7 @@ FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)  # Streamlit's defaul
 EMPTY_DATABASE = "No decisions stored yet: start a stream (`./fraudctl stream`) and they appear here."
 
 
-@st.cache_resource
+@st.cache_resource(on_release=lambda platform: platform[1].reset())  # the driver's threads end with it
 def _platform() -> tuple[PlatformConfig, StoreConnection]:
     config = load_config()
     return config, StoreConnection(config.endpoints.cassandra_points, config.endpoints.cassandra_port,

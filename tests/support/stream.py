@@ -57,8 +57,20 @@ def spawn(module: str, args: list[str], log: Path, **env: str) -> subprocess.Pop
     as the admin (``as_admin``) unless ``env`` says otherwise."""
     environ = os.environ | {"PYTHONPATH": str(ROOT), "FRAUD_ROOT": str(ROOT)} | as_admin() | env
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT, env=environ, stdout=out,
+        proc = subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT, env=environ, stdout=out,
                                 stderr=subprocess.STDOUT)
+    proc.log_path = log  # type: ignore[attr-defined]  # wait_for quotes its tail when a wait fails
+    return proc
+
+
+def _tails(procs: list[subprocess.Popen], lines: int = 25) -> str:
+    out = []
+    for p in procs:
+        log = getattr(p, "log_path", None)
+        if log is not None and log.exists():
+            tail = log.read_text(errors="replace").splitlines()[-lines:]
+            out.append(f"\n--- last {len(tail)} lines of {log} ---\n" + "\n".join(line[:400] for line in tail))
+    return "".join(out)
 
 
 def stop(proc: subprocess.Popen, timeout: float = 60) -> int:
@@ -75,9 +87,10 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str, procs: list[s
         if check():
             return
         for p in procs:
-            assert p.poll() is None, f"{p.args} exited with {p.returncode} while waiting for {what}"
+            if p.poll() is not None:
+                raise AssertionError(f"{p.args} exited with {p.returncode} while waiting for {what}{_tails(procs)}")
         time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{_tails(procs)}")
 
 
 def metric(port: int, name: str, **labels: str) -> float:
@@ -194,8 +207,8 @@ def count_rows(cql, table: str, ids: list[str]) -> int:
 
     stmt = cql.prepare(f"SELECT transaction_id FROM {table} WHERE transaction_id IN ?")
     chunks = [([uuid.UUID(i) for i in ids[k:k + 100]],) for k in range(0, len(ids), 100)]
-    results = execute_concurrent_with_args(cql, stmt, chunks, concurrency=32)
-    return sum(len(list(rows)) for ok, rows in results if ok)
+    results = execute_concurrent_with_args(cql, stmt, chunks, concurrency=32, raise_on_first_error=True)
+    return sum(len(list(rows)) for _ok, rows in results)  # a failed read raises: never counted as 0 rows
 
 
 class TcpProxy:
