@@ -28,7 +28,7 @@ from fraud_domain import topics
 from fraud_platform.kafka_topics import ensure_topics
 from fraud_runtime.context import Context
 from fraud_runtime.services.kafka import Kafka
-from tests.support.stream import committed_total, free_port, metric, spawn, stop, wait_for
+from tests.support.stream import admin_access, committed_total, free_port, kafka_args, metric, spawn, stop, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,14 +41,15 @@ RAW_FETCH_BYTES = 1024 * 1024
 
 def _names(tag: str) -> dict[str, str]:
     names = {t: f"{t}_bench{tag}" for t in topics.ALL_TOPICS} | {"raw": f"raw_bench{tag}"}
-    ensure_topics(BOOT, names.values(), partitions=6, replication_factor=1, retention_ms=3_600_000)
+    ensure_topics(BOOT, names.values(), access=admin_access(),
+                  partitions=6, replication_factor=1, retention_ms=3_600_000)
     return names
 
 
 def _drop(names: dict[str, str]) -> None:
     from kafka import KafkaAdminClient
 
-    admin = KafkaAdminClient(bootstrap_servers=BOOT)
+    admin = KafkaAdminClient(bootstrap_servers=BOOT, **kafka_args())
     try:
         admin.delete_topics(list(names.values()))
     finally:
@@ -64,7 +65,7 @@ def _pairs(ctx, customers: int = 5000):
 
 
 def _load(ctx, names, count: int) -> float:
-    p = kafka_io.producer(BOOT, client_id="bench")
+    p = kafka_io.producer(BOOT, access=admin_access(), client_id="bench")
     t = time.perf_counter()
     producer.publish(_pairs(ctx), lambda tp, k, v: p.send(tp, key=k, value=v), count=count, rate=None,
                      live=False, topics=(names[topics.TRANSACTIONS], names[topics.LABELS]))
@@ -86,9 +87,9 @@ def raw_passthrough(src: str, dst: str, count: int, client: str = kafka_io.DEFAU
     """The least a Python scorer must do, records/s: consume every record, JSON-decode it (orjson), JSON-encode
     and produce it, commit per batch (acknowledgements asynchronous, as the scorer's). ``decode=False``: bytes
     through unchanged (the clients' own pass-through)."""
-    c = kafka_io.consumer(BOOT, f"raw-{uuid.uuid4().hex[:8]}", batch_size=2000, client_id="raw",
+    c = kafka_io.consumer(BOOT, f"raw-{uuid.uuid4().hex[:8]}", access=admin_access(), batch_size=2000, client_id="raw",
                           partition_fetch_bytes=RAW_FETCH_BYTES, client=client)
-    p = kafka_io.producer(BOOT, client_id="raw", client=client)
+    p = kafka_io.producer(BOOT, access=admin_access(), client_id="raw", client=client)
     c.subscribe([src], on_assigned=lambda tps: None, on_revoked=lambda tps: None)
     n, t = 0, None
     while n < count:
@@ -155,7 +156,7 @@ def throughput(ctx, count: int, chosen: list[str], as_json: bool) -> None:
 
 def produce(ctx, tx_topic: str, labels_topic: str, count: int, rate: float) -> None:
     """The latency run's load, in a process of its own (so it does not share a GIL with the measurement)."""
-    p = kafka_io.producer(BOOT, client_id="bench-latency")
+    p = kafka_io.producer(BOOT, access=admin_access(), client_id="bench-latency")
     producer.publish(_pairs(ctx), lambda tp, k, v: p.send(tp, key=k, value=v), count=count, rate=rate, live=True,
                      topics=(tx_topic, labels_topic))
     p.flush()
@@ -178,7 +179,7 @@ def _latency_one(ctx, rate: float, seconds: float, client: str) -> dict:
     s = _scorer(names, tag, port, client)
     wait_for(lambda: metric(port, "fraud_stream_model_info") > 0, 120, "scorer start", [s], every=0.2)
     time.sleep(8)  # group join
-    c = kafka_io.consumer(BOOT, None, batch_size=5000, client_id="bench-latency-reader")
+    c = kafka_io.consumer(BOOT, None, access=admin_access(), batch_size=5000, client_id="bench-latency-reader")
     tps = c.partitions(names[topics.DECISIONS])
     c.assign(tps)
     for tp, end in c.end_offsets(tps).items():
@@ -240,7 +241,7 @@ def persister(ctx, count: int, as_json: bool) -> None:
 
     tag = uuid.uuid4().hex[:8]
     names = _names(tag)
-    p = kafka_io.producer(BOOT, client_id="bench")
+    p = kafka_io.producer(BOOT, access=admin_access(), client_id="bench")
     raws = []
     for ev, _ in itertools.islice(_pairs(ctx), 2 * count):
         d = Decision(transaction_id=ev.transaction_id, event_time=ev.event_time, scored_at=datetime.now(UTC),

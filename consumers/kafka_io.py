@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol, TypeVar, get_args
 
+from fraud_platform.kafka_access import KafkaAccess
 from fraud_platform.settings import KafkaClient as ClientName
 from fraud_platform.settings import KafkaSettings
 
@@ -128,31 +129,31 @@ def _module(client: ClientName):
     raise ValueError(f"unknown Kafka client {client!r} (one of {', '.join(CLIENTS)})")
 
 
-def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: str,
+def consumer(bootstrap: str, group: str | None, *, access: KafkaAccess, batch_size: int, client_id: str,
              partition_fetch_bytes: int = 4 * 1024 * 1024, client: ClientName = DEFAULT_CLIENT) -> Consumer:
-    """A group member (or, with ``group=None``, a standalone reader for ``assign``). A small
-    ``partition_fetch_bytes`` makes the partitions of a backlog advance in step (see ``scorer.py``)."""
-    return _module(client).consumer(bootstrap, group, batch_size=batch_size, client_id=client_id,
+    """A group member (or, with ``group=None``, a standalone reader for ``assign``), logged in as ``access``.
+    A small ``partition_fetch_bytes`` makes the partitions of a backlog advance in step (see ``scorer.py``)."""
+    return _module(client).consumer(bootstrap, group, access=access, batch_size=batch_size, client_id=client_id,
                                     partition_fetch_bytes=partition_fetch_bytes)
 
 
-def producer(bootstrap: str, *, client_id: str, linger_ms: int = LINGER_MS,
+def producer(bootstrap: str, *, access: KafkaAccess, client_id: str, linger_ms: int = LINGER_MS,
              client: ClientName = DEFAULT_CLIENT, delivery_timeout_ms: int = DELIVERY_TIMEOUT_MS,
              on_acknowledged: Callable[[float], None] | None = None, transactional_id: str | None = None) -> Producer:
-    """Idempotent, ``acks=all``, batched producer. ``on_acknowledged(seconds)`` is told how long each
-    acknowledged record took from ``send`` (the produce-ack stage of the latency metrics). With
+    """Idempotent, ``acks=all``, batched producer, logged in as ``access``. ``on_acknowledged(seconds)`` is
+    told how long each acknowledged record took from ``send`` (the produce-ack stage of the latency metrics). With
     ``transactional_id``: transactional, its older instances fenced before this returns."""
-    return _module(client).producer(bootstrap, client_id=client_id, linger_ms=linger_ms,
+    return _module(client).producer(bootstrap, access=access, client_id=client_id, linger_ms=linger_ms,
                                     delivery_timeout_ms=delivery_timeout_ms, on_acknowledged=on_acknowledged,
                                     transactional_id=transactional_id)
 
 
-def topic_ids(bootstrap: str, names: list[str], *, client: ClientName = DEFAULT_CLIENT,
+def topic_ids(bootstrap: str, names: list[str], *, access: KafkaAccess, client: ClientName = DEFAULT_CLIENT,
               timeout_s: float = 30.0) -> dict[str, str]:
     """Each topic's id (a UUID, KIP-516): a topic deleted and created again under the same name gets a new
     one, so a checkpoint that names it can tell its offsets belong to another topic. KafkaIOError if a topic
     does not exist."""
-    return _module(client).topic_ids(bootstrap, names, timeout_s=timeout_s)
+    return _module(client).topic_ids(bootstrap, names, access=access, timeout_s=timeout_s)
 
 
 T = TypeVar("T")

@@ -135,8 +135,8 @@ def main(
     stopping = lambda: bool(holder) and holder[0].stopping  # noqa: E731
     watchdog = Watchdog(s.stall_seconds, "persister")
     retried = entry.on_retry(metrics, watchdog)
-    loop = ConsumerLoop(kafka_io.consumer(ep.kafka, group, batch_size=s.batch_size, client_id=group,
-                                          client=settings.kafka.client),
+    loop = ConsumerLoop(kafka_io.consumer(ep.kafka, group, access=ep.kafka_access("persister"),
+                                          batch_size=s.batch_size, client_id=group, client=settings.kafka.client),
                         [transactions_topic, decisions_topic, labels_topic], None, metrics,  # type: ignore[arg-type]
                         poll_timeout_ms=s.poll_timeout_ms, batch_size=s.batch_size, watchdog=watchdog)
     holder.append(loop)

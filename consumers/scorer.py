@@ -373,21 +373,22 @@ def main(
                                should_stop=stopping, on_retry=retried)
     writer = Writer(session, concurrency=s.cassandra_concurrency, max_backoff=s.retry_max_seconds,
                     should_stop=stopping, on_retry=retried)
-    client = settings.kafka.client
-    store = CassandraStateStore(session, writer, group,
-                                kafka_io.topic_ids(ep.kafka, [transactions_topic, labels_topic], client=client))
+    client, access = settings.kafka.client, ep.kafka_access("scorer")
+    store = CassandraStateStore(session, writer, group, kafka_io.topic_ids(
+        ep.kafka, [transactions_topic, labels_topic], access=access, client=client))
     if forget_state:
         cleared = store.forget()
         log.info("scorer state forgotten", group=group, namespaces=cleared)
         cluster.shutdown()
         return
-    feed = LabelFeed(kafka_io.consumer(ep.kafka, None, batch_size=20_000, client_id=f"{group}-labels",
+    feed = LabelFeed(kafka_io.consumer(ep.kafka, None, access=access, batch_size=20_000, client_id=f"{group}-labels",
                                        client=client), labels_topic, metrics)
     registry = None if no_model else ModelRegistry(WebHdfs(ep.webhdfs_url, ep.hdfs_user, timeout=10),
                                                     metrics=metrics)
     # Before the consumer joins: fences the instance this one replaces and aborts its open transaction, so the
     # group's committed offsets read on assignment are final.
-    out = kafka_io.producer(ep.kafka, client_id=group, client=client, on_acknowledged=metrics.acknowledged,
+    out = kafka_io.producer(ep.kafka, access=access, client_id=group, client=client,
+                            on_acknowledged=metrics.acknowledged,
                             delivery_timeout_ms=settings.kafka.delivery_timeout_ms,
                             transactional_id=transactional_id(group, instance_id or s.scorer_instance_id))
     scorer = Scorer(producer=out, labels=feed,
@@ -395,7 +396,7 @@ def main(
                     thresholds=rules.Thresholds.from_settings(s), metrics=metrics, stream=s,
                     out_topic=decisions_topic, dlq_topic=dlq_topic)
     scorer.restore()
-    loop = ConsumerLoop(kafka_io.consumer(ep.kafka, group, batch_size=s.batch_size, client_id=group,
+    loop = ConsumerLoop(kafka_io.consumer(ep.kafka, group, access=access, batch_size=s.batch_size, client_id=group,
                                           partition_fetch_bytes=s.partition_fetch_bytes, client=client),
                         [transactions_topic], scorer, metrics, poll_timeout_ms=s.poll_timeout_ms,
                         batch_size=s.batch_size, watchdog=watchdog)

@@ -106,7 +106,8 @@ def stream(
     source = None if live else (f"replay:{replay.name}" if replay is not None else f"simulation:seed{seed}")
     named = [(topics.SOURCE_HEADER, source.encode())] if source else None
     tx_headers = lambda topic: named if topic == topics.TRANSACTIONS else None  # noqa: E731
-    kafka = kafka_io.producer(config.endpoints.kafka, client_id="fraudctl-stream", client=s.kafka.client,
+    kafka = kafka_io.producer(config.endpoints.kafka, access=config.endpoints.kafka_access("producer"),
+                              client_id="fraudctl-stream", client=s.kafka.client,
                               delivery_timeout_ms=s.kafka.delivery_timeout_ms)
     stopping: list[bool] = []
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from fraud_platform.clients import CqlLogin, HiveLogin
 from fraud_platform.errors import ConfigError
+from fraud_platform.kafka_access import KafkaAccess, KafkaLogin, KafkaRole
 from fraud_platform.settings import Settings
 
 
@@ -32,6 +33,20 @@ class Endpoints:
         """Bootstrap servers, `host:port[,host:port…]`."""
         k = self.settings.kafka
         return k.bootstrap_servers or f"{self.host}:{k.port}"
+
+    def kafka_access(self, role: KafkaRole) -> KafkaAccess:
+        """How the process playing ``role`` (admin, scorer, persister, producer) logs in to Kafka. A SASL
+        cluster and no password for the role: ConfigError (set KAFKA_<ROLE>_PASSWORD, `fraudctl setup`)."""
+        k = self.settings.kafka
+        ca_file = k.ssl_ca_file
+        if k.security_protocol == "PLAINTEXT":
+            return KafkaAccess("PLAINTEXT", k.sasl_mechanism, None, ca_file)
+        password = getattr(k, f"{role}_password")
+        if password is None:
+            raise ConfigError(f"KAFKA_{role.upper()}_PASSWORD is not set (Kafka is {k.security_protocol}): "
+                              "run `./fraudctl setup` to generate it into .env")
+        login = KafkaLogin(getattr(k, f"{role}_username"), password.get_secret_value())
+        return KafkaAccess(k.security_protocol, k.sasl_mechanism, login, ca_file)
 
     # ---- Cassandra ---------------------------------------------------------------------------
     @property

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fraud_platform.airflow_contract import DEFAULT_TASK_RETRIES
 from fraud_platform.errors import ConfigError
+from fraud_platform.kafka_access import SaslMechanism, SecurityProtocol
 
 
 def _blank_is_none(value: object) -> object:
@@ -26,6 +27,7 @@ def _blank_is_none(value: object) -> object:
 Endpoint = Annotated[str | None, BeforeValidator(_blank_is_none)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 Secret = Annotated[SecretStr | None, BeforeValidator(_blank_is_none)]  # None = not set (yet)
+KafkaUser = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
 # The stream processes' Kafka client (consumers/kafka_io.py): librdkafka, or pure Python where it has no wheel.
 KafkaClient = Literal["confluent-kafka", "kafka-python"]
 # How a client logs in to HiveServer2 (PyHive's `auth`): CUSTOM and LDAP = PLAIN SASL with a password checked by the
@@ -56,6 +58,22 @@ class KafkaSettings(BaseSettings):
     jmx_exporter_port: Port = 7071
     client: KafkaClient = "confluent-kafka"  # scorer, persister, stream producer
     delivery_timeout_ms: int = Field(120_000, ge=1_000)  # a produce not acknowledged by then stops the process
+    # Logins (fraud_platform/kafka_access.py): the local broker serves SASL_PLAINTEXT + SCRAM-SHA-512; an
+    # external cluster may be PLAINTEXT or SASL_SSL (its CA in ssl_ca_file). Each process logs in as its own
+    # user; `up` creates the users and their ACLs when manage_access is true (the admin may do so). The
+    # passwords are generated into .env; a SASL client whose password is not set fails at start.
+    security_protocol: SecurityProtocol = "SASL_PLAINTEXT"
+    sasl_mechanism: SaslMechanism = "SCRAM-SHA-512"
+    ssl_ca_file: Endpoint = None
+    manage_access: bool = True
+    admin_username: KafkaUser = "admin"
+    admin_password: Secret = None
+    scorer_username: KafkaUser = "scorer"
+    scorer_password: Secret = None
+    persister_username: KafkaUser = "persister"
+    persister_password: Secret = None
+    producer_username: KafkaUser = "producer"
+    producer_password: Secret = None
 
 
 class CassandraSettings(BaseSettings):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fraud_platform.clients import CqlLogin, HiveLogin
+from fraud_platform.kafka_access import KafkaAccess
 from fraud_runtime.errors import ProbeFailed
 
 
@@ -70,26 +71,39 @@ class HttpProbe(Probe):
 
 @dataclass(frozen=True)
 class KafkaProbe(Probe):
+    """Cluster metadata as ``access`` lists a live broker. A broker that answers and refuses the login is up
+    too: on a new broker the SCRAM users do not exist until the bootstrap creates them (which then fails
+    loudly if the admin's password is wrong)."""
+
     bootstrap_servers: str
+    access: KafkaAccess
+    timeout_s: float = 3.0
 
     def check(self) -> None:
-        from kafka import KafkaAdminClient
-        from kafka.errors import KafkaError
+        self._metadata()
 
+    def refused(self) -> bool:
+        """Whether the broker answers and refuses ``access``'s login (ProbeFailed if no broker answers)."""
+        return self._metadata()
+
+    def _metadata(self) -> bool:
+        """False: metadata listing a live broker; True: the login was refused; else ProbeFailed."""
+        from confluent_kafka import KafkaError, KafkaException
+        from confluent_kafka.admin import AdminClient
+
+        errors: list[KafkaError] = []
+        admin = AdminClient({"bootstrap.servers": self.bootstrap_servers, "log_level": 2, "error_cb": errors.append,
+                             **self.access.librdkafka()})
         try:
-            admin = KafkaAdminClient(
-                bootstrap_servers=self.bootstrap_servers, request_timeout_ms=3000
-            )
-        except (KafkaError, OSError, ValueError) as exc:
+            brokers = admin.list_topics(timeout=self.timeout_s).brokers
+        except KafkaException as exc:
+            admin.poll(0)  # serves error_cb: librdkafka reports a refused login there
+            if any(e.code() == KafkaError._AUTHENTICATION for e in errors):
+                return True
             raise ProbeFailed(f"no Kafka broker answers at {self.bootstrap_servers} ({exc})") from exc
-        try:
-            cluster = admin.describe_cluster()
-            if not cluster.get("brokers"):
-                raise ProbeFailed("the Kafka cluster reports no live broker")
-        except KafkaError as exc:
-            raise ProbeFailed(f"Kafka metadata request failed: {exc}") from exc
-        finally:
-            admin.close()
+        if not brokers:
+            raise ProbeFailed("the Kafka cluster reports no live broker")
+        return False
 
 
 @dataclass(frozen=True)

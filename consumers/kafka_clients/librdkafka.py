@@ -40,6 +40,7 @@ from consumers.kafka_io import (
     TransactionAborted,
     retrying,
 )
+from fraud_platform.kafka_access import KafkaAccess
 
 log = logging.getLogger("librdkafka")
 TIMEOUT_S = 30.0  # metadata and offset queries
@@ -50,6 +51,11 @@ LOG_LEVEL = 2  # librdkafka's own log lines off: its errors reach error_cb (``_e
 # Commit refusals that mean "the partitions moved to another member", not a broken cluster.
 _REBALANCED = {KafkaError.REBALANCE_IN_PROGRESS, KafkaError.ILLEGAL_GENERATION, KafkaError.UNKNOWN_MEMBER_ID,
                KafkaError._ASSIGNMENT_LOST, KafkaError._STATE, KafkaError.FENCED_INSTANCE_ID}
+
+
+# What the offset-query handle shares with its consumer: where the cluster is and how to log in.
+_CONNECTION = frozenset({"bootstrap.servers", "client.id", "error_cb", "security.protocol", "sasl.mechanisms",
+                         "sasl.username", "sasl.password", "ssl.ca.location"})
 
 
 def _retrying(what: str, call: Callable[[], Any]) -> Any:
@@ -79,7 +85,7 @@ class Consumer:
         # Offset queries go through a handle of their own: on the fetching handle's connection a ListOffsets
         # request waits behind the broker's long-poll fetch (up to fetch.wait.max.ms, 500 ms), which held
         # every scorer batch ~0.7 s at 1k tx/s (the label feed asks before each batch).
-        self._queries = _Consumer({k: conf[k] for k in ("bootstrap.servers", "client.id", "error_cb")}
+        self._queries = _Consumer({k: v for k, v in conf.items() if k in _CONNECTION}
                                   | {"group.id": f"{conf['group.id']}-offsets", "log_level": LOG_LEVEL}, logger=log)
         self._next: dict[TopicPartition, int] = {}  # next offset per partition, as returned or sought
         self._returned: set[TopicPartition] = set()  # partitions that returned a record since their last seek
@@ -378,9 +384,9 @@ class _Ceiling:
             done.set()
 
 
-def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: str,
+def consumer(bootstrap: str, group: str | None, *, access: KafkaAccess, batch_size: int, client_id: str,
              partition_fetch_bytes: int) -> Consumer:
-    return Consumer({
+    return Consumer(access.librdkafka() | {
         "bootstrap.servers": bootstrap,
         "group.id": group or f"{client_id}-standalone",  # librdkafka wants one; a standalone reader never joins
         "client.id": client_id,
@@ -401,7 +407,7 @@ def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: s
     })
 
 
-def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout_ms: int,
+def producer(bootstrap: str, *, access: KafkaAccess, client_id: str, linger_ms: int, delivery_timeout_ms: int,
              on_acknowledged: Callable[[float], None] | None, transactional_id: str | None) -> Producer:
     txn = {} if transactional_id is None else {
         "transactional.id": transactional_id,
@@ -410,7 +416,7 @@ def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout
         # (CONCURRENT_TRANSACTIONS) and is retried after this: librdkafka's default (100 ms) put 100 ms on
         # batches at 1k tx/s; the Java client uses 20 ms for this case. Backoff still grows to 1 s on errors.
         "retry.backoff.ms": TXN_RETRY_BACKOFF_MS}
-    p = Producer(txn | {
+    p = Producer(access.librdkafka() | txn | {
         "bootstrap.servers": bootstrap,
         "client.id": client_id,
         "acks": "all",
@@ -426,8 +432,8 @@ def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout
     return p
 
 
-def topic_ids(bootstrap: str, names: list[str], *, timeout_s: float) -> dict[str, str]:
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": LOG_LEVEL})
+def topic_ids(bootstrap: str, names: list[str], *, access: KafkaAccess, timeout_s: float) -> dict[str, str]:
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": LOG_LEVEL, **access.librdkafka()})
     out = {}
     for name, future in admin.describe_topics(TopicCollection(list(names))).items():
         try:

@@ -34,6 +34,7 @@ from consumers.kafka_io import (
     TransactionAborted,
     retrying,
 )
+from fraud_platform.kafka_access import KafkaAccess
 
 CLOSE_TIMEOUT_S = 10.0
 
@@ -217,10 +218,11 @@ class Producer:
             self._p.close(timeout=CLOSE_TIMEOUT_S)
 
 
-def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: str,
+def consumer(bootstrap: str, group: str | None, *, access: KafkaAccess, batch_size: int, client_id: str,
              partition_fetch_bytes: int) -> Consumer:
     return Consumer(KafkaConsumer(
         bootstrap_servers=bootstrap,
+        **access.kafka_python(),
         group_id=group,
         client_id=client_id,
         enable_auto_commit=False,
@@ -236,13 +238,14 @@ def consumer(bootstrap: str, group: str | None, *, batch_size: int, client_id: s
     ))
 
 
-def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout_ms: int,
+def producer(bootstrap: str, *, access: KafkaAccess, client_id: str, linger_ms: int, delivery_timeout_ms: int,
              on_acknowledged: Callable[[float], None] | None, transactional_id: str | None) -> Producer:
     txn = {} if transactional_id is None else {
         "transactional_id": transactional_id,
         "transaction_timeout_ms": max(TRANSACTION_TIMEOUT_MS, delivery_timeout_ms)}
     p = Producer(KafkaProducer(
         bootstrap_servers=bootstrap,
+        **access.kafka_python(),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
@@ -259,8 +262,9 @@ def producer(bootstrap: str, *, client_id: str, linger_ms: int, delivery_timeout
     return p
 
 
-def topic_ids(bootstrap: str, names: list[str], *, timeout_s: float) -> dict[str, str]:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000))
+def topic_ids(bootstrap: str, names: list[str], *, access: KafkaAccess, timeout_s: float) -> dict[str, str]:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000),
+                             **access.kafka_python())
     try:
         described = {t["name"]: t for t in admin.describe_topics(list(names))}
     except KafkaError as exc:

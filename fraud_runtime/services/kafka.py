@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 from fraud_domain import topics
+from fraud_platform.errors import ConfigError
+from fraud_platform.kafka_access import KAFKA_ROLES, KafkaAccess, KafkaLogin
 from fraud_runtime.probes import KafkaProbe
 from fraud_runtime.services.jvm import JvmService
 
@@ -41,9 +44,31 @@ class Kafka(JvmService):
     def jvm_options(self) -> list[str]:
         return [f"-Dlog4j2.configurationFile={self.conf_dir / 'log4j2.properties'}", "-Dkafka.logs.dir=."]
 
+    @property
+    def admin_access(self) -> KafkaAccess:
+        return self.endpoints.kafka_access("admin")
+
     def render_config(self) -> None:
-        self.write_template("kafka/server.properties.j2", log_dir=self.data_dir / "log")
+        """server.properties (0600: it holds the admin's static login) and log4j2.properties."""
+        target = self.conf_dir / "server.properties"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(target, 0o600)
+        self.write_template("kafka/server.properties.j2", log_dir=self.data_dir / "log", admin=self._static_admin())
         self.write_template("kafka/log4j2.properties.j2")
+
+    def _static_admin(self) -> KafkaLogin | None:
+        """The admin login the broker config holds (None: a PLAINTEXT broker)."""
+        access = self.admin_access
+        if not access.sasl:
+            return None
+        if access.tls or access.mechanism == "PLAIN":
+            raise ConfigError(f"the local Kafka broker serves SASL_PLAINTEXT with SCRAM, not {access.security_protocol}"
+                              f" with {access.mechanism}: set KAFKA_SECURITY_PROTOCOL and KAFKA_SASL_MECHANISM")
+        assert access.login is not None
+        if any(c in access.login.password for c in '"\\\n'):
+            raise ConfigError("KAFKA_ADMIN_PASSWORD may not hold a quote, a backslash or a line break")
+        return access.login
 
     def main_args(self) -> list[str]:
         return [str(self.conf_dir / "server.properties")]
@@ -63,15 +88,29 @@ class Kafka(JvmService):
         subprocess.run(argv, check=True, capture_output=True, cwd=self.data_dir, timeout=120)
 
     def probe(self) -> KafkaProbe:
-        return KafkaProbe(self.bootstrap_servers)
+        return KafkaProbe(self.bootstrap_servers, self.admin_access)
 
     def bootstrap(self) -> None:
+        """As the admin: the users and their ACLs (``KAFKA_MANAGE_ACCESS``), then the topics. On the local broker
+        (and an external one that refuses the admin's SCRAM login) the admin logs in with its static PLAIN login,
+        which works before any SCRAM user exists."""
         from fraud_platform.kafka_topics import ensure_topics
+        from fraud_runtime.migrations.kafka_acls import ensure_acls
+        from fraud_runtime.migrations.kafka_users import ensure_users
 
         k = self.settings.kafka
+        admin = self.admin_access
+        if admin.sasl and (not self.external or KafkaProbe(self.bootstrap_servers, admin).refused()):
+            admin = admin.with_mechanism("PLAIN")  # a broker whose SCRAM admin is not made yet (compose: new)
+        if k.manage_access and admin.sasl:
+            logins = [self.endpoints.kafka_access(role).login for role in KAFKA_ROLES]
+            ensure_users(self.bootstrap_servers, admin, [login for login in logins if login is not None],
+                         self.admin_access.mechanism)
+            ensure_acls(self.bootstrap_servers, admin, self.settings)
         ensure_topics(
             self.bootstrap_servers,
             topics.ALL_TOPICS,
+            access=admin,
             partitions=k.partitions,
             replication_factor=k.replication_factor,
             retention_ms=int(k.retention_days * 86_400_000),

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.support.browser import chromium, screenshot, wait_until
+from tests.support.stream import admin_access
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def _publish_burst(ctx, bootstrap: str, customer: int, count: int = 8) -> list[s
     tok = Tokeniser(ctx.settings.tokenisation.key.get_secret_value().encode())
     card, ip = tok.card(f"4{random.randrange(10**14, 10**15):015d}"), tok.ip("10.9.8.7")
     now = datetime.now(UTC)
-    producer = kafka_io.producer(bootstrap, client_id="browser-test")
+    producer = kafka_io.producer(bootstrap, access=admin_access(), client_id="browser-test")
     ids = []
     for i in range(count):
         event = TransactionEvent(

@@ -18,7 +18,7 @@ import pytest
 
 from fraud_domain import topics
 from fraud_domain.schema import parse_decision
-from tests.support.stream import count_rows, ends, malformed_payloads, records_since, wait_for
+from tests.support.stream import count_rows, ends, kafka_args, malformed_payloads, records_since, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNT = 5000
@@ -69,7 +69,7 @@ def test_malformed_payloads_reach_the_dlq_with_reasons(stream, kafka_bootstrap) 
     marker = f"e2e-{uuid.uuid4().hex}".encode()
     bad = malformed_payloads(good)
     before = ends(kafka_bootstrap, topics.DLQ)
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, **kafka_args())
     for payload in bad:
         producer.send(topics.TRANSACTIONS, key=marker, value=payload)
     producer.flush()

@@ -18,7 +18,7 @@ from cassandra.query import ValueSequence
 from apps.alerts.store import AlertStore
 from fraud_domain import topics
 from fraud_domain.schema import Decision, Label, decision_to_json, label_to_json
-from tests.support.stream import TcpProxy, free_port, metric, spawn, stop, wait_for
+from tests.support.stream import TcpProxy, admin_access, free_port, kafka_args, metric, spawn, stop, wait_for
 
 PAGE = Path(__file__).resolve().parents[2] / "apps" / "alerts" / "page.py"
 HOURS = ValueSequence(range(24))  # rendered as (0, 1, ...) for CQL's IN
@@ -208,7 +208,8 @@ def test_persister_measures_precision_recall_and_alert_rate_per_day(cql, kafka_b
     day = date(2001, 1, 1) + timedelta(days=int(unique, 16) % 5000)  # a day no live stream writes
     midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
     names = {t: f"{t}_q{unique}" for t in (topics.TRANSACTIONS, topics.DECISIONS, topics.LABELS)}
-    ensure_topics(kafka_bootstrap, names.values(), partitions=3, replication_factor=1, retention_ms=86_400_000)
+    ensure_topics(kafka_bootstrap, names.values(), access=admin_access(),
+                  partitions=3, replication_factor=1, retention_ms=86_400_000)
     outcomes = [("block", True), ("review", True), ("approve", True), ("review", False), ("approve", False),
                 ("approve", False), ("block", None), (None, True)]
     decisions, labels = [], []
@@ -225,7 +226,7 @@ def test_persister_measures_precision_recall_and_alert_rate_per_day(cql, kafka_b
                                               reported_at=when + timedelta(days=7))))
     sends = [(topics.LABELS, v) for v in labels[:3]] + [(topics.DECISIONS, v) for v in [*decisions, decisions[0]]]
     sends += [(topics.LABELS, v) for v in [*labels[3:], b'{"not": "a label"}']]
-    p = kafka_io.producer(kafka_bootstrap, client_id="test-quality")
+    p = kafka_io.producer(kafka_bootstrap, access=admin_access(), client_id="test-quality")
     for topic, value in sends:
         p.send(names[topic], value=value)
     p.flush()
@@ -258,7 +259,7 @@ def test_persister_measures_precision_recall_and_alert_rate_per_day(cql, kafka_b
         assert stop(s) == 0
     finally:
         stop(s)
-        admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+        admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap, **kafka_args())
         try:
             admin.delete_topics(list(names.values()))
         finally:

@@ -6,6 +6,7 @@ import uuid
 
 from fraud_domain import topics
 from fraud_platform.clients import cassandra_cluster, hive_connection
+from tests.support.stream import kafka_args
 
 
 def test_down_then_up_keeps_every_kind_of_state(platform, services, hdfs, kafka_bootstrap, unique) -> None:
@@ -15,7 +16,7 @@ def test_down_then_up_keeps_every_kind_of_state(platform, services, hdfs, kafka_
     hs2_port = hs2.settings.hive.hiveserver2_port
     tx = uuid.uuid4()
     table = f"it_restart_{unique}"
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, **kafka_args(), acks="all")
     sent = producer.send(topics.TRANSACTIONS, key=unique.encode(), value=unique.encode()).get(timeout=30)
     producer.close()
     cluster = cassandra_cluster(cassandra.contact_points, cassandra.settings.cassandra.port,
@@ -31,7 +32,8 @@ def test_down_then_up_keeps_every_kind_of_state(platform, services, hdfs, kafka_
     rows = platform.up("core", lambda name, event: None)
     assert all(row.healthy for row in rows), [(r.name, r.detail) for r in rows if not r.healthy]
 
-    consumer = KafkaConsumer(bootstrap_servers=kafka_bootstrap, enable_auto_commit=False, consumer_timeout_ms=10_000)
+    consumer = KafkaConsumer(bootstrap_servers=kafka_bootstrap, **kafka_args(),
+                             enable_auto_commit=False, consumer_timeout_ms=10_000)
     partition = TopicPartition(topics.TRANSACTIONS, sent.partition)
     consumer.assign([partition])
     consumer.seek(partition, sent.offset)

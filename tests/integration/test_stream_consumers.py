@@ -25,12 +25,15 @@ from fraud_domain.schema import event_to_json
 from tests.support.stream import (
     ROOT,
     TcpProxy,
+    admin_access,
+    as_admin,
     committed_total,
     count_rows,
     decision_counts,
     decisions_by_tx,
     end_total,
     free_port,
+    kafka_args,
     malformed_payloads,
     metric,
     read_all,
@@ -80,14 +83,15 @@ def _topics(kafka_bootstrap: str, unique: str, tag: str) -> dict[str, str]:
     from fraud_platform.kafka_topics import ensure_topics
 
     names = {t: f"{t}_{tag}{unique}" for t in topics.ALL_TOPICS}
-    ensure_topics(kafka_bootstrap, names.values(), partitions=6, replication_factor=1, retention_ms=86_400_000)
+    ensure_topics(kafka_bootstrap, names.values(), access=admin_access(),
+                  partitions=6, replication_factor=1, retention_ms=86_400_000)
     return names
 
 
 def _drop_topics(kafka_bootstrap: str, names: dict[str, str]) -> None:
     from kafka import KafkaAdminClient
 
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap, **kafka_args())
     try:
         admin.delete_topics(list(names.values()))
     finally:
@@ -113,7 +117,7 @@ def _publish(ctx, kafka_bootstrap: str, names: dict[str, str], seed: int, count:
             customers.add(ev.customer_id)
             yield ev, lb
 
-    p = kafka_io.producer(kafka_bootstrap, client_id="test-stream")
+    p = kafka_io.producer(kafka_bootstrap, access=admin_access(), client_id="test-stream")
     done = producer.publish(pairs(), lambda t, k, v: p.send(t, key=k, value=v), count=count, rate=None,
                             live=False, topics=(names[topics.TRANSACTIONS], names[topics.LABELS]))
     p.flush()
@@ -158,7 +162,8 @@ def scored(run, kafka_bootstrap, tmp_path_factory):
     out_b = f"{names[topics.DECISIONS]}_b"
     from fraud_platform.kafka_topics import ensure_topics
 
-    ensure_topics(kafka_bootstrap, [out_b], partitions=6, replication_factor=1, retention_ms=86_400_000)
+    ensure_topics(kafka_bootstrap, [out_b], access=admin_access(),
+                  partitions=6, replication_factor=1, retention_ms=86_400_000)
     port_a, port_b = free_port(), free_port()
     env = fast(run.client)
     a = spawn("consumers.scorer", _scorer_args(names, f"a-{run.unique}", port_a), logs / "a.log", **env)
@@ -255,7 +260,7 @@ def test_malformed_and_late_events_reach_the_dlq_while_a_replay_beside_live_traf
         late = dataclasses.replace(valid[3], transaction_id=str(uuid.uuid4()),
                                    event_time=valid[-1].event_time - lateness - timedelta(hours=1))
         bad = malformed_payloads(json.loads(event_to_json(valid[0])))
-        p = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+        p = KafkaProducer(bootstrap_servers=kafka_bootstrap, **kafka_args())
         for i, ev in enumerate(valid):
             p.send(names[topics.TRANSACTIONS], key=b"k", value=event_to_json(ev), headers=source)
             p.send(names[topics.TRANSACTIONS], key=b"k", value=event_to_json(live[i]))
@@ -316,7 +321,7 @@ def test_cassandra_unreachable_then_back_loses_nothing(ctx, kafka_bootstrap, cql
     names = _topics(kafka_bootstrap, unique, "c")
     proxy = TcpProxy(ctx.settings.cassandra.port)
     try:
-        p = kafka_io.producer(kafka_bootstrap, client_id="test-outage")
+        p = kafka_io.producer(kafka_bootstrap, access=admin_access(), client_id="test-outage")
         ids = []
         for ev, _ in itertools.islice(_pairs(ctx, random.Random(unique).randrange(1 << 30)), m):
             d = Decision(transaction_id=ev.transaction_id, event_time=ev.event_time, scored_at=datetime.now(UTC),
@@ -411,7 +416,8 @@ def test_a_recreated_input_topic_is_refused_with_a_clear_error_and_forget_state_
 
     unique, m = uuid.uuid4().hex[:10], 300
     names = _topics(kafka_bootstrap, unique, "r")
-    ids = {c: kafka_io.topic_ids(kafka_bootstrap, [names[topics.TRANSACTIONS]], client=c) for c in CLIENTS}
+    ids = {c: kafka_io.topic_ids(kafka_bootstrap, [names[topics.TRANSACTIONS]], access=admin_access(), client=c)
+           for c in CLIENTS}
     assert len(set(map(str, ids.values()))) == 1, ids  # both clients name the same id
     group, port, log = f"r-{unique}", free_port(), tmp_path / "r.log"
     args = _scorer_args(names, group, port)
@@ -426,7 +432,7 @@ def test_a_recreated_input_topic_is_refused_with_a_clear_error_and_forget_state_
         _drop_topics(kafka_bootstrap, {"tx": names[topics.TRANSACTIONS]})
         wait_for(lambda: _recreated(kafka_bootstrap, names[topics.TRANSACTIONS], old_id, ensure_topics), 60,
                  "the topic created again")
-        env = os.environ | {"PYTHONPATH": str(ROOT), "FRAUD_ROOT": str(ROOT)} | FAST
+        env = os.environ | {"PYTHONPATH": str(ROOT), "FRAUD_ROOT": str(ROOT)} | as_admin() | FAST
         refused = subprocess.run([sys.executable, "-m", "consumers.scorer", *args], capture_output=True, text=True,
                                  timeout=120, env=env)
         said = refused.stdout + refused.stderr
@@ -452,7 +458,8 @@ def _recreated(bootstrap: str, topic: str, old_id: str, ensure_topics) -> bool:
     from consumers import kafka_io
 
     try:
-        ensure_topics(bootstrap, [topic], partitions=6, replication_factor=1, retention_ms=86_400_000)
-        return kafka_io.topic_ids(bootstrap, [topic])[topic] != old_id
+        ensure_topics(bootstrap, [topic], access=admin_access(), partitions=6, replication_factor=1,
+                      retention_ms=86_400_000)
+        return kafka_io.topic_ids(bootstrap, [topic], access=admin_access())[topic] != old_id
     except Exception:  # the deletion still in progress
         return False

@@ -11,6 +11,7 @@ import requests
 
 from fraud_domain import topics
 from fraud_domain.schema import parse_event
+from tests.support.stream import kafka_args
 
 
 def _published(url: str) -> float:
@@ -22,7 +23,7 @@ def _published(url: str) -> float:
 def test_stream_producer_service_publishes_live_events(start_full, platform, kafka_bootstrap: str) -> None:
     from kafka import KafkaConsumer, TopicPartition
 
-    consumer = KafkaConsumer(bootstrap_servers=kafka_bootstrap, enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=kafka_bootstrap, **kafka_args(), enable_auto_commit=False)
     partitions = [TopicPartition(topics.TRANSACTIONS, p) for p in consumer.partitions_for_topic(topics.TRANSACTIONS)]
     consumer.assign(partitions)
     consumer.seek_to_end()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from consumers.kafka_io import ISOLATION
+from fraud_platform.kafka_access import KAFKA_ROLES, KafkaAccess
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,9 +28,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@functools.cache
+def admin_access() -> KafkaAccess:
+    """The Kafka admin's login (a super user): the tests' and benchmarks' own reads, writes and topics."""
+    from fraud_platform.config import load_config
+
+    return load_config().endpoints.kafka_access("admin")
+
+
+def as_admin() -> dict[str, str]:
+    """Environment that logs a scorer, persister or producer in as the admin: tests and benchmarks name their
+    own topics and groups, which the platform users' ACLs (exact names, fraud_runtime/migrations/kafka_acls.py)
+    do not cover. The platform's own processes (``fraudctl up``) log in as their users."""
+    login = admin_access().login
+    if login is None:
+        return {}
+    return {f"KAFKA_{role.upper()}_{key}": value for role in KAFKA_ROLES
+            for key, value in (("USERNAME", login.username), ("PASSWORD", login.password))}
+
+
+def kafka_args() -> dict[str, str]:
+    """kafka-python keyword arguments: log in as the admin."""
+    return admin_access().kafka_python()
+
+
 def spawn(module: str, args: list[str], log: Path, **env: str) -> subprocess.Popen:
-    """``python -m module args`` as a real process (so kill -9 is real), output to ``log``."""
-    environ = os.environ | {"PYTHONPATH": str(ROOT), "FRAUD_ROOT": str(ROOT)} | env
+    """``python -m module args`` as a real process (so kill -9 is real), output to ``log``, logged in to Kafka
+    as the admin (``as_admin``) unless ``env`` says otherwise."""
+    environ = os.environ | {"PYTHONPATH": str(ROOT), "FRAUD_ROOT": str(ROOT)} | as_admin() | env
     with log.open("ab") as out:
         proc = subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT, env=environ, stdout=out,
                                 stderr=subprocess.STDOUT)
@@ -87,7 +114,7 @@ def end_total(bootstrap: str, topic: str) -> int:
     ``read_all`` returns, or ``committed_total`` for the scorer's progress)."""
     from kafka import KafkaConsumer, TopicPartition
 
-    c = KafkaConsumer(bootstrap_servers=bootstrap)
+    c = KafkaConsumer(bootstrap_servers=bootstrap, **kafka_args())
     try:
         tps = [TopicPartition(topic, p) for p in c.partitions_for_topic(topic) or ()]
         return sum(c.end_offsets(tps).values()) if tps else 0
@@ -100,7 +127,8 @@ def committed_total(bootstrap: str, group: str, topic: str) -> int:
     are committed (in the same transactions as those offsets)."""
     from kafka import KafkaConsumer, TopicPartition
 
-    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)  # never joins
+    # never joins: reads the group's committed offsets only
+    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, **kafka_args())
     try:
         return sum(c.committed(TopicPartition(topic, p)) or 0 for p in c.partitions_for_topic(topic) or ())
     finally:
@@ -113,7 +141,8 @@ def read_all(bootstrap: str, topic: str) -> list:
     from kafka import KafkaConsumer, TopicPartition
 
     c = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, check_crcs=False,
-                      max_poll_records=20000, fetch_max_bytes=32 * 1024 * 1024, isolation_level=ISOLATION)
+                      max_poll_records=20000, fetch_max_bytes=32 * 1024 * 1024, isolation_level=ISOLATION,
+                      **kafka_args())
     try:
         tps = [TopicPartition(topic, p) for p in sorted(c.partitions_for_topic(topic) or ())]
         c.assign(tps)
@@ -131,7 +160,7 @@ def read_all(bootstrap: str, topic: str) -> list:
 def ends(bootstrap: str, topic: str) -> dict[int, int]:
     from kafka import KafkaConsumer, TopicPartition
 
-    c = KafkaConsumer(bootstrap_servers=bootstrap)
+    c = KafkaConsumer(bootstrap_servers=bootstrap, **kafka_args())
     try:
         tps = [TopicPartition(topic, p) for p in sorted(c.partitions_for_topic(topic) or ())]
         return {tp.partition: offset for tp, offset in c.end_offsets(tps).items()}
@@ -144,7 +173,8 @@ def records_since(bootstrap: str, topic: str, since: dict[int, int]) -> list:
     from kafka import KafkaConsumer, TopicPartition
 
     c = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, check_crcs=False,
-                      max_poll_records=20000, fetch_max_bytes=32 * 1024 * 1024, isolation_level=ISOLATION)
+                      max_poll_records=20000, fetch_max_bytes=32 * 1024 * 1024, isolation_level=ISOLATION,
+                      **kafka_args())
     try:
         tps = [TopicPartition(topic, p) for p in sorted(since)]
         c.assign(tps)

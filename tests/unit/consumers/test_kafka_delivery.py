@@ -10,6 +10,7 @@ import time
 import pytest
 
 from consumers import kafka_io
+from fraud_platform.kafka_access import PLAINTEXT
 
 pytestmark = pytest.mark.unit
 
@@ -21,7 +22,8 @@ def closed_port() -> str:
 
 
 def test_an_unacknowledged_record_fails_flush() -> None:
-    p = kafka_io.producer(closed_port(), client_id="unit", client="confluent-kafka", delivery_timeout_ms=1000)
+    p = kafka_io.producer(closed_port(), access=PLAINTEXT, client_id="unit", client="confluent-kafka",
+                          delivery_timeout_ms=1000)
     p.send("t", key=b"k", value=b"v")
     with pytest.raises(kafka_io.DeliveryFailed, match="not acknowledged by Kafka"):
         p.flush()
@@ -31,7 +33,8 @@ def test_an_unacknowledged_record_fails_flush() -> None:
 
 def test_an_unacknowledged_record_fails_the_next_poll() -> None:
     acked: list[float] = []
-    p = kafka_io.producer(closed_port(), client_id="unit", client="confluent-kafka", delivery_timeout_ms=1000,
+    p = kafka_io.producer(closed_port(), access=PLAINTEXT, client_id="unit", client="confluent-kafka",
+                          delivery_timeout_ms=1000,
                           on_acknowledged=acked.append)
     p.send("t", value=b"v")
     deadline = time.monotonic() + 20
