@@ -33,6 +33,7 @@ from tests.integration.test_stream_consumers import (
     fast,
 )
 from tests.support.stream import (
+    admin_access,
     committed_total,
     count_rows,
     decision_counts,
@@ -86,7 +87,8 @@ def test_kafka_and_cassandra_killed_mid_stream_come_back_and_lose_nothing(
     out_b = f"{names[topics.DECISIONS]}_b"
     from fraud_platform.kafka_topics import ensure_topics
 
-    ensure_topics(kafka_bootstrap, [out_b], partitions=6, replication_factor=1, retention_ms=86_400_000)
+    ensure_topics(kafka_bootstrap, [out_b], access=admin_access(),
+                  partitions=6, replication_factor=1, retention_ms=86_400_000)
     run = _publish(ctx, kafka_bootstrap, names, seed=SEED, count=COUNT)
     env = fast(CLIENT) | {"STREAM_CHECKPOINT_SECONDS": "2", "STREAM_RETRY_MAX_SECONDS": "2"}
     group_a, group_b = f"ea-{unique}", f"eb-{unique}"
