@@ -31,7 +31,8 @@ def main() -> int:
     started = time.monotonic()
     run = subprocess.run([sys.executable, "-m", "pytest", "-m", "faults", "-rP", "-p", "no:cacheprovider", "tests"],
                          cwd=ROOT, env={**os.environ, "FRAUD_ROOT": str(ROOT)}, capture_output=True, text=True)
-    sys.stdout.write(run.stdout[-20_000:])
+    failures = run.stdout.find("= FAILURES =")  # the failures' reports first, whatever their length
+    sys.stdout.write(run.stdout[failures:] if failures >= 0 else run.stdout[-20_000:])
     sys.stderr.write(run.stderr[-5_000:])
     counts = {kind: int(n) for n, kind in re.findall(r"(\d+) (passed|failed|error)", run.stdout.splitlines()[-1])} \
         if run.stdout else {}
