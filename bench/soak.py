@@ -39,7 +39,16 @@ from fraud_platform.kafka_topics import ensure_topics
 from fraud_runtime.context import Context
 from fraud_runtime.lifecycle import Platform
 from fraud_runtime.services.kafka import Kafka
-from tests.support.stream import admin_access, committed_total, end_total, free_port, spawn, stop, wait_for
+from tests.support.stream import (
+    admin_access,
+    committed_total,
+    count_rows,
+    end_total,
+    free_port,
+    spawn,
+    stop,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTITIONS = 6  # of the soak's topics
@@ -105,18 +114,13 @@ def ids_on(topic: str) -> Counter[str]:
 
 
 def rows_for(ctx, ids: list[str]) -> int:
-    from cassandra.concurrent import execute_concurrent_with_args
-
+    """Rows of ``fraud.decisions`` among ``ids``."""
     from fraud_platform.clients import cassandra_cluster
 
     ep = ctx.endpoints
     cluster = cassandra_cluster(ep.cassandra_points, ep.cassandra_port, login=ep.cassandra_login)
     try:
-        session = cluster.connect("fraud")
-        stmt = session.prepare("SELECT transaction_id FROM decisions WHERE transaction_id IN ?")
-        chunks = [([uuid.UUID(i) for i in ids[k:k + 100]],) for k in range(0, len(ids), 100)]
-        results = execute_concurrent_with_args(session, stmt, chunks, concurrency=64, raise_on_first_error=True)
-        return sum(len(list(rows)) for _ok, rows in results)
+        return count_rows(cluster.connect("fraud"), "decisions", ids)
     finally:
         cluster.shutdown()
 

@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from fraud_domain import topics
+from tests.faults.checks import assert_exactly_once_with_the_reference_features
 from tests.integration.test_stream_consumers import (
     _all_committed,
     _drop_topics,
@@ -36,8 +37,6 @@ from tests.support.stream import (
     admin_access,
     committed_total,
     count_rows,
-    decision_counts,
-    decisions_by_tx,
     free_port,
     read_all,
     spawn,
@@ -135,14 +134,7 @@ def test_kafka_and_cassandra_killed_mid_stream_come_back_and_lose_nothing(
             if proc.poll() is None:
                 proc.kill()
     assert all(code != 0 for code in b.exits + p.exits), "a consumer that stopped early must not exit 0"
-    counts = decision_counts(kafka_bootstrap, out_b)
-    assert set(counts) == set(run.fraud), f"{len(set(run.fraud) - set(counts))} transactions never decided"
-    twice = sum(1 for n in counts.values() if n > 1)
-    assert not twice, f"{twice} transactions decided more than once"
-    decided_a, decided_b = decisions_by_tx(kafka_bootstrap, names[topics.DECISIONS]), decisions_by_tx(kafka_bootstrap,
-                                                                                                     out_b)
-    differ = [tx for tx in decided_a if decided_a[tx]["features"] != decided_b[tx]["features"]]
-    assert not differ, f"{len(differ)} feature vectors differ from the uninterrupted run's"
+    assert_exactly_once_with_the_reference_features(kafka_bootstrap, run.fraud, names[topics.DECISIONS], out_b)
     assert read_all(kafka_bootstrap, names[topics.DLQ]) == []
     print(f"\n{COUNT} transactions; Kafka killed -9 {KILLS['kafka']}x, Cassandra {KILLS['cassandra']}x: 0 lost, "
           f"0 doubled, features equal; kill -> healthy: "

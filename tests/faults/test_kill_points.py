@@ -21,6 +21,7 @@ import uuid
 import pytest
 
 from fraud_domain import topics
+from tests.faults.checks import assert_exactly_once_with_the_reference_features
 from tests.integration.test_stream_consumers import (
     _all_committed,
     _drop_topics,
@@ -33,8 +34,6 @@ from tests.support.stream import (
     admin_access,
     committed_total,
     count_rows,
-    decision_counts,
-    decisions_by_tx,
     free_port,
     spawn,
     stop,
@@ -125,14 +124,7 @@ def test_scorer_and_persister_killed_at_seeded_points_leave_one_decision_and_one
         for proc in (a, b, p):
             if proc.poll() is None:
                 proc.kill()
-    counts = decision_counts(kafka_bootstrap, out_b)
-    assert set(counts) == set(run.fraud), f"{len(set(run.fraud) - set(counts))} transactions never decided"
-    twice = sum(1 for n in counts.values() if n > 1)
-    assert not twice, f"{twice} transactions decided more than once"
-    decided_a, decided_b = decisions_by_tx(kafka_bootstrap, names[topics.DECISIONS]), decisions_by_tx(kafka_bootstrap,
-                                                                                                     out_b)
-    differ = [tx for tx in decided_a if decided_a[tx]["features"] != decided_b[tx]["features"]]
-    assert not differ, f"{len(differ)} feature vectors differ from the uninterrupted run's"
+    assert_exactly_once_with_the_reference_features(kafka_bootstrap, run.fraud, names[topics.DECISIONS], out_b)
     assert count_rows(cql, "decisions", ids) == COUNT
     print(f"\n{COUNT} transactions, scorer killed -9 {SCORER_KILLS}x, persister {persister_kills}x: 0 lost, "
           f"0 doubled; scorer restart -> new progress: median {statistics.median(scorer_recovery):.1f} s, "
