@@ -125,8 +125,12 @@ class ConsumerLoop:
             return
         try:
             self.consumer.commit(offsets)  # Step 7
-        except CommitFailed as exc:  # a rebalance took the partitions: the new owner replays
-            log.warning("commit failed; the partitions' new owner replays from the last commit", error=str(exc))
+        except CommitFailed as exc:
+            # A rebalance took the partitions (their new owner replays from the last commit), or the coordinator
+            # is out of reach: the positions are committed again at the next iteration, idle or not. Until then a
+            # restart replays what was written - idempotently.
+            self._uncommitted = self._uncommitted or offsets is None
+            log.warning("commit failed; retried at the next commit", error=str(exc))
 
     def run_once(self) -> int:
         """One batch through steps 1-7; returns the number of records."""

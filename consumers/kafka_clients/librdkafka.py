@@ -51,6 +51,10 @@ LOG_LEVEL = 2  # librdkafka's own log lines off: its errors reach error_cb (``_e
 # Commit refusals that mean "the partitions moved to another member", not a broken cluster.
 _REBALANCED = {KafkaError.REBALANCE_IN_PROGRESS, KafkaError.ILLEGAL_GENERATION, KafkaError.UNKNOWN_MEMBER_ID,
                KafkaError._ASSIGNMENT_LOST, KafkaError._STATE, KafkaError.FENCED_INSTANCE_ID}
+# The group coordinator out of reach (a broker restarting): the commit is retried at the next one.
+_COORDINATOR_LOST = {KafkaError._WAIT_COORD, KafkaError.COORDINATOR_NOT_AVAILABLE, KafkaError.NOT_COORDINATOR,
+                     KafkaError.COORDINATOR_LOAD_IN_PROGRESS, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN,
+                     KafkaError._TIMED_OUT, KafkaError.REQUEST_TIMED_OUT}
 
 
 # What the offset-query handle shares with its consumer: where the cluster is and how to log in.
@@ -212,7 +216,7 @@ class Consumer:
                                   asynchronous=False)
         except KafkaException as exc:
             err = exc.args[0]
-            if err.code() in _REBALANCED:
+            if err.code() in _REBALANCED or err.code() in _COORDINATOR_LOST:
                 raise CommitFailed(str(err)) from None
             raise KafkaIOError(f"commit failed: {err}") from None
         failed = [tp for tp in done or () if tp.error is not None]

@@ -296,6 +296,17 @@ def test_a_commit_lost_to_a_rebalance_is_not_fatal_and_the_next_batch_commits() 
     assert consumer.commits == [{P0: 8, P1: 0}]
 
 
+def test_a_failed_commit_of_the_last_batch_is_retried_by_the_next_idle_poll() -> None:
+    sink = Sink()  # e.g. the group coordinator restarting (librdkafka's _WAIT_COORD)
+    loop, consumer = make(sink, {P0: 2, P1: 0}, stop_when_drained=False)
+    consumer.fail_commits = 1
+    loop.run_once()
+    assert consumer.commits == []
+    loop.run_once()  # nothing new polled
+    assert consumer.commits == [{P0: 2, P1: 0}]
+    assert_never_ahead_of_the_sink(consumer, sink)
+
+
 def test_an_idle_poll_after_a_committed_batch_commits_nothing_more() -> None:
     sink = Sink()
     loop, consumer = make(sink, {P0: 2, P1: 0}, stop_when_drained=False)
