@@ -309,49 +309,64 @@ def _drop_state(cql, group: str, sources: list[str]) -> None:
 
 @pytest.mark.parametrize("outage", [10, 180], ids=["10s", "180s"])
 def test_cassandra_unreachable_then_back_loses_nothing(ctx, kafka_bootstrap, cql, tmp_path, outage) -> None:
-    """The persister talks to Cassandra through a TCP proxy: refused at start (dead port), then served,
-    then cut mid-stream for ``outage`` seconds, then served again. The shared Cassandra itself is never
-    stopped. 180 s outlasts the driver's default reconnection schedule (64 tries), which gave up for ever."""
-    from datetime import UTC, datetime
-
-    from consumers import kafka_io
-    from fraud_domain.schema import Decision, decision_to_json
+    """The scorer (its state and checkpoints) and the persister (its rows) talk to Cassandra through a TCP
+    proxy: refused at start (dead port), then served, then cut mid-stream for ``outage`` seconds while the
+    second half of the transactions arrives, then served again. The shared Cassandra itself is never stopped.
+    180 s outlasts the driver's default reconnection schedule (64 tries), which gave up for ever."""
+    from consumers import kafka_io, producer
 
     unique, m = uuid.uuid4().hex[:10], 10_000
     names = _topics(kafka_bootstrap, unique, "c")
+    pairs = list(itertools.islice(_pairs(ctx, random.Random(unique).randrange(1 << 30)), m))
+    ids = [ev.transaction_id for ev, _ in pairs]
     proxy = TcpProxy(ctx.settings.cassandra.port)
+    kafka = kafka_io.producer(kafka_bootstrap, access=admin_access(), client_id="test-outage")
+
+    def publish(part: list) -> None:
+        producer.publish(iter(part), lambda t, k, v: kafka.send(t, key=k, value=v), count=None, rate=None,
+                         live=False, topics=(names[topics.TRANSACTIONS], names[topics.LABELS]))
+        kafka.flush()
+
+    env = FAST | {"STREAM_RETRY_MAX_SECONDS": "2", "STREAM_BATCH_SIZE": "500", "CASSANDRA_PORT": str(proxy.port)}
+    scorer_port, persister_port = free_port(), free_port()
+    group = f"c-{unique}"
+    scorer = spawn("consumers.scorer", _scorer_args(names, group, scorer_port), tmp_path / "s.log", **env)
+    persister = spawn("consumers.persister", [
+        "--group", f"cp-{unique}", "--metrics-port", str(persister_port), "--transactions-topic",
+        names[topics.TRANSACTIONS], "--decisions-topic", names[topics.DECISIONS], "--labels-topic",
+        names[topics.LABELS]], tmp_path / "p.log", **env)
+    procs = [scorer, persister]
     try:
-        p = kafka_io.producer(kafka_bootstrap, access=admin_access(), client_id="test-outage")
-        ids = []
-        for ev, _ in itertools.islice(_pairs(ctx, random.Random(unique).randrange(1 << 30)), m):
-            d = Decision(transaction_id=ev.transaction_id, event_time=ev.event_time, scored_at=datetime.now(UTC),
-                         score=0.0, decision="approve", features={"tx_amount": ev.amount},
-                         customer_id=ev.customer_id, terminal_id=ev.terminal_id, amount=ev.amount)
-            p.send(names[topics.DECISIONS], key=str(ev.customer_id).encode(), value=decision_to_json(d))
-            ids.append(ev.transaction_id)
-        p.flush()
-        port = free_port()
-        args = ["--group", f"c-{unique}", "--metrics-port", str(port), "--cassandra-port", str(proxy.port),
-                "--transactions-topic", names[topics.TRANSACTIONS], "--decisions-topic", names[topics.DECISIONS]]
-        env = FAST | {"STREAM_RETRY_MAX_SECONDS": "2", "STREAM_BATCH_SIZE": "500"}
-        s = spawn("consumers.persister", args, tmp_path / "c.log", **env)
-        wait_for(lambda: metric(port, "fraud_stream_retries_total") >= 2, 120, "connect retries", [s])
+        publish(pairs[:m // 2])
+        wait_for(lambda: min(metric(port, "fraud_stream_retries_total") for port in (scorer_port, persister_port))
+                 >= 2, 120, "connect retries of both", procs)
         assert count_rows(cql, "decisions", ids) == 0
         proxy.open()
-        wait_for(lambda: metric(port, "fraud_stream_rows_written_total", table="decisions") >= 2000, 300,
-                 "writes through the proxy", [s], every=0.2)
-        retries = metric(port, "fraud_stream_retries_total")
+        wait_for(lambda: metric(persister_port, "fraud_stream_rows_written_total", table="decisions") >= 2000, 300,
+                 "writes through the proxy", procs, every=0.2)
+        retries = {port: metric(port, "fraud_stream_retries_total") for port in (scorer_port, persister_port)}
         proxy.close()  # Cassandra unreachable mid-stream
+        publish(pairs[m // 2:])
         time.sleep(outage)
-        assert metric(port, "fraud_stream_retries_total") > retries, "writes were not retried during the outage"
-        written_during = metric(port, "fraud_stream_rows_written_total", table="decisions")
+        for port, name in ((scorer_port, "the scorer's state"), (persister_port, "the persister's rows")):
+            assert metric(port, "fraud_stream_retries_total") > retries[port], f"{name} not retried in the outage"
+        written_during = metric(persister_port, "fraud_stream_rows_written_total", table="decisions")
         proxy.open()
-        wait_for(lambda: count_rows(cql, "decisions", ids) == m, 600, "every row after the outage", [s], every=3)
+        wait_for(lambda: _all_committed(kafka_bootstrap, group, names), 600, "the scorer's lag to drain", procs)
+        wait_for(lambda: count_rows(cql, "decisions", ids) == m, 600, "every row after the outage", procs, every=3)
         assert written_during < m
-        assert stop(s) == 0
+        assert stop(scorer) == 0 and stop(persister) == 0
+        counts = decision_counts(kafka_bootstrap, names[topics.DECISIONS])
+        assert set(counts) == set(ids) and set(counts.values()) == {1}, "not exactly one decision each"
+        assert read_all(kafka_bootstrap, names[topics.DLQ]) == []
     finally:
+        kafka.close()
         proxy.close()
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
         _drop_topics(kafka_bootstrap, names)
+        _drop_state(cql, group, [""])
 
 
 def test_broker_down_longer_than_the_delivery_timeout_loses_nothing(
