@@ -6,15 +6,21 @@ memory sampled, the lag watched, and every transaction counted at the end. A ben
 
 Like the stream benchmarks it uses its own topics and consumer groups: a scorer (it polls the champion like the
 platform's) and a persister, real processes logged in as the Kafka admin, fed at ``--rate`` tx/s (Poisson
-arrivals, new ids on the live clock, chargebacks one minute later) by a producer process. Every ``--every``
+arrivals, new ids, chargebacks one minute later) by a producer process. Every ``--every``
 seconds it records the resident memory (the process and its children, from /proc) of every supervisord program
 and of the soak's own processes, and the scorer's and the persister's lag (end offset - committed offset).
 When the load stops the lag must drain; then every produced transaction is counted by id: one decision on the
 decisions topic (a ``read_committed`` reader) and one row in ``fraud.decisions``.
 
 Memory growth per process = last sample / first sample after the warm-up (``--warmup-minutes``) - 1; issue #15
-asks for < 10 %. Prints Markdown rows for BENCHMARKS.md; ``--json`` ends with one JSON line: {"minutes",
-"rate", "sent", "decided", "doubled", "lost", "rows", "max_lag": {...}, "rss_growth_pct": {...}}. The exit
+asks for < 10 %. The scorer must hold every transaction of its longest horizon (a window plus its delay, and the
+allowed lateness) for its features, so its state reaches its steady size only when event time has covered that
+horizon: the events are timed on a clock running ``--time-scale`` times as fast as the wall clock (by default
+just fast enough for the warm-up to cover the horizon), ending at the present. ``--time-scale 1`` is the live
+clock, on which an hour's soak only measures a state still filling.
+
+Prints Markdown rows for BENCHMARKS.md; ``--json`` ends with one JSON line: {"minutes", "rate", "time_scale",
+"sent", "decided", "doubled", "lost", "rows", "max_lag": {...}, "rss_growth_pct": {...}}. The exit
 status is 1 when a transaction is lost or doubled.
 """
 
@@ -35,6 +41,7 @@ import orjson
 from bench import stream as stream_bench
 from consumers import kafka_io
 from fraud_domain import topics
+from fraud_domain.features.definitions import ENTITIES, retention
 from fraud_platform.kafka_topics import ensure_topics
 from fraud_runtime.context import Context
 from fraud_runtime.lifecycle import Platform
@@ -78,7 +85,7 @@ def rss_mib(pid: int) -> float:
     return total / 1024
 
 
-def produce(ctx, tx_topic: str, labels_topic: str, count: int, rate: float) -> None:
+def produce(ctx, tx_topic: str, labels_topic: str, count: int, rate: float, time_scale: float) -> None:
     """The load, in a process of its own (it must not share a GIL with the sampling)."""
     from consumers import producer
     from fraud_domain.simulator import SimulatorConfig
@@ -87,8 +94,9 @@ def produce(ctx, tx_topic: str, labels_topic: str, count: int, rate: float) -> N
     tok = Tokeniser(ctx.settings.tokenisation.key.get_secret_value().encode())
     config = SimulatorConfig(seed=1, n_customers=5000, n_terminals=10000, label_delay=LABEL_DELAY)
     p = kafka_io.producer(stream_bench.BOOT, access=admin_access(), client_id="bench-soak")
+    clock = producer.scaled_clock(time_scale, timedelta(seconds=count / rate))
     producer.publish(producer.live_pairs(config, tok), lambda tp, k, v: p.send(tp, key=k, value=v), count=count,
-                     rate=rate, live=True, topics=(tx_topic, labels_topic))
+                     rate=rate, live=True, topics=(tx_topic, labels_topic), clock=clock)
     p.flush()
     p.close()
 
@@ -125,7 +133,13 @@ def rows_for(ctx, ids: list[str]) -> int:
         cluster.shutdown()
 
 
-def soak(ctx, minutes: float, rate: float, every: float, warmup: float, as_json: bool) -> int:
+def default_time_scale(warmup_minutes: float) -> float:
+    """The event clock's speed at which the warm-up covers the scorer's longest horizon."""
+    horizon = max(retention(e) for e in ENTITIES) + timedelta(hours=1)  # the scorer's default allowed lateness
+    return max(1.0, horizon / timedelta(minutes=warmup_minutes))
+
+
+def soak(ctx, minutes: float, rate: float, every: float, warmup: float, time_scale: float, as_json: bool) -> int:
     tag = uuid.uuid4().hex[:8]
     names = {t: f"{t}_soak{tag}" for t in topics.ALL_TOPICS}
     # Kept a day: every record must still be there for the count at the end.
@@ -145,7 +159,8 @@ def soak(ctx, minutes: float, rate: float, every: float, warmup: float, as_json:
     time.sleep(10)  # both join their groups before the load starts
     count = int(rate * minutes * 60)
     load = subprocess.Popen([sys.executable, __file__, "produce", "--tx-topic", names[topics.TRANSACTIONS],
-                             "--labels-topic", names[topics.LABELS], "--count", str(count), "--rate", str(rate)],
+                             "--labels-topic", names[topics.LABELS], "--count", str(count), "--rate", str(rate),
+                             "--time-scale", str(time_scale)],
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
     supervisor = Platform(ctx).supervisor
 
@@ -210,9 +225,11 @@ def soak(ctx, minutes: float, rate: float, every: float, warmup: float, as_json:
     for name, pct in sorted(growth.items(), key=lambda kv: -kv[1]):
         flag = " **> 10 %**" if pct > 10 else ""
         print(f"| {name} | {first[name]:,.0f} | {last[name]:,.0f} | {pct:+.1f} %{flag} |")
-    print(f"(measured {time.strftime('%Y-%m-%d', time.gmtime())} on a 2-core/24 GiB shared VM; warm-up {warmup:g} min)")
+    print(f"(measured {time.strftime('%Y-%m-%d', time.gmtime())} on a 2-core/24 GiB shared VM; warm-up {warmup:g} min; "
+          f"event time {time_scale:,.0f} x the wall clock: {timedelta(minutes=minutes) * time_scale} of it)")
     if as_json:
-        print(orjson.dumps({"minutes": minutes, "rate": rate, "sent": len(sent), "decided": len(decided),
+        print(orjson.dumps({"minutes": minutes, "rate": rate, "time_scale": time_scale, "sent": len(sent),
+                            "decided": len(decided),
                             "doubled": doubled, "lost": lost, "rows": rows, "max_lag": max_lag,
                             "drained_seconds": round(drained_in, 1), "rss_growth_pct": growth}).decode())
     return 1 if lost or doubled or rows != len(sent) else 0
@@ -224,6 +241,9 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=1000, help="Transactions per second (default 1000).")
     parser.add_argument("--every", type=float, default=30, help="Seconds between samples (default 30).")
     parser.add_argument("--warmup-minutes", type=float, default=10, help="Growth is measured after this (10).")
+    parser.add_argument("--time-scale", type=float, default=None,
+                        help="Event time runs this many times as fast as the wall clock, ending now (default: "
+                             "the warm-up covers the scorer's 30-day horizon; 1 = the live clock).")
     parser.add_argument("--json", action="store_true", help="End with one JSON line of the figures.")
     sub = parser.add_subparsers(dest="what")
     load = sub.add_parser("produce", help="(internal) the soak's producer process")
@@ -231,13 +251,16 @@ def main() -> int:
     load.add_argument("--labels-topic", required=True)
     load.add_argument("--count", type=int, required=True)
     load.add_argument("--rate", type=float, required=True)
+    load.add_argument("--time-scale", type=float, required=True)
     args = parser.parse_args()
     ctx = Context.load()
     stream_bench.BOOT = Kafka(ctx).bootstrap_servers
     if args.what == "produce":
-        produce(ctx, args.tx_topic, args.labels_topic, args.count, args.rate)
+        produce(ctx, args.tx_topic, args.labels_topic, args.count, args.rate, args.time_scale)
         return 0
-    return soak(ctx, args.minutes, args.rate, args.every, min(args.warmup_minutes, args.minutes / 2), args.json)
+    warmup = min(args.warmup_minutes, args.minutes / 2)
+    scale = default_time_scale(warmup) if args.time_scale is None else args.time_scale
+    return soak(ctx, args.minutes, args.rate, args.every, warmup, scale, args.json)
 
 
 if __name__ == "__main__":

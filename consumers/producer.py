@@ -24,7 +24,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -85,16 +85,27 @@ def live_pairs(config: SimulatorConfig, tokeniser: Tokeniser) -> Iterator[Pair]:
         seed += 1
 
 
+def scaled_clock(scale: float, runs_for: timedelta) -> Callable[[], datetime]:
+    """An event clock running ``scale`` times as fast as the wall clock that reaches the present when
+    ``runs_for`` (wall time) has passed, so it never runs ahead of the wall clock (events from the future are
+    refused). A soak uses it to fill the longest window in minutes instead of a month."""
+    started = time.monotonic()
+    origin = datetime.now(UTC) - runs_for * scale
+    return lambda: origin + timedelta(seconds=(time.monotonic() - started) * scale)
+
+
 def publish(pairs: Iterator[Pair], send: Callable[[str, bytes, bytes], None], *, count: int | None,
             rate: float | None, live: bool, topics: tuple[str, str], seed: int = 0,
             stop: Callable[[], bool] = lambda: False, seasonal: bool = False,
-            on_sent: Callable[[str], None] = lambda topic: None) -> Published:
+            on_sent: Callable[[str], None] = lambda topic: None,
+            clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Published:
     """Send up to ``count`` events (all when None) at ``rate`` tx/s (as fast as possible when None).
 
     ``send(topic, key, value)``; ``topics`` = (transactions, labels). Labels wait in a FIFO (constant
     delay) until their time, judged by the event clock (replay) or the wall clock (live); a replay that ends
     (not stopped) then sends the labels still waiting, so every published transaction gets its label. ``seasonal``
     scales the rate by ``seasonality`` of the wall clock; ``on_sent(topic)`` is told of every record.
+    ``clock`` is the live event clock (the wall clock; a benchmark may run one faster, see ``scaled_clock``).
     """
     tx_topic, label_topic = topics
     out, waiting = Published(), deque[Label]()
@@ -110,12 +121,12 @@ def publish(pairs: Iterator[Pair], send: Callable[[str, bytes, bytes], None], *,
             if ahead > 0.002:
                 time.sleep(ahead)
         if live:  # a new transaction, now: a new id too (a replay of the same seed keeps the simulation's ids)
-            now, tx = datetime.now(UTC), str(uuid.uuid4())
+            now, tx = clock(), str(uuid.uuid4())
             event = dataclasses.replace(event, event_time=now, transaction_id=tx)
             label = dataclasses.replace(label, transaction_id=tx, event_time=now,
                                         reported_at=now + (label.reported_at - label.event_time))
-        clock = datetime.now(UTC) if live else event.event_time
-        while waiting and waiting[0].reported_at <= clock:
+        current_time = clock() if live else event.event_time
+        while waiting and waiting[0].reported_at <= current_time:
             ready = waiting.popleft()
             send(label_topic, str(ready.customer_id).encode(), label_to_json(ready))
             on_sent(label_topic)

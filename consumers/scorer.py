@@ -272,7 +272,7 @@ class Scorer:
 
     def checkpoint(self, force: bool = False) -> bool:
         """Every ``checkpoint_every`` s: copy the histories touched since the last checkpoint with the
-        offsets they cover (list slices, here) and save them in the background (``state_store`` steps
+        offsets they cover (copies of their columns, here) and save them in the background (``state_store`` steps
         1-2) while scoring goes on. Always False: the loop commits nothing, each batch's transaction has
         committed its offsets (step 5); a snapshot only shortens the replay of a restart.
         ``force`` (on stop) waits for the save in flight, then saves what is left synchronously."""

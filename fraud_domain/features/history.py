@@ -1,12 +1,23 @@
 """``History``: one entity's recent transactions, time-ordered, for the online feature state.
 
-Parallel lists (not a deque of tuples) so that a window is two ``bisect`` calls and its sum one C-level
-``sum`` over a slice. Equal timestamps keep processing order (``bisect_right`` inserts after them), which
-is the order the reference uses. Fraud labels live in a short side list: frauds are rare.
+Parallel typed arrays (``array.array``: 8 bytes a value, no Python object per entry) so that a window is two
+``bisect`` calls and its sum one C-level ``sum`` over a slice, and a held transaction costs 40 bytes per
+entity: the state is bounded by the events in the retention horizon, at a size that fits. A transaction is
+held by its **id key** (``tx_key``: a 64-bit digest of the id), used only to recognise a re-delivery or a label
+among the entries at exactly the same microsecond of the same entity. Equal timestamps keep processing order
+(``bisect_right`` inserts after them), which is the order the reference uses. Fraud labels live in a short
+side list: frauds are rare.
 """
 
+from array import array
 from bisect import bisect_right
+from hashlib import blake2b
 from typing import Any
+
+
+def tx_key(transaction_id: str) -> int:
+    """The 64-bit key a history holds ``transaction_id`` by (stable across processes and releases)."""
+    return int.from_bytes(blake2b(transaction_id.encode(), digest_size=8).digest(), "little")
 
 
 class History:
@@ -15,38 +26,38 @@ class History:
     __slots__ = ("amount", "frauds", "lat", "lon", "ts", "tx")
 
     def __init__(self) -> None:
-        self.ts: list[int] = []  # epoch microseconds, non-decreasing
-        self.amount: list[float] = []
-        self.tx: list[str] = []
-        self.lat: list[float] = []
-        self.lon: list[float] = []
-        self.frauds: list[tuple[int, int, str]] = []  # (ts, reported_at us, transaction_id)
+        self.ts = array("q")  # epoch microseconds, non-decreasing
+        self.amount = array("d")
+        self.tx = array("Q")  # tx_key of each transaction id
+        self.lat = array("d")
+        self.lon = array("d")
+        self.frauds: list[tuple[int, int, int]] = []  # (ts, reported_at us, tx_key)
 
-    def find(self, t: int, tx: str) -> int:
-        """Index of transaction ``tx`` at time ``t``, or -1 (scans only the entries at exactly ``t``)."""
+    def find(self, t: int, key: int) -> int:
+        """Index of the transaction keyed ``key`` at time ``t``, or -1 (scans only the entries at exactly ``t``)."""
         k = bisect_right(self.ts, t) - 1
         ts, ids = self.ts, self.tx
         while k >= 0 and ts[k] == t:
-            if ids[k] == tx:
+            if ids[k] == key:
                 return k
             k -= 1
         return -1
 
-    def insert(self, t: int, amount: float, tx: str, lat: float, lon: float) -> int:
+    def insert(self, t: int, amount: float, key: int, lat: float, lon: float) -> int:
         """Insert after every entry at or before ``t``; returns the index. In-order events append."""
         ts = self.ts
         if not ts or ts[-1] <= t:
             k = len(ts)
             ts.append(t)
             self.amount.append(amount)
-            self.tx.append(tx)
+            self.tx.append(key)
             self.lat.append(lat)
             self.lon.append(lon)
             return k
         k = bisect_right(ts, t)
         ts.insert(k, t)
         self.amount.insert(k, amount)
-        self.tx.insert(k, tx)
+        self.tx.insert(k, key)
         self.lat.insert(k, lat)
         self.lon.insert(k, lon)
         return k
@@ -60,35 +71,42 @@ class History:
         if self.frauds:
             self.frauds = [f for f in self.frauds if f[0] > cutoff]
 
-    def set_label(self, t: int, tx: str, is_fraud: bool, reported_us: int) -> bool:
+    def set_label(self, t: int, key: int, is_fraud: bool, reported_us: int) -> bool:
         """Record a label for a transaction held here; returns False if it is not held (unknown/evicted)."""
-        if self.find(t, tx) < 0:
+        if self.find(t, key) < 0:
             return False
         # The last label for a transaction wins (a correction replaces it; a re-delivery changes nothing).
-        self.frauds = [f for f in self.frauds if f[2] != tx]
+        self.frauds = [f for f in self.frauds if f[2] != key]
         if is_fraud:
-            self.frauds.append((t, reported_us, tx))
+            self.frauds.append((t, reported_us, key))
         return True
 
     def to_json(self, cutoff: int) -> dict[str, Any]:
-        """The entries after ``cutoff`` as a JSON-serialisable dict."""
+        """The entries after ``cutoff`` as a JSON-serialisable dict (``tx``: the id keys)."""
         k = bisect_right(self.ts, cutoff)
         return {
-            "ts": self.ts[k:],
-            "amount": self.amount[k:],
-            "tx": self.tx[k:],
-            "lat": self.lat[k:],
-            "lon": self.lon[k:],
+            "ts": self.ts[k:].tolist(),
+            "amount": self.amount[k:].tolist(),
+            "tx": self.tx[k:].tolist(),
+            "lat": self.lat[k:].tolist(),
+            "lon": self.lon[k:].tolist(),
             "frauds": [list(f) for f in self.frauds if f[0] > cutoff],
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "History":
-        """Inverse of ``to_json``."""
+        """Inverse of ``to_json``; a snapshot written before the id keys (``tx`` holding the ids) is keyed here."""
         h = cls()
-        h.ts, h.amount, h.tx = list(data["ts"]), list(data["amount"]), list(data["tx"])
-        h.lat, h.lon = list(data["lat"]), list(data["lon"])
-        h.frauds = [(int(a), int(b), str(c)) for a, b, c in data["frauds"]]
+        h.ts.fromlist([int(v) for v in data["ts"]])
+        h.amount.fromlist([float(v) for v in data["amount"]])
+        h.tx.fromlist([_key(v) for v in data["tx"]])
+        h.lat.fromlist([float(v) for v in data["lat"]])
+        h.lon.fromlist([float(v) for v in data["lon"]])
+        h.frauds = [(int(a), int(b), _key(c)) for a, b, c in data["frauds"]]
         if not len(h.ts) == len(h.amount) == len(h.tx) == len(h.lat) == len(h.lon):
             raise ValueError("history columns differ in length")
         return h
+
+
+def _key(value: int | str) -> int:
+    return tx_key(value) if isinstance(value, str) else int(value)

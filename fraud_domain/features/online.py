@@ -43,12 +43,14 @@ from fraud_domain.features.definitions import (
     WindowFeature,
     retention,
 )
-from fraud_domain.features.history import History
+from fraud_domain.features.history import History, tx_key
 from fraud_domain.geo import haversine_km
 from fraud_domain.schema import Label
 from fraud_domain.utc import delta_us, format_utc, from_epoch_us, to_epoch_us
 
-SNAPSHOT_FORMAT = 2  # 2: a clock and histories per source (1: one clock, ``newest_us``; still restored)
+# 3: histories hold transaction id keys (``history.tx_key``); 2: the ids themselves, keyed on restore;
+# 1: one clock (``newest_us``), which becomes the live source's. All three are restored.
+SNAPSHOT_FORMAT = 3
 DEFAULT_SOURCE = ""  # the live stream: records without a source header
 MAX_SOURCES = 16
 SOURCE_SEPARATOR = "@"  # namespace = entity + separator + source
@@ -140,7 +142,10 @@ def namespaces(header: SnapshotHeader) -> list[str]:
 
 
 def upgrade_snapshot(data: dict[str, Any]) -> dict[str, Any]:
-    """A snapshot (or header) in the current format: format 1's one clock becomes the live source's."""
+    """A snapshot (or header) in the current format: format 1's one clock becomes the live source's; format
+    2's entries differ only in holding ids where 3 holds keys, which ``History.from_json`` tells apart."""
+    if data.get("format") == 2:
+        return {**data, "format": SNAPSHOT_FORMAT}
     if data.get("format") != 1:
         return data
     clocks = {} if data.get("newest_us") is None else {DEFAULT_SOURCE: data["newest_us"]}
@@ -182,6 +187,7 @@ class OnlineFeatureState:
             self._add_source(source)
         self._clocks[source] = t if newest is None or t > newest else newest
         out = self._template.copy()
+        key_tx = tx_key(event.transaction_id)
         for f in ROW_FEATURES:
             out[f.name] = f.compute(event.event_time, event.amount)
         for entity, key in (("customer", event.customer_id), ("terminal", event.terminal_id)):
@@ -192,9 +198,9 @@ class OnlineFeatureState:
             else:
                 h.evict(self._clocks[source] - self._lateness_us - self._retention_us[entity])
             # A re-delivery is only possible at or before the newest entry: skip the lookup when appending.
-            k = h.find(t, event.transaction_id) if h.ts and h.ts[-1] >= t else -1
+            k = h.find(t, key_tx) if h.ts and h.ts[-1] >= t else -1
             if k < 0:
-                k = h.insert(t, event.amount, event.transaction_id, event.terminal_lat, event.terminal_lon)
+                k = h.insert(t, event.amount, key_tx, event.terminal_lat, event.terminal_lon)
             self._windows_into(out, h, t, entity)
             if self._streams[entity]:
                 self._streams_into(out, h, t, k, entity)
@@ -205,7 +211,7 @@ class OnlineFeatureState:
     def _known(self, event: TxLike, source: str, t: int) -> bool:
         """Whether ``event`` is a re-delivery (its customer's history holds it): never refused as late."""
         h = self._entities[namespace("customer", source)].get(event.customer_id)
-        return h is not None and h.find(t, event.transaction_id) >= 0
+        return h is not None and h.find(t, tx_key(event.transaction_id)) >= 0
 
     def _add_source(self, source: str) -> None:
         while len(self._clocks) >= MAX_SOURCES:  # forget the least recently started source
@@ -241,13 +247,14 @@ class OnlineFeatureState:
         transaction is looked up in every source. Re-applying the same label is harmless.
         """
         t, reported = to_epoch_us(label.event_time), to_epoch_us(label.reported_at)
+        key_tx = tx_key(label.transaction_id)
         changed: list[tuple[str, int]] = []
         for source in self._clocks:
             for entity in self._labelled:
                 key = label.customer_id if entity == "customer" else label.terminal_id
                 ns = namespace(entity, source)
                 h = self._entities[ns].get(key)
-                if h is not None and h.set_label(t, label.transaction_id, label.is_fraud, reported):
+                if h is not None and h.set_label(t, key_tx, label.is_fraud, reported):
                     changed.append((ns, key))
         return changed
 

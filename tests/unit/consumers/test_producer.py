@@ -105,3 +105,21 @@ def test_a_replayed_row_the_schema_rejects_is_skipped_and_counted_not_a_crash() 
     assert all(event.amount > 0 for event, _ in pairs)
     with pytest.raises(EventValidationError):
         list(iter_events(replayed, tok))
+
+
+def test_a_scaled_live_clock_runs_fast_and_never_ahead_of_the_wall_clock() -> None:
+    """The soak's event clock: 10,000 x the wall clock, reaching the present after the planned run."""
+    import time
+    from datetime import UTC, datetime
+
+    clock = producer.scaled_clock(10_000, timedelta(minutes=5))
+    first = clock()
+    assert timedelta(days=34) < datetime.now(UTC) - first <= timedelta(days=35)  # 5 min x 10,000 ago
+    time.sleep(0.05)
+    assert timedelta(minutes=8) <= clock() - first < timedelta(minutes=30)  # 0.05 s later (plus a slow machine)
+    sent: list[tuple[str, bytes, bytes]] = []
+    pairs = iter_events(simulate(CFG), Tokeniser(b"unit-test-key-0123456789abcdef!!"))
+    producer.publish(pairs, lambda t, k, v: sent.append((t, k, v)), count=200, rate=None, live=True,
+                     topics=("tx", "labels"), clock=clock)
+    times = [parse_event(v, now=_far()).event_time for t, _, v in sent if t == "tx"]
+    assert len(times) == 200 and times == sorted(times) and times[-1] < datetime.now(UTC) - timedelta(days=30)
