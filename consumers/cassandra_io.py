@@ -10,6 +10,7 @@ without committing offsets and the batch is replayed on restart.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -111,26 +112,33 @@ class Writer:
             pending = failed
 
     def _run(self, statements: list[tuple[Any, Any]]) -> tuple[list[tuple[Any, Any]], Exception | None]:
-        """One pass, at most ``concurrency`` requests in flight; returns the failed pairs and one error.
+        """One pass with a sliding window of at most ``concurrency`` requests in flight (the oldest is awaited
+        before the next is sent, so Cassandra never waits for a whole window to finish); returns the failed
+        pairs and one error.
 
         (The driver's ``execute_concurrent`` recurses and then fails to sort its results when many
         requests fail at once - exactly the outage case - so the window is managed here.)"""
         failed: list[tuple[Any, Any]] = []
         error: Exception | None = None
-        for start in range(0, len(statements), self.concurrency):
-            window = statements[start:start + self.concurrency]
-            futures = []
-            for pair in window:
-                try:
-                    futures.append(self.session.execute_async(*pair))
-                except Exception as exc:
-                    futures.append(exc)
-            for pair, future in zip(window, futures, strict=True):
-                try:
-                    if isinstance(future, Exception):
-                        raise future
-                    future.result()
-                except Exception as exc:
-                    failed.append(pair)
-                    error = exc
+        in_flight: deque[tuple[tuple[Any, Any], Any]] = deque()
+
+        def settle(pair: tuple[Any, Any], future: Any) -> None:
+            nonlocal error
+            try:
+                if isinstance(future, Exception):
+                    raise future
+                future.result()
+            except Exception as exc:
+                failed.append(pair)
+                error = exc
+
+        for pair in statements:
+            if len(in_flight) >= self.concurrency:
+                settle(*in_flight.popleft())
+            try:
+                in_flight.append((pair, self.session.execute_async(*pair)))
+            except Exception as exc:
+                in_flight.append((pair, exc))
+        while in_flight:
+            settle(*in_flight.popleft())
         return failed, error
