@@ -3,10 +3,10 @@
 Parallel typed arrays (``array.array``: 8 bytes a value, no Python object per entry) so that a window is two
 ``bisect`` calls and its sum one C-level ``sum`` over a slice, and a held transaction costs 40 bytes per
 entity: the state is bounded by the events in the retention horizon, at a size that fits. A transaction is
-held by its **id key** (``tx_key``: a 64-bit digest of the id), used only to recognise a re-delivery or a label
-among the entries at exactly the same microsecond of the same entity. Equal timestamps keep processing order
-(``bisect_right`` inserts after them), which is the order the reference uses. Fraud labels live in a short
-side list: frauds are rare.
+held by its **id key** (``tx_key``: a digest of the id, 11 digits at most), used only to recognise a
+re-delivery or a label among the entries at exactly the same microsecond of the same entity. Equal timestamps
+keep processing order (``bisect_right`` inserts after them), which is the order the reference uses. Fraud
+labels live in a short side list: frauds are rare.
 """
 
 from array import array
@@ -14,10 +14,15 @@ from bisect import bisect_right
 from hashlib import blake2b
 from typing import Any
 
+# Keys have at most 11 digits: a stored snapshot must never hold a number a PII scan reads as a card number
+# (13-19 digits, ``fraud_domain.pii``; 64-bit keys did, caught by ``tests/e2e/test_pii_scan.py``). Two
+# transactions of one entity at the same microsecond share a key with probability 1e-11.
+KEY_SPACE = 10**11
+
 
 def tx_key(transaction_id: str) -> int:
-    """The 64-bit key a history holds ``transaction_id`` by (stable across processes and releases)."""
-    return int.from_bytes(blake2b(transaction_id.encode(), digest_size=8).digest(), "little")
+    """The key a history holds ``transaction_id`` by (stable across processes and releases), < ``KEY_SPACE``."""
+    return int.from_bytes(blake2b(transaction_id.encode(), digest_size=8).digest(), "little") % KEY_SPACE
 
 
 class History:
@@ -28,7 +33,7 @@ class History:
     def __init__(self) -> None:
         self.ts = array("q")  # epoch microseconds, non-decreasing
         self.amount = array("d")
-        self.tx = array("Q")  # tx_key of each transaction id
+        self.tx = array("q")  # tx_key of each transaction id
         self.lat = array("d")
         self.lon = array("d")
         self.frauds: list[tuple[int, int, int]] = []  # (ts, reported_at us, tx_key)
@@ -109,4 +114,4 @@ class History:
 
 
 def _key(value: int | str) -> int:
-    return tx_key(value) if isinstance(value, str) else int(value)
+    return tx_key(value) if isinstance(value, str) else int(value) % KEY_SPACE

@@ -236,6 +236,18 @@ def test_a_format_2_snapshot_holding_ids_restores_and_still_sees_redeliveries(sp
     assert run_online(restored, events[half:end], labels[half:end], labels_early=True) == uninterrupted[half:]
 
 
+def test_a_snapshot_holds_nothing_a_pii_scan_reads_as_a_card_number_or_an_ip(split):
+    """The snapshot is stored in Cassandra, which tests/e2e/test_pii_scan.py scans: 64-bit id keys (19-20
+    digits) were read as Luhn-valid card numbers there."""
+    from fraud_domain.pii import clear_pii
+
+    events, labels = split
+    state = OnlineFeatureState()
+    run_online(state, events, labels, labels_early=True)
+    text = json.dumps(state.snapshot())
+    assert len(text) > 500_000 and clear_pii(text) == []
+
+
 def test_a_held_transaction_costs_tens_of_bytes(small_pairs):
     """Issue #15 (soak): the state grows with the events in the retention horizon, so each must be small.
     Events are parsed afresh (as the scorer receives them), so nothing the state keeps is shared with the test."""
