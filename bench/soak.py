@@ -133,9 +133,10 @@ def rows_for(ctx, ids: list[str]) -> int:
         cluster.shutdown()
 
 
-def default_time_scale(warmup_minutes: float) -> float:
-    """The event clock's speed at which the warm-up covers the scorer's longest horizon."""
-    horizon = max(retention(e) for e in ENTITIES) + timedelta(hours=1)  # the scorer's default allowed lateness
+def default_time_scale(warmup_minutes: float, allowed_lateness: timedelta) -> float:
+    """The event clock's speed at which the warm-up covers the scorer's longest horizon (its longest retention
+    plus ``allowed_lateness``, the scorer's ``STREAM_ALLOWED_LATENESS_SECONDS``)."""
+    horizon = max(retention(e) for e in ENTITIES) + allowed_lateness
     return max(1.0, horizon / timedelta(minutes=warmup_minutes))
 
 
@@ -259,7 +260,8 @@ def main() -> int:
         produce(ctx, args.tx_topic, args.labels_topic, args.count, args.rate, args.time_scale)
         return 0
     warmup = min(args.warmup_minutes, args.minutes / 2)
-    scale = default_time_scale(warmup) if args.time_scale is None else args.time_scale
+    lateness = timedelta(seconds=ctx.settings.stream.allowed_lateness_seconds)
+    scale = default_time_scale(warmup, lateness) if args.time_scale is None else args.time_scale
     return soak(ctx, args.minutes, args.rate, args.every, warmup, scale, args.json)
 
 
