@@ -1,4 +1,5 @@
-"""The scorer's rules: pure functions of the online feature vector and thresholds from settings.
+"""The scorer's rules: pure functions of the online feature vectors and thresholds from settings, evaluated
+for a whole batch at once (``fire``: one numpy expression per rule over the batch's feature matrix).
 
 * ``velocity``       - more than ``velocity_max_tx_2min`` transactions by the customer within 2 minutes
   (``customer_nb_tx_2min`` counts the current one).
@@ -17,8 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 VELOCITY, GEO_IMPOSSIBLE, AMOUNT_ANOMALY = "velocity", "geo_impossible", "amount_anomaly"
 RULES = (VELOCITY, GEO_IMPOSSIBLE, AMOUNT_ANOMALY)
+# The features the rules read, in the column order ``fire`` expects.
+RULE_INPUTS = ("customer_nb_tx_2min", "customer_dist_prev_km", "customer_speed_prev_kmh", "customer_amount_ratio_30d")
 _SECONDS_PER_HOUR = 3600.0
 
 
@@ -43,14 +48,17 @@ class Thresholds:
         return cls(**{name: getattr(stream, name) for name in cls.__dataclass_fields__})
 
 
+def fire(x: np.ndarray, t: Thresholds) -> np.ndarray:
+    """``[n, len(RULES)]`` booleans: which rules fire for each row of ``x`` (float64 ``[n, 4]``, columns
+    ``RULE_INPUTS``)."""
+    count, km, speed, ratio = x[:, 0], x[:, 1], x[:, 2], x[:, 3]
+    with np.errstate(divide="ignore", invalid="ignore"):  # speed is 0 only where km is 0 (then km fails first)
+        geo = (km > t.geo_max_km) & ((speed > t.geo_max_speed_kmh)
+                                     | (km * _SECONDS_PER_HOUR / speed <= t.geo_window_seconds))
+    return np.column_stack((count > t.velocity_max_tx_2min, geo, ratio > t.amount_ratio_max))
+
+
 def evaluate(features: Mapping[str, float], t: Thresholds) -> tuple[str, ...]:
-    """The rules that fire for one feature vector, in ``RULES`` order."""
-    hits: list[str] = []
-    if features["customer_nb_tx_2min"] > t.velocity_max_tx_2min:
-        hits.append(VELOCITY)
-    km, speed = features["customer_dist_prev_km"], features["customer_speed_prev_kmh"]
-    if km > t.geo_max_km and (speed > t.geo_max_speed_kmh or km * _SECONDS_PER_HOUR / speed <= t.geo_window_seconds):
-        hits.append(GEO_IMPOSSIBLE)
-    if features["customer_amount_ratio_30d"] > t.amount_ratio_max:
-        hits.append(AMOUNT_ANOMALY)
-    return tuple(hits)
+    """The rules that fire for one feature vector, in ``RULES`` order (``fire`` on one row)."""
+    row = fire(np.array([[features[name] for name in RULE_INPUTS]], dtype=np.float64), t)[0]
+    return tuple(rule for rule, hit in zip(RULES, row.tolist(), strict=True) if hit)

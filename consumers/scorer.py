@@ -21,14 +21,16 @@ import time
 from collections import Counter, defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from itertools import chain, compress
 from typing import Any
 
+import numpy as np
 import typer
 
 from consumers import dlq, entry, kafka_io, rules
 from consumers.alignment import EventTimeAligner
 from consumers.cassandra_io import Writer, connect
-from consumers.decide import MODEL_REASON, combine
+from consumers.decide import MODEL_REASON, combine_batch
 from consumers.errors import StreamError
 from consumers.kafka_io import KafkaIOError, TopicPartition, TransactionAborted
 from consumers.labels import LabelFeed
@@ -38,15 +40,17 @@ from consumers.state_store import CassandraStateStore, Snapshot
 from consumers.watchdog import Watchdog
 from fraud_domain import topics
 from fraud_domain.errors import ErrorCode, EventValidationError
-from fraud_domain.features import OnlineFeatureState, retention, to_vector
+from fraud_domain.features import ALL_FEATURE_NAMES, OnlineFeatureState, retention
 from fraud_domain.features.online import DEFAULT_SOURCE, SOURCE_SEPARATOR, namespace
-from fraud_domain.schema import Decision, decision_to_json, parse_event
+from fraud_domain.schema import decisions_to_json, finite_rows, parse_event
 from fraud_domain.utc import to_epoch_us
 from fraud_platform.errors import FraudError
 from fraud_platform.logs import get_logger
 from fraud_platform.webhdfs import WebHdfs
 
 log = get_logger("consumers.scorer")
+FEATURE_COLUMN = {name: i for i, name in enumerate(ALL_FEATURE_NAMES)}  # a feature's column in a batch's matrix
+RULE_COLUMNS = [FEATURE_COLUMN[name] for name in rules.RULE_INPUTS]
 
 
 class Scorer:
@@ -159,9 +163,10 @@ class Scorer:
         if not released:
             return
         self._changed = True
-        scored: list[tuple[Any, Any, dict[str, float], tuple[str, ...]]] = []
+        scored: list[tuple[Any, Any]] = []
+        rows: list[list[float]] = []  # the scored events' features, ALL_FEATURE_NAMES order
         replaying = self.replay_until
-        for r, ev, source, error in released:  # Step 3: features and rules, each partition in offset order
+        for r, ev, source, error in released:  # Step 3: features, each partition in offset order
             self.offsets[r.topic, r.partition] = r.offset + 1
             # Published by a committed transaction already: only the state is rebuilt.
             replayed = bool(replaying) and r.offset < replaying.get(TopicPartition(r.topic, r.partition), 0)
@@ -180,32 +185,48 @@ class Scorer:
             self.labels.after_event(self.state, ev.transaction_id, self.dirty)
             self.dirty[namespace("customer", source)].add(ev.customer_id)
             self.dirty[namespace("terminal", source)].add(ev.terminal_id)
-            if replayed:
-                continue
-            scored.append((r, ev, features, rules.evaluate(features, self.thresholds)))
-        probabilities: list[float | None] = [None] * len(scored)
-        vectors: list[list[float]] = []
-        if self.model is not None and scored:
-            vectors = [to_vector(f, self.model.feature_names) for _, _, f, _ in scored]
-            probabilities = list(self.model.predict(vectors))
-        version = self.model.version if self.model else "none"
-        outcomes: Counter[str] = Counter()
-        flagged: Counter[str] = Counter()
-        for i, ((r, ev, features, hits), p) in enumerate(zip(scored, probabilities, strict=True)):  # Step 4
-            score, outcome, reasons = combine(hits, p, self.thresholds)
-            if self.model is not None and MODEL_REASON in reasons:  # what drove the model: "model:<feature>"
-                top = self.model.explain(vectors[i])
-                reasons = (*reasons, *(f"{MODEL_REASON}:{name}" for name in top))
-            d = Decision(transaction_id=ev.transaction_id, event_time=ev.event_time, scored_at=now, score=score,
-                         decision=outcome, reasons=reasons, model_version=version, features=features,
-                         customer_id=ev.customer_id, terminal_id=ev.terminal_id, amount=ev.amount)
-            self._send(self.out_topic, key=str(ev.customer_id).encode(), value=decision_to_json(d),
+            if not replayed:
+                scored.append((r, ev))
+                rows.append(list(features.values()))
+        if scored:
+            self._decide(scored, np.array(rows, dtype=np.float64), now)
+
+    def _decide(self, scored: list[tuple[Any, Any]], x: np.ndarray, now: datetime) -> None:
+        """Step 4, for the whole batch at once: rules, one model call, scores and decisions, one encoding
+        pass; each decision is sent keyed by its customer. A row whose features are not all finite (a bug,
+        never expected) goes to the DLQ with that reason instead of stopping the scorer."""
+        ok = finite_rows(x)
+        if not ok.all():
+            for (r, _), good in zip(scored, ok.tolist(), strict=True):
+                if not good:
+                    self._dead_letter(r, EventValidationError("features", "a computed feature is not finite",
+                                                              ErrorCode.OUT_OF_RANGE), now)
+            scored, x = list(compress(scored, ok.tolist())), x[ok]
+            if not scored:
+                return
+        hits = rules.fire(x[:, RULE_COLUMNS], self.thresholds)
+        model, vectors, probabilities = self.model, [], None
+        if model is not None:  # one call for the batch
+            vectors = x[:, [FEATURE_COLUMN[name] for name in model.feature_names]].tolist()
+            probabilities = model.predict(vectors)
+        scores, outcomes, reasons = combine_batch(hits, probabilities, self.thresholds)
+        if model is not None:  # what drove the model: "model:<feature>"
+            for i, why in enumerate(reasons):
+                if MODEL_REASON in why:
+                    reasons[i] = (*why, *(f"{MODEL_REASON}:{name}" for name in model.explain(vectors[i])))
+        events = [ev for _, ev in scored]
+        payloads = decisions_to_json(
+            transaction_ids=[ev.transaction_id for ev in events], event_times=[ev.event_time for ev in events],
+            scored_at=now, scores=scores, decisions=outcomes, reasons=reasons,
+            model_version=model.version if model else "none", feature_names=ALL_FEATURE_NAMES, features=x,
+            customer_ids=[ev.customer_id for ev in events], terminal_ids=[ev.terminal_id for ev in events],
+            amounts=[ev.amount for ev in events])
+        for (r, ev), value in zip(scored, payloads, strict=True):
+            self._send(self.out_topic, key=str(ev.customer_id).encode(), value=value,
                        timestamp_ms=r.timestamp if r.timestamp > 0 else None)
-            outcomes[outcome] += 1
-            flagged.update(reasons)
-        for outcome, n in outcomes.items():
+        for outcome, n in Counter(outcomes).items():
             self.metrics.decision(outcome, n)
-        for reason, n in flagged.items():
+        for reason, n in Counter(chain.from_iterable(reasons)).items():
             self.metrics.flagged(reason, n)
         self.metrics.produced(self.out_topic, len(scored))
 

@@ -4,7 +4,14 @@ Each class validates itself on construction; the ``parse_*`` functions add the p
 (size, UTF-8, JSON, keys) and raise ``EventValidationError`` naming the failing field.
 """
 
-from fraud_domain.schema.decision import DECISIONS, Decision, decision_to_json, parse_decision
+from fraud_domain.schema.decision import (
+    DECISIONS,
+    Decision,
+    decision_to_json,
+    decisions_to_json,
+    finite_rows,
+    parse_decision,
+)
 from fraud_domain.schema.event import (
     CHANNELS,
     DEFAULT_MAX_AMOUNT,
@@ -27,7 +34,9 @@ __all__ = [
     "Label",
     "TransactionEvent",
     "decision_to_json",
+    "decisions_to_json",
     "event_to_json",
+    "finite_rows",
     "label_to_json",
     "parse_decision",
     "parse_event",

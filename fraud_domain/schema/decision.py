@@ -8,10 +8,12 @@ persister fills ``fraud.decisions`` and the alert tables from this topic alone.
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import orjson
 
 from fraud_domain.errors import ErrorCode
@@ -69,21 +71,63 @@ class Decision:
 
 def decision_to_json(d: Decision) -> bytes:
     """The ``fraud_topic`` payload (see the module docstring); the transaction's keys only when set."""
-    obj: dict[str, Any] = {
-        "transaction_id": d.transaction_id,
-        "event_time": format_utc(d.event_time),
-        "scored_at": format_utc(d.scored_at),
-        "score": d.score,
-        "decision": d.decision,
-        "reasons": list(d.reasons),
-        "model_version": d.model_version,
-        "features": d.features,
-    }
-    for key in _TRANSACTION_KEYS:
-        value = getattr(d, key)
+    return orjson.dumps(_wire(d.transaction_id, format_utc(d.event_time), format_utc(d.scored_at), d.score, d.decision,
+                              d.reasons, d.model_version, d.features, d.customer_id, d.terminal_id, d.amount))
+
+
+def _wire(transaction_id: str, event_time: str, scored_at: str, score: float, decision: str, reasons: Sequence[str],
+          model_version: str, features: dict[str, float], customer_id: int | None, terminal_id: int | None,
+          amount: float | None) -> dict[str, Any]:
+    # The one definition of the payload's keys and their order.
+    obj: dict[str, Any] = {"transaction_id": transaction_id, "event_time": event_time, "scored_at": scored_at,
+                           "score": score, "decision": decision, "reasons": list(reasons),
+                           "model_version": model_version, "features": features}
+    for key, value in zip(_TRANSACTION_KEYS, (customer_id, terminal_id, amount), strict=True):
         if value is not None:
             obj[key] = value
-    return orjson.dumps(obj)  # compact; every float was checked finite on construction
+    return obj
+
+
+def finite_rows(features: np.ndarray) -> np.ndarray:
+    """Per row of a ``[n, n_features]`` matrix: whether every value is finite (what ``Decision`` requires)."""
+    return np.isfinite(features).all(axis=1)
+
+
+def decisions_to_json(*, transaction_ids: Sequence[str], event_times: Sequence[datetime], scored_at: datetime,
+                      scores: Sequence[float], decisions: Sequence[str], reasons: Sequence[tuple[str, ...]],
+                      model_version: str, feature_names: Sequence[str], features: np.ndarray,
+                      customer_ids: Sequence[int], terminal_ids: Sequence[int],
+                      amounts: Sequence[float]) -> list[bytes]:
+    """The payloads of one batch of decisions, given in columns (``features``: float64 ``[n, len(feature_names)]``):
+    byte for byte ``decision_to_json(Decision(...))`` of each row, with ``Decision``'s checks of the scorer's own
+    fields made once per batch (``EventValidationError`` naming the field when one fails; ``finite_rows`` tells
+    the rows with a bad feature apart beforehand). The transaction's fields must come from validated
+    ``TransactionEvent``s: they are not checked again."""
+    n = len(transaction_ids)
+    if not all(len(column) == n for column in (event_times, scores, decisions, reasons, features, customer_ids,
+                                               terminal_ids, amounts)):
+        raise ValueError("decisions_to_json: columns of different lengths")  # a caller bug
+    c.check_str("model_version", model_version, _VERSION_RE, "1-128 printable ASCII characters")
+    c.check_utc("scored_at", scored_at)
+    if n == 0:
+        return []
+    score = np.asarray(scores, dtype=np.float64)
+    if not ((score >= 0.0) & (score <= 1.0)).all():  # NaN fails both
+        c.fail("score", f"must be in [0.0, 1.0] {c.got(score[~((score >= 0.0) & (score <= 1.0))][0])}",
+               ErrorCode.OUT_OF_RANGE)
+    if not DECISIONS.issuperset(decisions):
+        c.fail("decision", f"must be one of {sorted(DECISIONS)} {c.got(sorted(set(decisions) - DECISIONS))}",
+               ErrorCode.BAD_FORMAT)
+    if not all(type(r) is str and r for r in set().union(*reasons)):
+        c.fail("reasons", f"must be non-empty strings {c.got(sorted(set().union(*reasons)))}", ErrorCode.BAD_FORMAT)
+    if features.shape[1:] != (len(feature_names),) or not finite_rows(features).all():
+        c.fail("features", f"must map {len(feature_names)} names to finite floats {c.got(features.shape)}",
+               ErrorCode.BAD_FORMAT)
+    names, at, dumps = tuple(feature_names), format_utc(scored_at), orjson.dumps
+    columns = zip(transaction_ids, event_times, score.tolist(), decisions, reasons, features.tolist(), customer_ids,
+                  terminal_ids, amounts, strict=True)
+    return [dumps(_wire(tx, format_utc(et), at, s, d, r, model_version, dict(zip(names, row, strict=True)), cu, te, am))
+            for tx, et, s, d, r, row, cu, te, am in columns]
 
 
 def parse_decision(raw: bytes, *, max_bytes: int = 65536) -> Decision:
