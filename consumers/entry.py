@@ -3,6 +3,7 @@ logging, the metrics server, the engines' endpoints."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,13 @@ from fraud_platform.errors import ConfigError
 from fraud_platform.logs import configure_logging
 from fraud_platform.settings import Settings
 
+# CPython's collector scans the young objects every 700 container allocations, and now and then every object
+# held. A consumer allocates a few containers per record and holds a large, long-lived state (the scorer's
+# histories): at the default, a scorer checkpoint spent 75 % of its pause in the collector (a copy of 15k
+# histories: 310 ms, 87 ms without collection). Young scans every 50,000 allocations keep cycles short-lived
+# and the pauses off the hot path.
+GC_THRESHOLDS = (50_000, 20, 100)
+
 DEFAULT_PORTS: dict[str, Callable[[Settings], int]] = {
     "scorer": lambda s: s.stream.scorer_metrics_port,
     "persister": lambda s: s.stream.persister_metrics_port,
@@ -24,6 +32,7 @@ DEFAULT_PORTS: dict[str, Callable[[Settings], int]] = {
 def configure(config: PlatformConfig | None = None) -> PlatformConfig:
     """Logging and settings of a stream process (settings read here, once)."""
     configure_logging()
+    gc.set_threshold(*GC_THRESHOLDS)
     logging.getLogger("kafka").setLevel(logging.ERROR)  # its own reconnect chatter; errors still shown
     return config or load_config()
 

@@ -33,6 +33,7 @@ import orjson
 from consumers.cassandra_io import Writer, partition_batches
 from consumers.errors import TopicRecreated
 from fraud_domain.features import OnlineFeatureState
+from fraud_domain.features.history import History
 from fraud_domain.features.online import SnapshotHeader, namespaces, upgrade_snapshot
 from fraud_domain.schema import Label, parse_label
 
@@ -52,15 +53,16 @@ class Checkpoint:
 class Snapshot:
     """One checkpoint's content, detached from the live state (safe to save from another thread)."""
 
-    entities: dict[str, dict[int, dict[str, Any] | None]]  # namespace -> key -> history (None = delete)
+    entities: dict[str, dict[int, History | None]]  # namespace -> key -> detached history (None = delete)
     offsets: dict[tuple[str, int], int]
     meta: SnapshotHeader  # the state's snapshot header (format, clock), as the domain defines it
 
     @classmethod
     def take(cls, state: OnlineFeatureState, dirty: dict[str, set[int]],
              offsets: dict[tuple[str, int], int]) -> Snapshot:
-        """Copy the ``dirty`` histories (list slices) with the offsets and clock they match (the label offsets
-        go back to the earliest pending label: ``LabelFeed.resume_offsets``)."""
+        """Copy the ``dirty`` histories (column slices: ``History.copy_after``; they are serialised by ``save``,
+        off the scorer's thread) with the offsets and clock they match (the label offsets go back to the earliest
+        pending label: ``LabelFeed.resume_offsets``)."""
         return cls({ns: state.export_entities(ns, keys) for ns, keys in dirty.items() if keys}, dict(offsets),
                    state.snapshot_header())
 
@@ -118,7 +120,7 @@ class CassandraStateStore:
             rows: list[tuple[Any, tuple]] = []
             for key, history in histories.items():
                 slot = 1 - self._slots.get((entity, key), 1)
-                text = EMPTY if history is None else orjson.dumps(history).decode()
+                text = EMPTY if history is None else orjson.dumps(history.to_json()).decode()
                 rows.append((self._write_slot[slot], (text, seq, self.group, entity, key)))
                 written[entity, key] = slot
             statements += partition_batches(rows)

@@ -86,17 +86,19 @@ class History:
             self.frauds.append((t, reported_us, key))
         return True
 
-    def to_json(self, cutoff: int) -> dict[str, Any]:
-        """The entries after ``cutoff`` as a JSON-serialisable dict (``tx``: the id keys)."""
+    def copy_after(self, cutoff: int) -> "History":
+        """A detached copy of the entries after ``cutoff``: C-level slices of the columns, no Python object per
+        entry, so the scorer can take it between two batches and serialise it (``to_json``) in another thread."""
         k = bisect_right(self.ts, cutoff)
-        return {
-            "ts": self.ts[k:].tolist(),
-            "amount": self.amount[k:].tolist(),
-            "tx": self.tx[k:].tolist(),
-            "lat": self.lat[k:].tolist(),
-            "lon": self.lon[k:].tolist(),
-            "frauds": [list(f) for f in self.frauds if f[0] > cutoff],
-        }
+        h = History.__new__(History)
+        h.ts, h.amount, h.tx, h.lat, h.lon = self.ts[k:], self.amount[k:], self.tx[k:], self.lat[k:], self.lon[k:]
+        h.frauds = [f for f in self.frauds if f[0] > cutoff]
+        return h
+
+    def to_json(self) -> dict[str, Any]:
+        """Every entry as a JSON-serialisable dict (``tx``: the id keys)."""
+        return {"ts": self.ts.tolist(), "amount": self.amount.tolist(), "tx": self.tx.tolist(),
+                "lat": self.lat.tolist(), "lon": self.lon.tolist(), "frauds": [list(f) for f in self.frauds]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "History":

@@ -290,7 +290,7 @@ class OnlineFeatureState:
         """
         data: dict[str, Any] = dict(self.snapshot_header())
         for ns in self._entities:
-            data[ns] = {str(key): entry for key, entry in self.export_entities(ns, self._entities[ns]).items()
+            data[ns] = {str(key): entry.to_json() for key, entry in self.export_entities(ns, self._entities[ns]).items()
                         if entry is not None}
         return data
 
@@ -304,14 +304,15 @@ class OnlineFeatureState:
         """Each source's newest event time (epoch microseconds)."""
         return dict(self._clocks)
 
-    def export_entities(self, ns: str, keys: Iterable[int]) -> dict[int, dict[str, Any] | None]:
-        """``snapshot()`` entries of just ``keys`` of namespace ``ns`` (None where nothing is left to keep),
-        so a store can persist only the entities an event or a label touched since its last checkpoint."""
+    def export_entities(self, ns: str, keys: Iterable[int]) -> dict[int, History | None]:
+        """Detached copies (``History.copy_after``) of just ``keys`` of namespace ``ns``, without their expired
+        entries (None where nothing is left to keep), so a store can persist only the entities an event or a
+        label touched since its last checkpoint; ``History.to_json`` makes a ``snapshot()`` entry of one."""
         cutoff, histories = self._cutoff(ns), self._entities.get(ns, {})
-        out: dict[int, dict[str, Any] | None] = {}
+        out: dict[int, History | None] = {}
         for key in keys:
             h = histories.get(key)
-            out[key] = h.to_json(cutoff) if h is not None and h.ts and h.ts[-1] > cutoff else None
+            out[key] = h.copy_after(cutoff) if h is not None and h.ts and h.ts[-1] > cutoff else None
         return out
 
     @classmethod

@@ -12,6 +12,7 @@ import pytest
 from consumers.cassandra_io import Writer
 from consumers.state_store import CassandraStateStore, Snapshot
 from fraud_domain.features import OnlineFeatureState
+from fraud_domain.features.history import History
 from fraud_domain.features.online import namespace
 
 
@@ -27,7 +28,8 @@ def _snapshot(histories: dict[int, dict | None], offset: int, replay: dict[int, 
               sources: tuple[str, ...] = ("",)) -> Snapshot:
     meta = {**OnlineFeatureState(allowed_lateness=timedelta(hours=1)).snapshot_header(),
             "clocks": dict.fromkeys(sources, 10_000_000)}
-    entities = {namespace("customer", ""): histories} | ({REPLAY: replay} if replay else {})
+    entities = {ns: {key: None if h is None else History.from_json(h) for key, h in held.items()}
+                for ns, held in ((namespace("customer", ""), histories), (REPLAY, replay)) if held is not None}
     return Snapshot(entities, {("tx", 0): offset}, meta)
 
 

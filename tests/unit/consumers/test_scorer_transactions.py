@@ -114,7 +114,7 @@ class Store:
                 for key, history in entities.items():
                     data.setdefault(ns, {}).pop(str(key), None)
                     if history is not None:
-                        data[ns][str(key)] = orjson.loads(orjson.dumps(history))
+                        data[ns][str(key)] = orjson.loads(orjson.dumps(history.to_json()))
         return Checkpoint(OnlineFeatureState.restore(data, allowed_lateness=allowed_lateness),
                           dict(self.saved[-1].offsets))
 
