@@ -60,8 +60,10 @@ class LabelFeed:
                     self.metrics.invalid("label")
                     continue
                 changed = state.apply_label(label)
-                if not changed:
+                if changed is None:  # the transaction is not here yet: the label waits for it
                     self.pending[label.transaction_id] = (label, TopicPartition(r.topic, r.partition), r.offset)
+                    continue
+                self.pending.pop(label.transaction_id, None)  # an older label of it waiting is superseded
                 for ns, key in changed:
                     dirty[ns].add(key)
         if n:
@@ -72,7 +74,7 @@ class LabelFeed:
         """Apply the label that waited for this transaction (if any); ``dirty`` gets what it changed."""
         entry = self.pending.pop(transaction_id, None) if self.pending else None
         if entry is not None:
-            for ns, key in state.apply_label(entry[0]):
+            for ns, key in state.apply_label(entry[0]) or ():
                 dirty[ns].add(key)
 
     def expire(self, oldest_us: int) -> None:

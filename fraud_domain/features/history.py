@@ -76,14 +76,17 @@ class History:
         if self.frauds:
             self.frauds = [f for f in self.frauds if f[0] > cutoff]
 
-    def set_label(self, t: int, key: int, is_fraud: bool, reported_us: int) -> bool:
-        """Record a label for a transaction held here; returns False if it is not held (unknown/evicted)."""
+    def set_label(self, t: int, key: int, is_fraud: bool, reported_us: int) -> bool | None:
+        """Record a label for a transaction held here. None if it is not held (unknown/evicted), else whether
+        the history changed: the last label wins (a correction replaces it), and a re-delivery or a non-fraud
+        label of a transaction never labelled fraud changes nothing (so nothing needs saving)."""
         if self.find(t, key) < 0:
+            return None
+        held = [f for f in self.frauds if f[2] == key]
+        new = [(t, reported_us, key)] if is_fraud else []
+        if held == new:
             return False
-        # The last label for a transaction wins (a correction replaces it; a re-delivery changes nothing).
-        self.frauds = [f for f in self.frauds if f[2] != key]
-        if is_fraud:
-            self.frauds.append((t, reported_us, key))
+        self.frauds = [f for f in self.frauds if f[2] != key] + new
         return True
 
     def copy_after(self, cutoff: int) -> "History":

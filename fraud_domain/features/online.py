@@ -239,23 +239,27 @@ class OnlineFeatureState:
             lo = bisect_right(ts, t - window, 0, k)  # entries before the current one in (t - window, t]
             out[name] = signal(h, t, k, lo)
 
-    def apply_label(self, label: Label) -> list[tuple[str, int]]:
+    def apply_label(self, label: Label) -> list[tuple[str, int]] | None:
         """Apply a chargeback label; it counts for features at times ``>= label.reported_at``.
 
-        Returns the ``(namespace, key)`` of every history it changed: empty when the transaction is not in
-        the state (never seen or already evicted; such a label cannot affect any future feature). The
-        transaction is looked up in every source. Re-applying the same label is harmless.
+        Returns the ``(namespace, key)`` of every history it changed (``History.set_label``: often none), or
+        None when the transaction is not in the state (never seen or already evicted; such a label cannot
+        affect any future feature). The transaction is looked up in every source. Re-applying the same label
+        is harmless.
         """
         t, reported = to_epoch_us(label.event_time), to_epoch_us(label.reported_at)
         key_tx = tx_key(label.transaction_id)
-        changed: list[tuple[str, int]] = []
+        changed: list[tuple[str, int]] | None = None
         for source in self._clocks:
             for entity in self._labelled:
                 key = label.customer_id if entity == "customer" else label.terminal_id
                 ns = namespace(entity, source)
                 h = self._entities[ns].get(key)
-                if h is not None and h.set_label(t, key_tx, label.is_fraud, reported):
-                    changed.append((ns, key))
+                result = None if h is None else h.set_label(t, key_tx, label.is_fraud, reported)
+                if result is not None:
+                    changed = changed or []
+                    if result:
+                        changed.append((ns, key))
         return changed
 
     def prune(self) -> int:

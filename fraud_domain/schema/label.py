@@ -12,7 +12,7 @@ import orjson
 
 from fraud_domain.errors import ErrorCode
 from fraud_domain.schema import _checks as c
-from fraud_domain.utc import format_utc
+from fraud_domain.utc import UTC, format_utc
 
 
 class FraudScenario(IntEnum):
@@ -30,6 +30,8 @@ class FraudScenario(IntEnum):
 _FIELDS = ("transaction_id", "event_time", "customer_id", "terminal_id", "is_fraud", "scenario",
            "reported_at")
 _REQUIRED = frozenset(_FIELDS)
+_UUID = c.UUID_RE.fullmatch
+_MAX_SCENARIO = max(FraudScenario)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,17 @@ class Label:
     reported_at: datetime
 
     def __post_init__(self) -> None:
+        # Hot path (the scorer reads every label): one expression for the common all-valid case, as
+        # ``TransactionEvent``; anything else goes through _validate, which names the failing field.
+        t, r = self.event_time, self.reported_at
+        if not (type(self.transaction_id) is str and _UUID(self.transaction_id)
+                and type(t) is datetime and t.tzinfo is UTC and type(r) is datetime and r.tzinfo is UTC and r >= t
+                and type(self.customer_id) is int and 0 <= self.customer_id <= c.INT64_MAX
+                and type(self.terminal_id) is int and 0 <= self.terminal_id <= c.INT64_MAX
+                and type(self.is_fraud) is bool and type(self.scenario) is int and 0 <= self.scenario <= _MAX_SCENARIO):
+            self._validate()
+
+    def _validate(self) -> None:
         c.check_str("transaction_id", self.transaction_id, c.UUID_RE, "a lowercase canonical UUID")
         c.check_utc("event_time", self.event_time)
         c.check_int("customer_id", self.customer_id)

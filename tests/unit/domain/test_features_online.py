@@ -127,9 +127,13 @@ def test_out_of_order_within_lateness_matches_reference(split):
 def test_unknown_label_is_ignored(split):
     events, labels = split
     state = OnlineFeatureState()
-    assert state.apply_label(labels[0]) == []  # never seen
+    assert state.apply_label(labels[0]) is None  # never seen
     state.update_and_compute(events[0])
-    assert state.apply_label(labels[0]) == [("terminal", events[0].terminal_id)]
+    fraud = dataclasses.replace(labels[0], is_fraud=True)
+    assert state.apply_label(fraud) == [("terminal", events[0].terminal_id)]
+    assert state.apply_label(fraud) == []  # a re-delivery changes nothing
+    assert state.apply_label(dataclasses.replace(fraud, is_fraud=False)) == [("terminal", events[0].terminal_id)]
+    assert state.apply_label(dataclasses.replace(fraud, is_fraud=False)) == []  # held, never fraud: unchanged
 
 
 def test_history_is_bounded(split):
