@@ -20,6 +20,8 @@ from fraud_platform.errors import FraudError
 from fraud_platform.paths import Paths
 from fraud_runtime.services.base import Program
 
+REAPER = Path(__file__).with_name("reap_leftovers.py")  # stdlib only: runs as a script, whatever the cwd
+
 
 class Supervisor:
     def __init__(self, paths: Paths) -> None:
@@ -123,7 +125,9 @@ class Supervisor:
 
 
 def _program_section(name: str, program: Program, log_file: Path) -> list[str]:
-    command = " ".join(_quote(arg) for arg in program.argv)
+    # Each start first ends what an earlier instance that died by itself left behind (fraud_runtime/reap_leftovers.py).
+    argv = [sys.executable, str(REAPER), *program.argv]
+    command = " ".join(_quote(arg) for arg in argv)
     lines = [
         f"[program:{name}]",
         f"command={command}",
