@@ -14,4 +14,4 @@ def test_the_cpu_benchmark_decides_every_record_and_reports_its_figures() -> Non
                         Tokeniser(b"unit-test-key-0123456789abcdef!!"))
     r = scorer_cpu.run(pairs, 300, repeat=1)  # raises unless the scorer decided all 300
     assert r["count"] == 300 and r["us_per_tx"] > r["raw_us_per_tx"] > 0
-    assert r["tx_per_s"] == round(1e6 / r["us_per_tx"])
+    assert r["tx_per_s"] == pytest.approx(1e6 / r["us_per_tx"], rel=0.01)  # us_per_tx is rounded to 0.1 µs
