@@ -174,7 +174,7 @@ class OnlineFeatureState:
 
     def update_and_compute(self, event: TxLike, source: str = DEFAULT_SOURCE) -> dict[str, float]:
         """Add ``event`` to its customer's and terminal's history of ``source`` and return
-        ``ALL_FEATURE_NAMES`` values; ``EventValidationError`` (``late``) when the event is older than the
+        ``ALL_FEATURE_NAMES`` values, in that order (the scorer's batch matrix relies on it); ``EventValidationError`` (``late``) when the event is older than the
         source's newest event time minus ``allowed_lateness`` (the state is then unchanged)."""
         t = to_epoch_us(event.event_time)
         newest = self._clocks.get(source)

@@ -141,3 +141,9 @@ def test_a_row_with_a_non_finite_feature_is_dead_lettered_and_the_rest_decided(
     s.process(records)
     assert [(o, e.field) for o, e in dead] == [(2, "features")]
     assert [orjson.loads(v)["customer_id"] for v in s.producer.sent] == [1, 2, 4, 5]
+
+
+def test_features_come_in_the_matrix_column_order(sample_event: TransactionEvent) -> None:
+    """The scorer builds its batch matrix from ``update_and_compute``'s values: their order is the columns'."""
+    s = scorer()
+    assert list(s.state.update_and_compute(sample_event)) == list(ALL_FEATURE_NAMES)
