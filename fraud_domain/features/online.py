@@ -174,8 +174,9 @@ class OnlineFeatureState:
 
     def update_and_compute(self, event: TxLike, source: str = DEFAULT_SOURCE) -> dict[str, float]:
         """Add ``event`` to its customer's and terminal's history of ``source`` and return
-        ``ALL_FEATURE_NAMES`` values, in that order (the scorer's batch matrix relies on it); ``EventValidationError`` (``late``) when the event is older than the
-        source's newest event time minus ``allowed_lateness`` (the state is then unchanged)."""
+        ``ALL_FEATURE_NAMES`` values, in that order (the scorer's batch matrix relies on it);
+        ``EventValidationError`` (``late``) when the event is older than the source's newest event time minus
+        ``allowed_lateness`` (the state is then unchanged)."""
         t = to_epoch_us(event.event_time)
         newest = self._clocks.get(source)
         if newest is not None and t < newest - self._lateness_us and not self._known(event, source, t):
