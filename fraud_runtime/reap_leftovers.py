@@ -1,15 +1,18 @@
 """Start a supervised program after ending what its previous instance left behind, then exec it.
 
 supervisord runs each program in a process group of its own and stops the whole group (``stopasgroup``), but
-when a program dies by itself - killed -9, or the OOM killer - its children live on: the Airflow scheduler's
-LocalExecutor workers kept running beside the restarted scheduler. Every program's command is therefore
+when a program dies by itself - killed -9, or the OOM killer - its children live on, still in the dead
+program's group: the Airflow scheduler's LocalExecutor workers kept running beside the restarted scheduler.
+Every program's command is therefore
 
-    python fraud_runtime/reap_leftovers.py ARGV...
+    python fraud_runtime/reap_leftovers.py PGID_FILE ARGV...
 
-which finds the processes of an earlier instance of the same program of the same supervisord (the
-``SUPERVISOR_PROCESS_NAME`` and ``SUPERVISOR_SERVER_URL`` that supervisord puts in each program's
-environment, and every child inherits) outside its own process group, ends them (TERM, then KILL after
-``GRACE_SECONDS``), and execs ARGV in its own place: same pid, same process group, same environment.
+which reads the process group the previous instance recorded in ``PGID_FILE``, ends the processes still in it
+(TERM, then KILL after ``GRACE_SECONDS``), records its own group, and execs ARGV in its own place: same pid,
+same process group, same environment. The members of a group whose leader is dead can only be the previous
+instance's: Linux does not hand out a group's number again while any process is in it. A live leader means
+the group is not a dead instance's, and nothing is touched. (Processes are found by group, not by an
+environment marker: ``setproctitle``, which Airflow's workers use, overwrites a process's ``environ``.)
 """
 
 from __future__ import annotations
@@ -19,41 +22,43 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from pathlib import Path
 
 GRACE_SECONDS = 5.0
-_MARKERS = ("SUPERVISOR_PROCESS_NAME", "SUPERVISOR_SERVER_URL")
 
 
-def _environ(pid: int) -> dict[bytes, bytes]:
+def _stat(pid: int) -> list[bytes] | None:
+    """Fields of ``/proc/PID/stat`` after the command name (state first), or None if the process is gone."""
     try:
-        with open(f"/proc/{pid}/environ", "rb") as f:
-            raw = f.read()
-    except OSError:  # gone, or not ours to read
-        return {}
-    return dict(item.partition(b"=")[::2] for item in raw.split(b"\0") if item)
+        return Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()
+    except OSError:
+        return None
 
 
-def leftovers(name: str, server_url: str, own_group: int) -> Iterator[int]:
-    """Pids of processes of program ``name`` under the supervisord at ``server_url``, outside ``own_group``."""
-    wanted = {b"SUPERVISOR_PROCESS_NAME": name.encode(), b"SUPERVISOR_SERVER_URL": server_url.encode()}
+def _alive(pid: int) -> bool:
+    fields = _stat(pid)
+    return fields is not None and fields[0] != b"Z"  # a zombie has already ended
+
+
+def members(group: int) -> list[int]:
+    """Live processes in process group ``group``."""
+    found = []
     for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        pid = int(entry.name)
-        env = _environ(pid)
-        if all(env.get(k) == v for k, v in wanted.items()):
-            try:
-                if os.getpgid(pid) != own_group:
-                    yield pid
-            except ProcessLookupError:
-                continue
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields is not None and fields[0] != b"Z" and int(fields[2]) == group:
+                found.append(int(entry.name))
+    return found
 
 
-def reap(name: str, server_url: str) -> list[int]:
-    """End the leftovers of ``name``'s earlier instances; returns their pids."""
-    own = os.getpgid(0)
-    pids = list(leftovers(name, server_url, own))
+def leftovers(group: int, own_group: int) -> list[int]:
+    """The processes a dead instance whose group was ``group`` left behind (none if its leader lives)."""
+    if group == own_group or _alive(group):
+        return []
+    return members(group)
+
+
+def reap(pids: list[int]) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
@@ -61,27 +66,21 @@ def reap(name: str, server_url: str) -> list[int]:
         deadline = time.monotonic() + (GRACE_SECONDS if sig == signal.SIGTERM else 0)
         while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
             time.sleep(0.1)
-    return pids
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rpartition(b")")[2].split()[0] != b"Z"  # a zombie has already ended
-    except OSError:
-        return False
 
 
 def main(argv: list[str]) -> None:
-    if not argv:
-        sys.exit("usage: reap_leftovers.py ARGV...")
-    name, url = (os.environ.get(k) for k in _MARKERS)
-    if name and url:  # under supervisord (run by hand, there is nothing to reap)
-        ended = reap(name, url)
-        if ended:
-            print(f"reap_leftovers: ended {len(ended)} process(es) an earlier {name} left behind: {ended}",
+    if len(argv) < 2:
+        sys.exit("usage: reap_leftovers.py PGID_FILE ARGV...")
+    pgid_file, own = Path(argv[0]), os.getpgid(0)
+    with contextlib.suppress(OSError, ValueError):
+        pids = leftovers(int(pgid_file.read_text()), own)
+        if pids:
+            reap(pids)
+            print(f"reap_leftovers: ended {len(pids)} process(es) the previous instance left behind: {pids}",
                   file=sys.stderr, flush=True)
-    os.execvp(argv[0], argv)
+    pgid_file.parent.mkdir(parents=True, exist_ok=True)
+    pgid_file.write_text(f"{own}\n")
+    os.execvp(argv[1], argv[1:])
 
 
 if __name__ == "__main__":

@@ -51,7 +51,7 @@ class Supervisor:
             f"serverurl=unix://{self.socket}",
         ]
         for name, (program, log_file) in programs.items():
-            sections += ["", *_program_section(name, program, log_file)]
+            sections += ["", *_program_section(name, program, log_file, self.paths.run / f"{name}.pgid")]
         self.conf_file.write_text("\n".join(sections) + "\n")
 
     # ---- daemon ------------------------------------------------------------------------------
@@ -124,9 +124,9 @@ class Supervisor:
             self.rpc.supervisor.stopProcess(name, True)
 
 
-def _program_section(name: str, program: Program, log_file: Path) -> list[str]:
+def _program_section(name: str, program: Program, log_file: Path, pgid_file: Path) -> list[str]:
     # Each start first ends what an earlier instance that died by itself left behind (fraud_runtime/reap_leftovers.py).
-    argv = [sys.executable, str(REAPER), *program.argv]
+    argv = [sys.executable, str(REAPER), str(pgid_file), *program.argv]
     command = " ".join(_quote(arg) for arg in argv)
     lines = [
         f"[program:{name}]",
