@@ -5,8 +5,9 @@ figures swing 2x between runs, this ratio is the stable measure of the scorer's 
 
     fraudctl benchmark stream cpu --count 50000
 
-Not a test and not the platform: the producer, metrics, label feed and state store are null objects here,
-so checkpoints are taken (``Scorer._snapshot``) but not saved, and no labels are read.
+Not a test and not the platform: the producer, metrics, label feed and state store are the in-memory
+stand-ins of ``tests/support/offline_scorer.py``, so checkpoints are taken (``Scorer._snapshot``) but not
+saved, and no labels are read.
 """
 
 from __future__ import annotations
@@ -14,56 +15,18 @@ from __future__ import annotations
 import gc
 import itertools
 import time
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
 import orjson
 
-from consumers import entry, rules
-from consumers.scorer import Scorer
+from consumers import entry
 from fraud_domain.schema import event_to_json
+from tests.support.offline_scorer import offline_scorer
 
 BATCH = 2000  # records per poll, as STREAM_BATCH_SIZE's default
-
-
-class _Null:
-    """Producer and metrics: every call accepted, the decisions counted."""
-
-    def __init__(self) -> None:
-        self.sent = 0
-
-    def send(self, topic: str, **_: Any) -> None:
-        self.sent += 1
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
-
-
-class _NoLabels:
-    def __init__(self) -> None:
-        self.pending: dict[str, Any] = {}
-        self.consumer = _Null()
-
-    def drain(self, state: Any, dirty: Any) -> int:
-        return 0
-
-    def after_event(self, state: Any, transaction_id: str, dirty: Any) -> None:
-        return None
-
-    def expire(self, oldest_us: int) -> None:
-        return None
-
-    def resume_offsets(self) -> dict[tuple[str, int], int]:
-        return {}
-
-
-def _scorer() -> Scorer:
-    stream = SimpleNamespace(max_event_bytes=16384, max_amount=1e6, max_future_seconds=300, checkpoint_seconds=5.0,
-                             model_poll_seconds=60.0, allowed_lateness_seconds=365 * 86400,
-                             alignment_skew_seconds=3600, alignment_max_wait_seconds=2.0)
-    labels: Any = _NoLabels()
-    return Scorer(producer=_Null(), labels=labels, store=_Null(), registry=None, thresholds=rules.Thresholds(),
-                  metrics=_Null(), stream=stream, out_topic="decisions", dlq_topic="dlq")
+LATENESS = timedelta(days=365)  # as the Kafka throughput benchmark's scorer: nothing in the run is late
 
 
 def records(pairs: Any, count: int) -> list[Any]:
@@ -72,15 +35,15 @@ def records(pairs: Any, count: int) -> list[Any]:
 
 
 def _scored(recs: list[Any]) -> float:
-    s = _scorer()
+    s = offline_scorer(LATENESS)
     started = time.perf_counter()
     for i in range(0, len(recs), BATCH):
         s.process(recs[i:i + BATCH])
         s.checkpoint()
         s.flush()
     elapsed = time.perf_counter() - started
-    if s.producer.sent != len(recs):
-        raise RuntimeError(f"the scorer decided {s.producer.sent} of {len(recs)} records")
+    if len(s.producer.sent) != len(recs):
+        raise RuntimeError(f"the scorer decided {len(s.producer.sent)} of {len(recs)} records")
     s.close()
     return elapsed
 

@@ -63,7 +63,6 @@ class LabelFeed:
                 if changed is None:  # the transaction is not here yet: the label waits for it
                     self.pending[label.transaction_id] = (label, TopicPartition(r.topic, r.partition), r.offset)
                     continue
-                self.pending.pop(label.transaction_id, None)  # an older label of it waiting is superseded
                 for ns, key in changed:
                     dirty[ns].add(key)
         if n:

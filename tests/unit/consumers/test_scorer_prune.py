@@ -13,65 +13,18 @@ from typing import Any
 
 import pytest
 
-from consumers import rules
 from consumers.scorer import Scorer
-from consumers.state_store import Snapshot
 from fraud_domain.features import retention
 from fraud_domain.schema import TransactionEvent, event_to_json
+from tests.support.offline_scorer import offline_scorer
 
 pytestmark = pytest.mark.unit
 DAYS, NEW_PER_DAY, TX_EACH, REGULARS = 120, 12, 2, 3
 LATENESS = timedelta(days=1)
 
 
-class NoOp:
-    """Metrics, producer: every call accepted; the producer keeps what it sent."""
-
-    def __init__(self) -> None:
-        self.sent: list[bytes] = []
-
-    def send(self, topic: str, *, key: bytes | None = None, value: bytes = b"", **_: Any) -> None:
-        if topic == "decisions":
-            self.sent.append(value)
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
-
-
-class Labels:
-    """A label feed with no labels (``LabelFeed``'s methods the scorer calls)."""
-
-    def __init__(self) -> None:
-        self.topic, self.pending = "labels", dict[str, Any]()
-
-    def drain(self, state: Any, dirty: dict[str, set[int]]) -> int:
-        return 0
-
-    def after_event(self, state: Any, transaction_id: str, dirty: dict[str, set[int]]) -> None:
-        return None
-
-    def expire(self, oldest_us: int) -> None:
-        return None
-
-    def resume_offsets(self) -> dict[tuple[str, int], int]:
-        return {}
-
-
-class Store:
-    def __init__(self) -> None:
-        self.saved: list[Snapshot] = []
-
-    def save(self, snap: Snapshot) -> None:
-        self.saved.append(snap)
-
-
 def scorer() -> Scorer:
-    stream = SimpleNamespace(max_event_bytes=16384, max_amount=1e6, max_future_seconds=300, checkpoint_seconds=5.0,
-                             model_poll_seconds=60.0, allowed_lateness_seconds=int(LATENESS.total_seconds()),
-                             alignment_skew_seconds=3600, alignment_max_wait_seconds=2.0)
-    labels: Any = Labels()
-    return Scorer(producer=NoOp(), labels=labels, store=Store(), registry=None, thresholds=rules.Thresholds(),
-                  metrics=NoOp(), stream=stream, out_topic="decisions", dlq_topic="dlq")
+    return offline_scorer(LATENESS)
 
 
 def days_of_churn(template: TransactionEvent) -> list[list[Any]]:
