@@ -21,6 +21,7 @@ import numpy as np
 from consumers.errors import ModelLoadError
 from consumers.model_loader import PipelineEvaluator
 from fraud_platform.model_store import ONNX_OUTPUT as OUTPUT
+from fraud_platform.model_store import onnx_session
 
 
 @dataclass
@@ -32,13 +33,8 @@ class OnnxModel:
 
     @classmethod
     def from_bytes(cls, data: bytes, explainer: PipelineEvaluator) -> OnnxModel:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1  # the scorer is one thread; batches are small
-        options.inter_op_num_threads = 1
         try:
-            session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+            session = onnx_session(data)
         except Exception as exc:  # onnxruntime raises its own exception types for a corrupt graph
             raise ModelLoadError(f"the ONNX model cannot be loaded: {str(exc)[:300]}") from exc
         inputs = [i.name for i in session.get_inputs()]

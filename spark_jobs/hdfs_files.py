@@ -7,7 +7,8 @@ them on the same file system and credentials as the Spark writes, whatever ``fs.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -20,8 +21,8 @@ class LockHeld(RuntimeError):
 
 
 class HadoopFiles:
-    """``exists`` / ``read_text`` / ``write_text`` / ``write_bytes`` / ``delete`` / ``replace`` on paths like
-    ``/models/fraud``."""
+    """``exists`` / ``read_text`` / ``write_text`` / ``write_texts`` / ``write_bytes`` / ``delete`` / ``replace``
+    on paths like ``/models/fraud``."""
 
     def __init__(self, spark: SparkSession) -> None:
         jvm = spark.sparkContext._jvm
@@ -51,6 +52,12 @@ class HadoopFiles:
             stream.write(bytearray(data))
         finally:
             stream.close()
+
+    def write_texts(self, texts: Mapping[str, str], workers: int = 8) -> None:
+        """``write_text`` of every (path, text), several at a time: a small file costs a round trip to the
+        namenode and the datanode pipeline (~150 ms on one node), so 58 days' files take 9 s one by one."""
+        with ThreadPoolExecutor(workers) as pool:  # py4j gives each Python thread its own JVM thread
+            list(pool.map(lambda item: self.write_text(*item), texts.items()))
 
     def delete(self, path: str) -> None:
         self._fs.delete(self._Path(path), True)

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from fraud_platform.lake import COUNTS_FILE, Locations, quarantine_dir, raw_dir
 from spark_jobs.errors import MissingInputError, QualityError
 from spark_jobs.hdfs_files import HadoopFiles
-from spark_jobs.tables import INGESTED, PARTITION, ensure_table, spark_schema
+from spark_jobs.tables import INGESTED, PARTITION, ensure_table, insert_by_name, spark_schema
 from spark_jobs.validate import Kind, validate_frames
 
 
@@ -103,9 +103,8 @@ def load_days(spark, kind: Kind, days: Sequence[date], *, max_bad_ratio: float, 
                          F.col("_raw").alias("raw"), "_order")
          .repartition(PARTITION).sortWithinPartitions("_order").drop("_order")
          .write.partitionBy(PARTITION).mode("append").json(f"{where.quarantine_root}/{kind}"))
-    for dt in days:
-        target = quarantine_dir(kind, dt, where.quarantine_root)
-        files.write_text(f"{target}/{COUNTS_FILE}", counts[dt.isoformat()].to_json() + "\n")
+    files.write_texts({f"{quarantine_dir(kind, dt, where.quarantine_root)}/{COUNTS_FILE}":
+                       counts[dt.isoformat()].to_json() + "\n" for dt in days})
     too_bad = [c for c in counts.values() if c.read and c.quarantined / c.read > max_bad_ratio]
     if too_bad:
         raise QualityError("; ".join(
@@ -117,7 +116,7 @@ def load_days(spark, kind: Kind, days: Sequence[date], *, max_bad_ratio: float, 
     # Step 5
     ensure_table(spark, table, where.database)
     if any(c.written for c in counts.values()):
-        keep.write.insertInto(table.qualified(where.database), overwrite=True)
+        insert_by_name(keep, table, where.database, overwrite=True)
     for c in counts.values():
         if not c.written:
             spark.sql(f"ALTER TABLE {table.qualified(where.database)} DROP IF EXISTS PARTITION ({PARTITION}='{c.dt}')")

@@ -37,13 +37,12 @@ def to_onnx(model: Any, feature_names: list[str], spark: Any, name: str = "fraud
 def max_abs_diff(data: bytes, features: Any, feature_names: list[str], expected: Any) -> float:
     """The largest |ONNX - expected| fraud probability over the rows of ``features`` (``feature_names`` order)."""
     import numpy as np
-    import onnxruntime as ort
 
-    from fraud_platform.model_store import ONNX_OUTPUT
+    from fraud_platform.model_store import ONNX_OUTPUT, onnx_session
 
     x = np.asarray(features, dtype=np.float32)
     if not len(x):
         return 0.0
-    session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    session = onnx_session(data)  # as the scorer runs it: its rounding is what the scorer serves
     (probability,) = session.run([ONNX_OUTPUT], {name: x[:, i:i + 1] for i, name in enumerate(feature_names)})
     return float(np.max(np.abs(np.asarray(probability, dtype=np.float64)[:, 1] - np.asarray(expected))))

@@ -156,7 +156,10 @@ def ensure_table(spark: Any, table: Table, database: str = DATABASE) -> Drift:
 def insert_by_name(frame: Any, table: Table, database: str = DATABASE, *, overwrite: bool = False) -> None:
     """Write ``frame`` into ``table`` matching columns by name (``insertInto`` alone goes by position).
 
-    ``frame`` must have exactly the table's columns (partition column included), in any order.
+    ``frame`` must have exactly the table's columns (partition column included), in any order. A partitioned
+    table gets one file per partition: rows are shuffled by the partition column first, so a day is written
+    by one task instead of one file per task and day (58 days: 58 files instead of ~4 x 58, and a load of
+    them in half the time: BENCHMARKS.md "Session 16").
     """
     qualified = table.qualified(database)
     target = frame.sparkSession.table(qualified).columns
@@ -164,7 +167,10 @@ def insert_by_name(frame: Any, table: Table, database: str = DATABASE, *, overwr
     if have != want:
         raise SchemaDriftError(f"cannot write {qualified}: the table lacks {sorted(have - want)}, the data lacks "
                                f"{sorted(want - have)}; run ensure_table first or fix the job")
-    frame.select(*target).write.insertInto(qualified, overwrite=overwrite)
+    out = frame.select(*target)
+    if table.partitioned:
+        out = out.repartition(*table.partition_columns)
+    out.write.insertInto(qualified, overwrite=overwrite)
 
 
 def spark_schema(table: Table, *, with_partition: bool = False):

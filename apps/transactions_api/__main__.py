@@ -32,7 +32,8 @@ def build_source(settings: Settings) -> HistorySource:
     if api.dataset:
         sim = from_file(api.dataset, api.seed, delay)
     else:
-        sim = simulated(api.start_date, api.end_date, api.seed, delay, api.extra_patterns)
+        sim = simulated(api.start_date, api.end_date, api.seed, delay, api.extra_patterns,
+                        customers=api.customers, terminals=api.terminals)
     _release_memory()
     return HistorySource(sim, Tokeniser(key.get_secret_value().encode()), api.cache_days)
 

@@ -20,11 +20,14 @@ SECONDS_PER_DAY = 86_400
 _INT_COLUMNS = ("TRANSACTION_ID", "CUSTOMER_ID", "TERMINAL_ID", "TX_FRAUD", "TX_FRAUD_SCENARIO")
 
 
-def simulated(start: date, end: date, seed: int, label_delay: timedelta, extra_patterns: bool) -> Simulation:
-    """The simulator's history over [start, end] (the handbook's process unless `extra_patterns`)."""
+def simulated(start: date, end: date, seed: int, label_delay: timedelta, extra_patterns: bool, *,
+              customers: int | None = None, terminals: int | None = None) -> Simulation:
+    """The simulator's history over [start, end] (the handbook's process unless `extra_patterns`), for a bank of
+    `customers` and `terminals` (default: the handbook's)."""
     if end < start:
         raise DatasetError(f"API_END_DATE {end} is before API_START_DATE {start}")
     options = {"seed": seed, "start_date": start, "n_days": (end - start).days + 1, "label_delay": label_delay}
+    options |= {k: v for k, v in (("n_customers", customers), ("n_terminals", terminals)) if v is not None}
     return simulate(SimulatorConfig(**options) if extra_patterns else SimulatorConfig.handbook(**options))
 
 

@@ -17,6 +17,7 @@ import pytest
 from fraud_domain.features import ALL_FEATURE_NAMES, OnlineFeatureState, reference_features
 from fraud_domain.simulator import SimulatorConfig
 from fraud_platform.clients import hive_connection
+from fraud_platform.lake import PARTITION, WAREHOUSE
 from fraud_platform.spark import run_job
 from spark_jobs.extract import write_raw
 from spark_jobs.sample_data import sample_days
@@ -150,6 +151,9 @@ def test_load_writes_every_valid_row_once_and_quarantines_the_rest(ctx, data, pl
     assert counts_by_day(hive, table) == expected
     hive.execute(f"SELECT COUNT(DISTINCT transaction_id), COUNT(*) FROM {table}")
     assert hive.fetchone() == (sum(expected.values()),) * 2
+    for day in DAYS:  # one file a day (``insert_by_name``), not one per writing task and day
+        files = hdfs.list(f"{WAREHOUSE}/{place['database']}.db/transactions/{PARTITION}={day.isoformat()}")
+        assert [f["pathSuffix"].startswith("part-") for f in files] == [True], files
     quarantined = f"{place['quarantine']}/transactions/dt={BAD_DAY.isoformat()}"
     names = [entry["pathSuffix"] for entry in hdfs.list(quarantined)]
     assert "_counts.json" in names and any(name.endswith(".json") and name.startswith("part-") for name in names)

@@ -55,6 +55,13 @@ def test_serialisation_is_deterministic_and_cached(source) -> None:
     assert source.events(day) == first and source.events(day) is not first
 
 
+def test_a_smaller_bank_serves_proportionally_fewer_transactions(source) -> None:
+    small = simulated(date(2018, 4, 1), date(2018, 4, 5), 0, WEEK, False, customers=500, terminals=1000)
+    assert (small.config.n_customers, small.config.n_terminals) == (500, 1000)
+    assert small.transactions["CUSTOMER_ID"].max() < 500 and small.transactions["TERMINAL_ID"].max() < 1000
+    assert 0.05 < len(small.transactions) / len(source.sim.transactions) < 0.15  # a tenth of the handbook's bank
+
+
 def test_end_before_start_is_a_clear_error() -> None:
     with pytest.raises(DatasetError, match="API_END_DATE 2018-04-01 is before API_START_DATE 2018-04-02"):
         simulated(date(2018, 4, 2), date(2018, 4, 1), 0, WEEK, False)

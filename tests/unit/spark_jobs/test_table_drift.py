@@ -121,7 +121,8 @@ class FakeFrame:
 
     columns: list[str]
     table_columns: list[str]
-    written: list[tuple[str, list[str], bool]] = field(default_factory=list)
+    written: list[tuple[str, list[str], bool, tuple[str, ...]]] = field(default_factory=list)
+    shuffled_by: tuple[str, ...] = ()
 
     @property
     def sparkSession(self) -> FakeFrame:
@@ -133,18 +134,24 @@ class FakeFrame:
     def select(self, *columns: str) -> FakeFrame:
         return FakeFrame(list(columns), self.table_columns, self.written)
 
+    def repartition(self, *columns: str) -> FakeFrame:
+        return FakeFrame(self.columns, self.table_columns, self.written, columns)
+
     @property
     def write(self) -> FakeFrame:
         return self
 
     def insertInto(self, table: str, overwrite: bool = False) -> None:
-        self.written.append((table, self.columns, overwrite))
+        self.written.append((table, self.columns, overwrite, self.shuffled_by))
 
 
-def test_insert_by_name_orders_the_columns_as_the_table_has_them() -> None:
+def test_insert_by_name_orders_the_columns_as_the_table_has_them_one_file_per_partition() -> None:
     frame = FakeFrame(["b", "a", PARTITION], table_columns=["a", "b", PARTITION])
     insert_by_name(frame, FEATURES, DB, overwrite=True)
-    assert frame.written == [(f"{DB}.features", ["a", "b", PARTITION], True)]
+    assert frame.written == [(f"{DB}.features", ["a", "b", PARTITION], True, (PARTITION,))]
+    unpartitioned = FakeFrame(["b", "a"], table_columns=["a", "b"])
+    insert_by_name(unpartitioned, MODEL_METRICS, DB)
+    assert unpartitioned.written == [(f"{DB}.model_metrics", ["a", "b"], False, ())]
 
 
 def test_insert_by_name_refuses_columns_that_do_not_match() -> None:
