@@ -55,10 +55,14 @@ class Platform:
     def services(self, profile: str | None = None) -> list[Service]:
         return registry.resolve(self.ctx, profile or self.active_profile)
 
-    def up(self, profile: str, report: Report, only: set[str] | None = None) -> list[ServiceStatus]:
+    def selection(self, profile: str, only: set[str] | None = None) -> list[Service]:
+        """The services `up` brings up: the profile's, or only those in ``only`` and what they need."""
         services = self.services(profile)
-        if only:
-            services = [s for s in services if s.name in only or _needed_by(s, only, services)]
+        return [s for s in services if s.name in only or _needed_by(s, only, services)] if only else services
+
+    def up(self, profile: str, report: Report, only: set[str] | None = None) -> list[ServiceStatus]:
+        """Bring up ``selection(profile, only)``; returns the status of those services."""
+        services = self.selection(profile, only)
         managed = [s for s in services if not s.external]
         for service in managed:  # Step 1
             service.conf_dir.mkdir(parents=True, exist_ok=True)
@@ -81,7 +85,8 @@ class Platform:
             report(service.name, "bootstrapping")
             service.bootstrap()  # Step 5
             report(service.name, "ready")
-        return self.status(profile)
+        started = {s.name for s in services}
+        return [row for row in self.status(profile) if row.name in started]
 
     def wait_ready(self, service: Service) -> None:
         probe = service.probe()

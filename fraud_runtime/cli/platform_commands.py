@@ -58,7 +58,8 @@ def up(
     platform = Platform(ctx)
     columns = (SpinnerColumn(), TextColumn("{task.description:<20}"), BarColumn(), TextColumn("{task.fields[state]}"),
                TimeElapsedColumn())
-    services = platform.services(profile)
+    only = set(service) if service else None
+    services = platform.selection(profile, only)  # a bar for each service this `up` brings up, no other
     with Progress(*columns, console=console) as progress:
         tasks = {s.name: progress.add_task(s.name, total=1, state="queued") for s in services}
         steps = ("initialising", "starting", "waiting", "bootstrapping", "ready")
@@ -66,7 +67,7 @@ def up(
         def report(name: str, event: str) -> None:
             progress.update(tasks[name], state=event, completed=(steps.index(event) + 1) / len(steps))
 
-        rows = platform.up(profile, report, only=set(service) if service else None)
+        rows = platform.up(profile, report, only=only)
     _print_table(rows)
 
 

@@ -32,6 +32,16 @@ def test_dependencies_come_first(ctx, profile: str) -> None:
             assert position[dependency] < position[service.name], (dependency, service.name)
 
 
+def test_up_of_named_services_selects_them_and_what_they_need_only(ctx) -> None:
+    from fraud_runtime.lifecycle import Platform
+
+    platform = Platform(ctx)
+    chosen = [s.name for s in platform.selection("full", {"hiveserver2"})]
+    assert chosen[-1] == "hiveserver2" and {"namenode", "datanode", "hive-metastore"} <= set(chosen)
+    assert not {"kafka", "scorer", "superset", "airflow-scheduler"} & set(chosen)
+    assert [s.name for s in platform.selection("full")] == [s.name for s in resolve(ctx, "full")]
+
+
 def test_core_is_part_of_full(ctx) -> None:
     assert {s.name for s in resolve(ctx, "core")} <= {s.name for s in resolve(ctx, "full")}
 
