@@ -205,11 +205,11 @@ def soak(ctx, minutes: float, rate: float, every: float, warmup: float, time_sca
         rows = rows_for(ctx, ids)
         stop(scorer)
         stop(persister)
-    finally:
+    finally:  # an interrupted soak leaves no process and no topic of its own behind either
         for proc in (load, scorer, persister):
             if proc.poll() is None:
                 proc.kill()
-    stream_bench._drop(names)
+        stream_bench._drop(names)
     lost = sum(1 for i in sent if i not in decided)
     doubled = sum(1 for i in sent if decided.get(i, 0) > 1)
     after = [s for s in samples if s[0] >= warmup * 60] or samples[-1:]

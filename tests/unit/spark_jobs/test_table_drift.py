@@ -78,6 +78,9 @@ class FakeSpark:
     def catalog(self) -> FakeSpark:
         return self
 
+    def databaseExists(self, name: str) -> bool:
+        return any(s == f"CREATE DATABASE IF NOT EXISTS {name}" for s in self.sql_run)
+
     def listColumns(self, table: str) -> list[Column]:
         assert table == f"{DB}.features"
         return self.columns
@@ -96,6 +99,8 @@ def test_ensure_table_adds_new_feature_columns() -> None:
     assert found.added == (("tx_amount", "DOUBLE"), ("tx_during_night", "DOUBLE"))
     assert spark.sql_run[-1] == f"ALTER TABLE {DB}.features ADD COLUMNS (`tx_amount` DOUBLE, `tx_during_night` DOUBLE)"
     assert spark.sql_run[1].startswith(f"CREATE TABLE IF NOT EXISTS {DB}.features (")
+    ensure_table(spark, FEATURES, DB)  # the database exists now: it is not created again
+    assert sum(s.startswith("CREATE DATABASE") for s in spark.sql_run) == 1
 
 
 def test_ensure_table_leaves_an_up_to_date_table_alone() -> None:
