@@ -55,7 +55,7 @@ class HadoopFiles:
 
     def write_texts(self, texts: Mapping[str, str], workers: int = 8) -> None:
         """``write_text`` of every (path, text), several at a time: a small file costs a round trip to the
-        namenode and the datanode pipeline (~150 ms on one node), so 58 days' files take 9 s one by one."""
+        namenode and the datanode pipeline (~150 ms on one node), so 58 days' files take 9-14 s one by one."""
         with ThreadPoolExecutor(workers) as pool:  # py4j gives each Python thread its own JVM thread
             list(pool.map(lambda item: self.write_text(*item), texts.items()))
 
