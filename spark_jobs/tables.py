@@ -139,8 +139,8 @@ def ensure_table(spark: Any, table: Table, database: str = DATABASE) -> Drift:
     Declared columns the table lacks are added; any other difference raises ``SchemaDriftError``.
     Returns the drift found (empty for a new or up-to-date table).
     """
-    if not spark.catalog.databaseExists(database):  # the metastore logs an ERROR for every existing one it is asked
-        spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")  # to create, and Spark then reconnects to it
+    if not spark.catalog.databaseExists(database):  # asked to create an existing one, the metastore logs an ERROR
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
     spark.sql(table.ddl(database))
     qualified = table.qualified(database)
     columns = spark.catalog.listColumns(qualified)
