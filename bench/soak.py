@@ -89,14 +89,17 @@ def produce(ctx, tx_topic: str, labels_topic: str, count: int, rate: float, time
     """The load, in a process of its own (it must not share a GIL with the sampling)."""
     from consumers import producer
     from fraud_domain.simulator import SimulatorConfig
+    from fraud_domain.simulator.live import LiveBank, bank_for_rate
     from fraud_domain.tokenise import Tokeniser
 
     tok = Tokeniser(ctx.settings.tokenisation.key.get_secret_value().encode())
-    config = SimulatorConfig(seed=1, n_customers=5000, n_terminals=10000, label_delay=LABEL_DELAY)
+    # The bank's customers keep the handbook's pace in event time: rate / time_scale tx per event-second.
+    bank = LiveBank(bank_for_rate(rate / time_scale, SimulatorConfig(seed=1, label_delay=LABEL_DELAY)))
     p = kafka_io.producer(stream_bench.BOOT, access=admin_access(), client_id="bench-soak")
-    clock = producer.scaled_clock(time_scale, timedelta(seconds=count / rate))
-    producer.publish(producer.live_pairs(config, tok), lambda tp, k, v: p.send(tp, key=k, value=v), count=count,
-                     rate=rate, live=True, topics=(tx_topic, labels_topic), clock=clock)
+    # The bank's rate has a daily rhythm: the clock reaches the present a little after ``count`` should be sent.
+    clock = producer.scaled_clock(time_scale, timedelta(seconds=count / rate * 1.05))
+    producer.publish_live(bank, tok, lambda tp, k, v: p.send(tp, key=k, value=v), count=count,
+                          topics=(tx_topic, labels_topic), clock=clock)
     p.flush()
     p.close()
 

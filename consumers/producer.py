@@ -6,10 +6,11 @@ Two clocks:
 * **replay** (``--count`` or ``--replay``): event times are the simulation's (deterministic for a seed);
   a label is published just before the first event whose time reaches its ``reported_at``, and the labels
   still due when the replay ends follow its last event.
-* **live** (no ``--count``): each event is re-timed to the wall clock as it is sent (Poisson arrivals at
-  ``rate`` x ``seasonality(now)``, a daily and weekly rhythm averaging 1) with a new transaction id (a replay
-  of the same seed keeps the simulation's ids: the two never collide); a label is published when the wall
-  clock reaches its ``reported_at``. When a simulation is used up the next seed continues.
+* **live** (no ``--count``): a ``LiveBank`` sized for the rate (``bank_for_rate``) simulates the calendar
+  day by day; each event is sent when the clock reaches its own time, each label when the clock reaches its
+  ``reported_at`` (the labels are re-derived from the days a delay ago, not held in memory). The bank's
+  customers keep the handbook's pace, so the live stream's features look like the training data's, and a
+  restart resumes at the clock: the same day gives the same events.
 
 ``up --profile full`` runs the live clock as the ``stream-producer`` service so the platform is alive on
 its own (``fraud_runtime.services.consumers.StreamProducer``).
@@ -18,9 +19,7 @@ its own (``fraud_runtime.services.consumers.StreamProducer``).
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,23 +30,12 @@ import numpy as np
 import pandas as pd
 
 from fraud_domain.schema import Label, TransactionEvent, event_to_json, label_to_json
-from fraud_domain.simulator import HANDBOOK_COLUMNS, Simulation, SimulatorConfig, iter_events, simulate
+from fraud_domain.simulator import HANDBOOK_COLUMNS, Simulation, SimulatorConfig, iter_events
+from fraud_domain.simulator.live import LiveBank
 from fraud_domain.simulator.profiles import make_profiles
 from fraud_domain.tokenise import Tokeniser
 
 Pair = tuple[TransactionEvent, Label]
-
-# Live traffic rhythm (UTC): busiest mid-afternoon, quietest before dawn; weekends a little quieter.
-DAILY_AMPLITUDE, DAILY_PEAK_HOUR = 0.6, 14.0
-WEEKDAY_WEIGHTS = (1.05, 1.05, 1.05, 1.05, 1.1, 0.9, 0.8)  # Monday .. Sunday; mean 1
-
-
-def seasonality(now: datetime) -> float:
-    """The rate multiplier at ``now``: a daily cosine (mean 1) times the weekday weight (mean 1)."""
-    hour = now.hour + now.minute / 60 + now.second / 3600
-    daily = 1 + DAILY_AMPLITUDE * math.cos(2 * math.pi * (hour - DAILY_PEAK_HOUR) / 24)
-    return daily * WEEKDAY_WEIGHTS[now.weekday()]
-
 
 @dataclass
 class Published:
@@ -77,35 +65,86 @@ def replay_simulation(frame: pd.DataFrame, config: SimulatorConfig) -> Simulatio
     return Simulation(config, make_profiles(rng, config.n_customers, config.n_terminals, config.radius), frame)
 
 
-def live_pairs(config: SimulatorConfig, tokeniser: Tokeniser) -> Iterator[Pair]:
-    """Endless: the simulation for ``config``, then for the next seeds."""
-    seed = config.seed
-    while True:
-        yield from iter_events(simulate(dataclasses.replace(config, seed=seed)), tokeniser)
-        seed += 1
+class LiveClock:
+    """The live event clock: the wall clock, or (for a benchmark) one running ``scale`` times as fast from
+    ``origin`` until it reaches the wall clock."""
+
+    def __init__(self, scale: float = 1.0, origin: datetime | None = None) -> None:
+        self.scale, self._started = scale, time.monotonic()
+        self.origin = origin if origin is not None else datetime.now(UTC)
+
+    def now(self) -> datetime:
+        """Never ahead of the wall clock (an event from the future is refused)."""
+        scaled = self.origin + timedelta(seconds=(time.monotonic() - self._started) * self.scale)
+        return min(scaled, datetime.now(UTC))
+
+    def wait_until(self, when: datetime, stop: Callable[[], bool]) -> None:
+        """Sleep until the clock reaches ``when`` (in steps of at most a second, so ``stop`` is heard)."""
+        while not stop():
+            ahead = (when - self.now()).total_seconds() / self.scale
+            if ahead <= 0:
+                return
+            time.sleep(min(ahead, 1.0))
 
 
-def scaled_clock(scale: float, runs_for: timedelta) -> Callable[[], datetime]:
+def scaled_clock(scale: float, runs_for: timedelta) -> LiveClock:
     """An event clock running ``scale`` times as fast as the wall clock that reaches the present when
     ``runs_for`` (wall time) has passed, so it never runs ahead of the wall clock (events from the future are
     refused). A soak uses it to fill the longest window in minutes instead of a month."""
-    started = time.monotonic()
-    origin = datetime.now(UTC) - runs_for * scale
-    return lambda: origin + timedelta(seconds=(time.monotonic() - started) * scale)
+    return LiveClock(scale, datetime.now(UTC) - runs_for * scale)
+
+
+def live_pairs(bank: LiveBank, tokeniser: Tokeniser, since: datetime) -> Iterator[Pair]:
+    """Endless: the bank's events at or after ``since``, day after day, with their labels."""
+    day = since.date()
+    while True:
+        for event, label in iter_events(bank.day(day), tokeniser):
+            if event.event_time >= since:
+                yield event, label
+        day += timedelta(days=1)
+
+
+def publish_live(bank: LiveBank, tokeniser: Tokeniser, send: Callable[[str, bytes, bytes], None], *,
+                 topics: tuple[str, str], clock: LiveClock | None = None, count: int | None = None,
+                 stop: Callable[[], bool] = lambda: False,
+                 on_sent: Callable[[str], None] = lambda topic: None) -> Published:
+    """Send the bank's events from the clock's present on, each when the clock reaches its time, and the labels
+    whose ``reported_at`` the clock has reached (from the events a label delay ago), until ``stop()`` or
+    ``count`` events. ``send(topic, key, value)``; ``topics`` = (transactions, labels)."""
+    clock = clock or LiveClock()
+    tx_topic, label_topic = topics
+    out, since = Published(), clock.now()
+    labels = (label for _, label in live_pairs(bank, tokeniser, since - bank.config.label_delay)
+              if label.reported_at >= since)  # earlier ones were due before this run: a previous run sent them
+    next_label = next(labels)
+    for event, _ in live_pairs(bank, tokeniser, since):
+        if (count is not None and out.events >= count) or stop():
+            break
+        clock.wait_until(event.event_time, stop)
+        if stop():
+            break
+        now = clock.now()
+        while next_label.reported_at <= now:
+            send(label_topic, str(next_label.customer_id).encode(), label_to_json(next_label))
+            on_sent(label_topic)
+            out.labels += 1
+            next_label = next(labels)
+        send(tx_topic, str(event.customer_id).encode(), event_to_json(event))
+        on_sent(tx_topic)
+        out.events += 1
+    return out
 
 
 def publish(pairs: Iterator[Pair], send: Callable[[str, bytes, bytes], None], *, count: int | None,
-            rate: float | None, live: bool, topics: tuple[str, str], seed: int = 0,
-            stop: Callable[[], bool] = lambda: False, seasonal: bool = False,
-            on_sent: Callable[[str], None] = lambda topic: None,
-            clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Published:
-    """Send up to ``count`` events (all when None) at ``rate`` tx/s (as fast as possible when None).
+            rate: float | None, topics: tuple[str, str], seed: int = 0,
+            stop: Callable[[], bool] = lambda: False,
+            on_sent: Callable[[str], None] = lambda topic: None) -> Published:
+    """Replay: send up to ``count`` events (all when None) at ``rate`` tx/s (Poisson arrivals; as fast as
+    possible when None), keeping the simulation's event times and ids.
 
     ``send(topic, key, value)``; ``topics`` = (transactions, labels). Labels wait in a FIFO (constant
-    delay) until their time, judged by the event clock (replay) or the wall clock (live); a replay that ends
-    (not stopped) then sends the labels still waiting, so every published transaction gets its label. ``seasonal``
-    scales the rate by ``seasonality`` of the wall clock; ``on_sent(topic)`` is told of every record.
-    ``clock`` is the live event clock (the wall clock; a benchmark may run one faster, see ``scaled_clock``).
+    delay) until the event clock reaches their time; a replay that ends (not stopped) then sends the labels
+    still waiting, so every published transaction gets its label. ``on_sent(topic)`` is told of every record.
     """
     tx_topic, label_topic = topics
     out, waiting = Published(), deque[Label]()
@@ -115,18 +154,11 @@ def publish(pairs: Iterator[Pair], send: Callable[[str, bytes, bytes], None], *,
         if (count is not None and out.events >= count) or stop():
             break
         if rate is not None:
-            current = rate * seasonality(datetime.now(UTC)) if seasonal else rate
-            due += rng.exponential(1.0 / current)  # Poisson arrivals (piecewise-constant rate)
+            due += rng.exponential(1.0 / rate)
             ahead = due - (time.monotonic() - started)
             if ahead > 0.002:
                 time.sleep(ahead)
-        if live:  # a new transaction, now: a new id too (a replay of the same seed keeps the simulation's ids)
-            now, tx = clock(), str(uuid.uuid4())
-            event = dataclasses.replace(event, event_time=now, transaction_id=tx)
-            label = dataclasses.replace(label, transaction_id=tx, event_time=now,
-                                        reported_at=now + (label.reported_at - label.event_time))
-        current_time = clock() if live else event.event_time
-        while waiting and waiting[0].reported_at <= current_time:
+        while waiting and waiting[0].reported_at <= event.event_time:
             ready = waiting.popleft()
             send(label_topic, str(ready.customer_id).encode(), label_to_json(ready))
             on_sent(label_topic)
@@ -135,8 +167,8 @@ def publish(pairs: Iterator[Pair], send: Callable[[str, bytes, bytes], None], *,
         on_sent(tx_topic)
         out.events += 1
         waiting.append(label)
-    if not live and not stop():  # a finished replay: the chargebacks still due follow, so every published
-        for ready in waiting:    # decision can be measured (a label never counts before its reported_at)
+    if not stop():  # a finished replay: the chargebacks still due follow, so every published
+        for ready in waiting:  # decision can be measured (a label never counts before its reported_at)
             send(label_topic, str(ready.customer_id).encode(), label_to_json(ready))
             on_sent(label_topic)
             out.labels += 1

@@ -1,6 +1,6 @@
 """The stream producer process: simulated (or replayed) transactions to `transaction_topic`, labels to
 `fraud_labels`. `./fraudctl stream` is this command; the `stream-producer` service runs it on the live clock
-(`python -m consumers.stream_producer --days 7 --metrics-port …`). The publishing logic is in
+(`python -m consumers.stream_producer --metrics-port …`). The publishing logic is in
 `consumers.producer`; this module is its entry: options, settings, Kafka client, signals, metrics.
 """
 
@@ -11,7 +11,7 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -51,13 +51,13 @@ def simulator_config(seed: int, customers: int, terminals: int, days: int, start
 def stream(
     count: Annotated[int | None, typer.Option(help="Publish exactly N transactions, then exit; "
                                               "without it run until stopped (live clock).")] = None,
-    rate: Annotated[float | None, typer.Option(help="Mean tx/s, Poisson arrivals (default: as fast as "
-                                               "possible with --count, STREAM_RATE otherwise).")] = None,
+    rate: Annotated[float | None, typer.Option(help="Mean tx/s. A replay: Poisson arrivals (default: as fast as "
+                                               "possible). Live: the bank is sized so that its customers, each at "
+                                               "the handbook's pace, make this rate over a day (default "
+                                               "STREAM_RATE); --customers/--terminals give its density.")] = None,
     seed: Seed = 0, customers: Customers = 5000, terminals: Terminals = 10000, days: Days = 183,
     start_date: Start = "2018-04-01", handbook_only: HandbookOnly = False,
     replay: Annotated[Path | None, typer.Option(help="Replay a handbook-layout CSV/Parquet file instead.")] = None,
-    seasonal: Annotated[bool | None, typer.Option(help="Live stream: daily/weekly rhythm around the rate "
-                                                  "(default STREAM_SEASONALITY).")] = None,
     metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus metrics (records published) "
                                                      "on this port.")] = None,
 ) -> None:
@@ -67,6 +67,7 @@ def stream(
     from consumers.metrics import ProducerMetrics
     from fraud_domain import topics
     from fraud_domain.simulator import iter_events, simulate
+    from fraud_domain.simulator.live import LiveBank, bank_for_rate
     from fraud_domain.tokenise import Tokeniser
 
     if count is not None and count < 0:
@@ -89,7 +90,10 @@ def stream(
             raise ConfigError(f"--replay: {exc}") from None
         pairs = iter_events(sim, tokeniser, rejected)  # a row the schema rejects is skipped and counted
     elif count is None:  # live
-        pairs = producer.live_pairs(sim_config, tokeniser)
+        if sim_config.start_date > datetime.now(UTC).date():
+            raise ConfigError(f"--start-date {start_date} is in the future: the live bank's first day must have begun")
+        bank = LiveBank(bank_for_rate(rate if rate is not None else s.stream.rate, sim_config))
+        console.print(f"live bank: {bank.config.n_customers:,} customers, {bank.config.n_terminals:,} terminals")
     else:
         sim = simulate(sim_config)
         if len(sim.transactions) < count:
@@ -112,13 +116,14 @@ def stream(
     stopping: list[bool] = []
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.append(True))
+    send = lambda t, k, v: kafka.send(t, key=k, value=v, headers=tx_headers(t))  # noqa: E731
     try:
-        done = producer.publish(pairs, lambda t, k, v: kafka.send(t, key=k, value=v, headers=tx_headers(t)),
-                                count=count, rate=rate if rate is not None else (s.stream.rate if live else None),
-                                live=live,
-                                topics=(topics.TRANSACTIONS, topics.LABELS), seed=seed, stop=lambda: bool(stopping),
-                                seasonal=live and (s.stream.seasonality if seasonal is None else seasonal),
-                                on_sent=on_sent)
+        if live:
+            done = producer.publish_live(bank, tokeniser, send, topics=(topics.TRANSACTIONS, topics.LABELS),
+                                         stop=lambda: bool(stopping), on_sent=on_sent)
+        else:
+            done = producer.publish(pairs, send, count=count, rate=rate, topics=(topics.TRANSACTIONS, topics.LABELS),
+                                    seed=seed, stop=lambda: bool(stopping), on_sent=on_sent)
         kafka.flush()
     finally:
         kafka.close()

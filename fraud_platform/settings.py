@@ -266,8 +266,7 @@ class StreamSettings(BaseSettings):
     retry_max_seconds: float = Field(30.0, gt=0)  # backoff ceiling while Cassandra is unavailable
     quality_seconds: float = Field(60.0, gt=0)  # persister: decision quality of the changed hours, every N s
     stall_seconds: float = Field(180.0, gt=0)  # consumers exit (and are restarted) after this long without progress
-    rate: float = Field(20.0, gt=0)  # `stream` without --count: mean tx/s (Poisson arrivals)
-    seasonality: bool = True  # live stream: daily/weekly rhythm around `rate`
+    rate: float = Field(5.0, gt=0)  # `stream` without --count: mean tx/s of the live bank (sizes it)
     label_delay_seconds: int = Field(7 * 86_400, ge=0)  # chargeback delay before a label is published
 
 

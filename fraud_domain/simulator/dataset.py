@@ -2,6 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -52,13 +53,18 @@ def simulate(config: SimulatorConfig = REFERENCE) -> Simulation:
         geo_impossible(rngs[4], profiles, tx, config.n_days, config.geo_impossible_per_day),
         new_device(rngs[5], profiles, config.n_days, config.new_device_per_day),
     ]
-    cols = {k: np.concatenate([p[k] for p in parts]) for k in tx}
+    return Simulation(config, profiles, assemble(parts, config.start_date))
+
+
+def assemble(parts: list[dict[str, np.ndarray]], start_date: date, first_id: int = 0) -> pd.DataFrame:
+    """The handbook-layout frame of some column dicts (``seconds`` from ``start_date``): rows by time, ties by
+    customer, ``TRANSACTION_ID`` = ``first_id`` + row number."""
+    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     order = np.lexsort((cols["customer"], cols["seconds"]))  # by time, ties by customer: deterministic
     cols = {k: v[order] for k, v in cols.items()}
-    start = pd.Timestamp(config.start_date)
-    frame = pd.DataFrame({
-        "TRANSACTION_ID": np.arange(len(order), dtype=np.int64),
-        "TX_DATETIME": start + pd.to_timedelta(cols["seconds"], unit="s"),
+    return pd.DataFrame({
+        "TRANSACTION_ID": np.arange(first_id, first_id + len(order), dtype=np.int64),
+        "TX_DATETIME": pd.Timestamp(start_date) + pd.to_timedelta(cols["seconds"], unit="s"),
         "CUSTOMER_ID": cols["customer"],
         "TERMINAL_ID": cols["terminal"],
         "TX_AMOUNT": cols["amount"],
@@ -68,4 +74,3 @@ def simulate(config: SimulatorConfig = REFERENCE) -> Simulation:
         "TX_FRAUD_SCENARIO": cols["scenario"].astype(np.int64),
         "DEVICE_SLOT": cols["device"],
     })
-    return Simulation(config, profiles, frame)

@@ -19,6 +19,7 @@ from fraud_domain.tokenise import Tokeniser
 from fraud_domain.utc import UTC
 
 ID_NAMESPACE = uuid.UUID("6f1f8c7e-3a0b-5d2e-9c41-7d2a5e0f3b19")  # fixed: ids are stable across releases
+CHUNK_ROWS = 50_000
 _IP_BASE = int(ipaddress.IPv4Address("100.64.0.0"))  # shared address space (RFC 6598): clearly synthetic
 
 
@@ -62,16 +63,26 @@ def iter_events(sim: Simulation, tokeniser: Tokeniser,
     ``rejected`` counter - is skipped with its label and counted there by the field it fails on.
     """
     cfg, prof, df, run_id = sim.config, sim.profiles, sim.transactions, sim.run_id
-    t_lat, t_lon = (a.tolist() for a in cfg.projection.to_latlon(prof.terminal_x, prof.terminal_y))
-    c_lat, c_lon = (a.tolist() for a in cfg.projection.to_latlon(prof.customer_x, prof.customer_y))
-    channel, mcc = prof.terminal_channel.tolist(), prof.terminal_mcc.tolist()
+    t_lat, t_lon = cfg.projection.to_latlon(prof.terminal_x, prof.terminal_y)
+    c_lat, c_lon = cfg.projection.to_latlon(prof.customer_x, prof.customer_y)
     cards: dict[int, str] = {}
     devices: dict[tuple[int, int], tuple[str, str]] = {}
     start = datetime(cfg.start_date.year, cfg.start_date.month, cfg.start_date.day, tzinfo=UTC)
     columns = ("TRANSACTION_ID", "TX_TIME_SECONDS", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT", "TX_FRAUD",
                "TX_FRAUD_SCENARIO", "DEVICE_SLOT")
-    for row_id, seconds, c, t, amount, fraud, scenario, slot in zip(*(df[k].tolist() for k in columns),
-                                                                     strict=True):
+    for lo in range(0, len(df), CHUNK_ROWS):  # Python objects for one chunk at a time: a live day is millions
+        chunk = df.iloc[lo:lo + CHUNK_ROWS]
+        t_idx, c_idx = chunk["TERMINAL_ID"].to_numpy(), chunk["CUSTOMER_ID"].to_numpy()
+        looked_up = (t_lat[t_idx], t_lon[t_idx], c_lat[c_idx], c_lon[c_idx], prof.terminal_mcc[t_idx],
+                     prof.terminal_channel[t_idx])
+        yield from _chunk_events(zip(*(chunk[k].tolist() for k in columns), *(a.tolist() for a in looked_up),
+                                     strict=True), cfg, run_id, start, tokeniser, cards, devices, rejected)
+
+
+def _chunk_events(rows, cfg, run_id: str, start: datetime, tokeniser: Tokeniser, cards: dict[int, str],
+                  devices: dict[tuple[int, int], tuple[str, str]],
+                  rejected: Counter[str] | None) -> Iterator[tuple[TransactionEvent, Label]]:
+    for row_id, seconds, c, t, amount, fraud, scenario, slot, t_lat, t_lon, c_lat, c_lon, mcc, channel in rows:
         card = cards.get(c)
         if card is None:
             card = cards[c] = tokeniser.card(card_number(run_id, c))
@@ -84,9 +95,9 @@ def iter_events(sim: Simulation, tokeniser: Tokeniser,
         try:
             event = TransactionEvent(
                 transaction_id=tx_id, event_time=when, customer_id=c, card_token=card, terminal_id=t,
-                merchant_category=mcc[t], amount=amount, currency=cfg.currency, channel=channel[t],
-                device_id=device[0], ip_token=device[1], terminal_lat=t_lat[t], terminal_lon=t_lon[t],
-                customer_lat=c_lat[c], customer_lon=c_lon[c],
+                merchant_category=mcc, amount=amount, currency=cfg.currency, channel=channel,
+                device_id=device[0], ip_token=device[1], terminal_lat=t_lat, terminal_lon=t_lon,
+                customer_lat=c_lat, customer_lon=c_lon,
             )
         except EventValidationError as exc:
             if rejected is None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from fraud_domain.schema import FraudScenario
 from fraud_domain.simulator.profiles import Profiles
-from fraud_domain.simulator.transactions import SECONDS_PER_DAY, draw_amounts, draw_terminals
+from fraud_domain.simulator.transactions import SECONDS_PER_DAY, TIME_OF_DAY_STD, draw_amounts, draw_terminals
 
 BURST_SIZE = (6, 10)  # card testing: more than 5 transactions ...
 BURST_SPAN_S = 120  # ... within 2 minutes ...
@@ -68,7 +68,7 @@ def new_device(rng: np.random.Generator, profiles: Profiles, n_days: int, rate: 
     """A payment from a never-seen device for 10-20x the customer's mean amount."""
     incidents = rng.poisson(rate * n_days)
     customers = rng.choice(_active_customers(profiles), incidents)
-    time_of_day = np.trunc(rng.normal(SECONDS_PER_DAY / 2, 20_000, incidents))
+    time_of_day = np.trunc(rng.normal(SECONDS_PER_DAY / 2, TIME_OF_DAY_STD, incidents))
     time_of_day = np.clip(time_of_day, 1, SECONDS_PER_DAY - 1)
     seconds = rng.integers(0, n_days, incidents) * SECONDS_PER_DAY + time_of_day.astype(np.int64)
     amount = np.round(profiles.mean_amount[customers] * rng.uniform(*NEW_DEVICE_FACTOR, incidents), 2)

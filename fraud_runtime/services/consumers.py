@@ -58,7 +58,8 @@ class Persister(_Consumer):
 
 
 class StreamProducer(_Consumer):
-    """A steady simulated stream (``STREAM_RATE`` tx/s with seasonality) so the platform is alive on its own."""
+    """A live simulated bank (``STREAM_RATE`` tx/s on average, the handbook's daily rhythm) so the platform is
+    alive on its own."""
 
     name = "stream-producer"
     depends_on = ("kafka",)
@@ -70,6 +71,5 @@ class StreamProducer(_Consumer):
 
     def program(self) -> Program:
         base = super().program()
-        # A week per simulation keeps the process small (~70k events, ~1 h at 20 tx/s); the next seed follows.
-        argv = [*base.argv, "--days", "7", "--metrics-port", str(self.metrics_port())]
+        argv = [*base.argv, "--metrics-port", str(self.metrics_port())]
         return Program(argv=argv, env=base.env, cwd=base.cwd)

@@ -15,7 +15,7 @@ CFG = SimulatorConfig(seed=5, n_customers=30, n_terminals=60, n_days=20, label_d
 def _run(count: int):
     sent: list[tuple[str, bytes, bytes]] = []
     pairs = iter_events(simulate(CFG), Tokeniser(b"unit-test-key-0123456789abcdef!!"))
-    out = producer.publish(pairs, lambda t, k, v: sent.append((t, k, v)), count=count, rate=None, live=False,
+    out = producer.publish(pairs, lambda t, k, v: sent.append((t, k, v)), count=count, rate=None,
                            topics=("tx", "labels"))
     return out, sent
 
@@ -55,36 +55,6 @@ def _far():
     return datetime(9999, 1, 1, tzinfo=UTC)
 
 
-def test_seasonality_averages_one_over_a_week_and_is_quietest_at_night() -> None:
-    from datetime import UTC, datetime
-
-    monday = datetime(2026, 11, 23, tzinfo=UTC)
-    week = [producer.seasonality(monday + timedelta(minutes=m)) for m in range(0, 7 * 24 * 60, 10)]
-    assert abs(sum(week) / len(week) - 1) < 0.01
-    assert producer.seasonality(monday.replace(hour=2)) < 0.5 < 1.5 < producer.seasonality(monday.replace(hour=14))
-    sunday_noon, wednesday_noon = monday + timedelta(days=6, hours=12), monday + timedelta(days=2, hours=12)
-    assert producer.seasonality(sunday_noon) < producer.seasonality(wednesday_noon)
-
-
-def test_live_clock_retimes_events_and_reports_every_record() -> None:
-    from datetime import UTC, datetime
-
-    seen: list[str] = []
-    pairs = iter_events(simulate(CFG), Tokeniser(b"unit-test-key-0123456789abcdef!!"))
-    started = datetime.now(UTC)
-    sent: list[tuple[str, bytes, bytes]] = []
-    out = producer.publish(pairs, lambda t, k, v: sent.append((t, k, v)), count=50, rate=5000.0, live=True,
-                           topics=("tx", "labels"), seasonal=True, on_sent=seen.append)
-    assert out.events == 50 and seen.count("tx") == 50
-    times = [parse_event(v, now=_far()).event_time for t, _, v in sent if t == "tx"]
-    assert all(started <= t <= datetime.now(UTC) for t in times) and times == sorted(times)
-    # New transactions, new ids: a `stream --count` of the same seed beside the live stream never collides.
-    simulated = {e.transaction_id for e, _ in itertools.islice(iter_events(
-        simulate(CFG), Tokeniser(b"unit-test-key-0123456789abcdef!!")), 50)}
-    ids = {parse_event(v, now=_far()).transaction_id for t, _, v in sent if t == "tx"}
-    assert len(ids) == 50 and not ids & simulated
-
-
 def test_a_replayed_row_the_schema_rejects_is_skipped_and_counted_not_a_crash() -> None:
     """Issue #15: the handbook's published data holds zero amounts; a replay skips them (with their labels)
     and says how many, the simulator's own data still raises on a bad row."""
@@ -113,13 +83,68 @@ def test_a_scaled_live_clock_runs_fast_and_never_ahead_of_the_wall_clock() -> No
     from datetime import UTC, datetime
 
     clock = producer.scaled_clock(10_000, timedelta(minutes=5))
-    first = clock()
+    first = clock.now()
     assert timedelta(days=34) < datetime.now(UTC) - first <= timedelta(days=35)  # 5 min x 10,000 ago
     time.sleep(0.05)
-    assert timedelta(minutes=8) <= clock() - first < timedelta(minutes=30)  # 0.05 s later (plus a slow machine)
-    sent: list[tuple[str, bytes, bytes]] = []
-    pairs = iter_events(simulate(CFG), Tokeniser(b"unit-test-key-0123456789abcdef!!"))
-    producer.publish(pairs, lambda t, k, v: sent.append((t, k, v)), count=200, rate=None, live=True,
-                     topics=("tx", "labels"), clock=clock)
-    times = [parse_event(v, now=_far()).event_time for t, _, v in sent if t == "tx"]
-    assert len(times) == 200 and times == sorted(times) and times[-1] < datetime.now(UTC) - timedelta(days=30)
+    assert timedelta(minutes=8) <= clock.now() - first < timedelta(minutes=30)  # 0.05 s later (plus a slow machine)
+    late = producer.scaled_clock(10_000, timedelta(seconds=0.01))
+    time.sleep(0.05)
+    assert late.now() <= datetime.now(UTC)  # past the planned run it is the wall clock, never ahead
+
+
+def _live_run(bank, days_ago: float, count: int):
+    """``count`` live events from a clock 100,000 x as fast, ``days_ago`` days behind the wall clock."""
+    from datetime import UTC, datetime
+
+    clock = producer.LiveClock(100_000, datetime.now(UTC) - timedelta(days=days_ago))
+    sent: list[tuple[str, bytes, bytes, datetime]] = []
+    seen: list[str] = []
+
+    def send(topic: str, key: bytes, value: bytes) -> None:
+        sent.append((topic, key, value, clock.now()))
+
+    since = clock.now()
+    out = producer.publish_live(bank, Tokeniser(b"unit-test-key-0123456789abcdef!!"), send,
+                                topics=("tx", "labels"), clock=clock, count=count, on_sent=seen.append)
+    assert out.events == count == seen.count("tx") and out.labels == seen.count("labels")
+    return since, sent
+
+
+def _live_bank():
+    from datetime import date
+
+    from fraud_domain.simulator.live import LiveBank, bank_for_rate
+
+    return LiveBank(bank_for_rate(0.05, SimulatorConfig(seed=3, start_date=date(2026, 1, 1),
+                                                        label_delay=timedelta(hours=2))))
+
+
+def test_live_events_go_out_at_their_own_time_and_labels_once_reported() -> None:
+    """Live: the bank's own event times (not re-timed), each sent once the clock reached it; a label once the
+    clock reached its ``reported_at``, among them those of events a label delay before this run started."""
+    bank = _live_bank()
+    since, sent = _live_run(bank, days_ago=20, count=600)
+    events = [(parse_event(v, now=_far()), at) for t, _, v, at in sent if t == "tx"]
+    labels = [(parse_label(v), at) for t, _, v, at in sent if t == "labels"]
+    times = [e.event_time for e, _ in events]
+    assert times == sorted(times) and times[0] >= since
+    assert all(e.event_time <= at for e, at in events)
+    assert all(k == str(parse_event(v, now=_far()).customer_id).encode() for t, k, v, _ in sent if t == "tx")
+    assert labels and all(since <= label.reported_at <= at for label, at in labels)
+    assert any(label.event_time < since for label, _ in labels)  # a previous run's transactions: due now
+    # The bank's pace, not the publisher's: 600 events span hours of event time at 0.05 tx/s.
+    assert times[-1] - times[0] > timedelta(hours=1)
+
+
+def test_a_restarted_live_producer_resumes_at_the_clock_without_resending() -> None:
+    bank = _live_bank()
+    _, first = _live_run(bank, days_ago=20, count=300)
+    since, second = _live_run(bank, days_ago=19, count=300)  # started a day (of event time) later
+    ids = lambda sent, topic: [parse_event(v, now=_far()).transaction_id if topic == "tx"  # noqa: E731
+                               else parse_label(v).transaction_id for t, _, v, _ in sent if t == topic]
+    assert not set(ids(first, "tx")) & set(ids(second, "tx"))
+    assert len(set(ids(second, "tx"))) == 300
+    # the events of the bank's day from the restart on, in order: nothing skipped either
+    tokeniser = Tokeniser(b"unit-test-key-0123456789abcdef!!")
+    day = [e.transaction_id for e, _ in iter_events(bank.day(since.date()), tokeniser) if e.event_time >= since]
+    assert ids(second, "tx") == day[:300] or ids(second, "tx")[:len(day)] == day
