@@ -41,6 +41,7 @@ Pair = tuple[TransactionEvent, Label]
 class Published:
     events: int = 0
     labels: int = 0
+    since: datetime | None = None  # live: the clock's time at the start (events from it on were sent)
 
 
 def read_dataset(path: Path) -> pd.DataFrame:
@@ -96,11 +97,12 @@ def scaled_clock(scale: float, runs_for: timedelta) -> LiveClock:
 
 def live_pairs(bank: LiveBank, tokeniser: Tokeniser, since: datetime) -> Iterator[Pair]:
     """Endless: the bank's events at or after ``since``, day after day, with their labels."""
-    day = since.date()
+    day, first = since.date(), pd.Timestamp(since.astimezone(UTC).replace(tzinfo=None))  # the frame's UTC times
     while True:
-        for event, label in iter_events(bank.day(day), tokeniser):
-            if event.event_time >= since:
-                yield event, label
+        sim = bank.day(day)
+        if day == since.date():  # skip the day's earlier rows before they become events
+            sim = dataclasses.replace(sim, transactions=sim.transactions[first <= sim.transactions.TX_DATETIME])
+        yield from iter_events(sim, tokeniser)
         day += timedelta(days=1)
 
 
@@ -113,7 +115,8 @@ def publish_live(bank: LiveBank, tokeniser: Tokeniser, send: Callable[[str, byte
     ``count`` events. ``send(topic, key, value)``; ``topics`` = (transactions, labels)."""
     clock = clock or LiveClock()
     tx_topic, label_topic = topics
-    out, since = Published(), clock.now()
+    since = clock.now()
+    out = Published(since=since)
     labels = (label for _, label in live_pairs(bank, tokeniser, since - bank.config.label_delay)
               if label.reported_at >= since)  # earlier ones were due before this run: a previous run sent them
     next_label = next(labels)

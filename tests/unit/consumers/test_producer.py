@@ -103,11 +103,10 @@ def _live_run(bank, days_ago: float, count: int):
     def send(topic: str, key: bytes, value: bytes) -> None:
         sent.append((topic, key, value, clock.now()))
 
-    since = clock.now()
     out = producer.publish_live(bank, Tokeniser(b"unit-test-key-0123456789abcdef!!"), send,
                                 topics=("tx", "labels"), clock=clock, count=count, on_sent=seen.append)
     assert out.events == count == seen.count("tx") and out.labels == seen.count("labels")
-    return since, sent
+    return out.since, sent
 
 
 def _live_bank():
