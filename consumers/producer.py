@@ -112,7 +112,11 @@ def publish_live(bank: LiveBank, tokeniser: Tokeniser, send: Callable[[str, byte
                  on_sent: Callable[[str], None] = lambda topic: None) -> Published:
     """Send the bank's events from the clock's present on, each when the clock reaches its time, and the labels
     whose ``reported_at`` the clock has reached (from the events a label delay ago), until ``stop()`` or
-    ``count`` events. ``send(topic, key, value)``; ``topics`` = (transactions, labels)."""
+    ``count`` events. ``send(topic, key, value)``; ``topics`` = (transactions, labels).
+
+    A first start also sends, during its first label delay, the chargebacks of the bank's transactions from
+    before it (the bank existed before the platform watched it): the persister keeps them as labels without a
+    decision, which the decision quality never counts."""
     clock = clock or LiveClock()
     tx_topic, label_topic = topics
     since = clock.now()
