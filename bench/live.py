@@ -10,7 +10,8 @@ week on), but the live bank is deterministic: ``--truth`` re-draws the days the 
 ``stream-producer``'s bank: its defaults and ``STREAM_RATE``, or ``--rate``) and joins them by transaction id,
 so the fraud rate, precision and recall of the window are known now. ``--json`` ends with one JSON line:
 {"minutes", "decisions", "alert_rate", "decisions_by_outcome", "reasons", "model_versions", "feature_means",
-"truth": {"joined", "fraud_rate", "precision", "recall", "alerts_per_fraud"} | null}.
+"truth": {"joined", "fraud_rate", "precision", "recall", "alerts_per_fraud"} | null}. ``--bank-cost`` only draws
+the bank at the rate and prints what it costs (seconds, rows, peak memory).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import orjson
 
@@ -101,6 +102,25 @@ def measure(bootstrap: str, minutes: float) -> tuple[dict, dict[str, tuple[bool,
             "feature_means": {k: sums[k] / counts[k] for k in sorted(sums)}}, decided
 
 
+def bank_cost(rate: float) -> dict:
+    """What the stream-producer's bank costs at ``rate``: seconds to draw the profiles and one day, the day's
+    size and fraud rate, and this process's peak resident memory."""
+    import resource
+
+    from consumers.stream_producer import simulator_config
+    from fraud_domain.simulator.live import LiveBank, bank_for_rate
+
+    started = time.perf_counter()
+    bank = LiveBank(bank_for_rate(rate, simulator_config(0, 5000, 10000, 183, "2018-04-01", False, None)))
+    drawn = time.perf_counter()
+    day = bank.day(datetime.now(UTC).date()).transactions
+    done = time.perf_counter()
+    return {"rate": rate, "customers": bank.config.n_customers, "terminals": bank.config.n_terminals,
+            "profiles_s": round(drawn - started, 2), "day_s": round(done - drawn, 2), "day_rows": len(day),
+            "day_fraud_rate": float(day.TX_FRAUD.mean()),
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="How long to watch fraud_topic.")
@@ -108,8 +128,18 @@ def main() -> None:
                         "(re-drawn: ~1 GiB and ~30 s at 20 tx/s).")
     parser.add_argument("--rate", type=float, default=None, help="The stream-producer's rate (default STREAM_RATE).")
     parser.add_argument("--json", action="store_true", help="End with one JSON line.")
+    parser.add_argument("--bank-cost", action="store_true", help="Only draw the bank at --rate (default "
+                        "STREAM_RATE) and print what it costs; no platform needed.")
     args = parser.parse_args()
     ctx = Context.load()
+    if args.bank_cost:
+        cost = bank_cost(args.rate or ctx.settings.stream.rate)
+        print(f"| {cost['rate']:g} tx/s | {cost['customers']:,} / {cost['terminals']:,} | {cost['profiles_s']} s "
+              f"| {cost['day_s']} s | {cost['day_rows']:,} | {cost['day_fraud_rate']:.2%} "
+              f"| {cost['peak_rss_mib']:,} MiB |")
+        if args.json:
+            print(orjson.dumps(cost).decode())
+        return
     result, decided = measure(Kafka(ctx).bootstrap_servers, args.minutes)
     s = ctx.settings.stream
     result["truth"] = truth(decided, args.rate or s.rate, s.label_delay_seconds) if args.truth and decided else None
