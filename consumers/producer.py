@@ -96,8 +96,9 @@ def scaled_clock(scale: float, runs_for: timedelta) -> LiveClock:
 
 
 def live_pairs(bank: LiveBank, tokeniser: Tokeniser, since: datetime) -> Iterator[Pair]:
-    """Endless: the bank's events at or after ``since``, day after day, with their labels."""
-    day, first = since.date(), pd.Timestamp(since.astimezone(UTC).replace(tzinfo=None))  # the frame's UTC times
+    """Endless: the bank's events at or after ``since`` (and its first day), day after day, with their labels."""
+    since = max(since.astimezone(UTC), datetime.combine(bank.config.start_date, datetime.min.time(), UTC))
+    day, first = since.date(), pd.Timestamp(since.replace(tzinfo=None))  # the frame's times are naive UTC
     while True:
         sim = bank.day(day)
         if day == since.date():  # skip the day's earlier rows before they become events

@@ -147,3 +147,15 @@ def test_a_restarted_live_producer_resumes_at_the_clock_without_resending() -> N
     tokeniser = Tokeniser(b"unit-test-key-0123456789abcdef!!")
     day = [e.transaction_id for e, _ in iter_events(bank.day(since.date()), tokeniser) if e.event_time >= since]
     assert ids(second, "tx") == day[:300] or ids(second, "tx")[:len(day)] == day
+
+
+def test_a_bank_younger_than_the_label_delay_starts_its_labels_at_its_first_day() -> None:
+    from datetime import UTC, datetime
+
+    from fraud_domain.simulator.live import LiveBank, bank_for_rate
+
+    first_day = (datetime.now(UTC) - timedelta(days=2)).date()
+    bank = LiveBank(bank_for_rate(0.05, SimulatorConfig(seed=3, start_date=first_day, label_delay=timedelta(days=7))))
+    _, sent = _live_run(bank, days_ago=1, count=100)
+    assert sum(t == "tx" for t, *_ in sent) == 100
+    assert all(parse_label(v).event_time.date() >= first_day for t, _, v, _ in sent if t == "labels")
