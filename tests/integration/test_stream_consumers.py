@@ -119,7 +119,7 @@ def _publish(ctx, kafka_bootstrap: str, names: dict[str, str], seed: int, count:
 
     p = kafka_io.producer(kafka_bootstrap, access=admin_access(), client_id="test-stream")
     done = producer.publish(pairs(), lambda t, k, v: p.send(t, key=k, value=v), count=count, rate=None,
-                            live=False, topics=(names[topics.TRANSACTIONS], names[topics.LABELS]))
+                            topics=(names[topics.TRANSACTIONS], names[topics.LABELS]))
     p.flush()
     p.close()
     assert done.events == count and done.labels > 0
@@ -324,7 +324,7 @@ def test_cassandra_unreachable_then_back_loses_nothing(ctx, kafka_bootstrap, cql
 
     def publish(part: list) -> None:
         producer.publish(iter(part), lambda t, k, v: kafka.send(t, key=k, value=v), count=None, rate=None,
-                         live=False, topics=(names[topics.TRANSACTIONS], names[topics.LABELS]))
+                         topics=(names[topics.TRANSACTIONS], names[topics.LABELS]))
         kafka.flush()
 
     env = FAST | {"STREAM_RETRY_MAX_SECONDS": "2", "STREAM_BATCH_SIZE": "500", "CASSANDRA_PORT": str(proxy.port)}
