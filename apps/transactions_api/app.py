@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from apps.transactions_api.errors import PageTokenError
 from apps.transactions_api.metrics import ApiMetrics
 from apps.transactions_api.paging import page
-from apps.transactions_api.source import HistorySource
+from apps.transactions_api.source import HistorySource, Rows
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def create_app(source: HistorySource, config: ApiConfig) -> FastAPI:
             raise HTTPException(404, f"no data for {day} (dataset covers {source.describe()})")
         return day
 
-    def body(kind: str, day: date, rows: list[bytes], token: str | None) -> Response:
+    def body(kind: str, day: date, rows: Rows, token: str | None) -> Response:
         total = len(rows)
         try:
             p = page(total, config.page_size, source.fingerprint, day, token)
@@ -85,7 +85,7 @@ def create_app(source: HistorySource, config: ApiConfig) -> FastAPI:
         metrics.rows.labels(kind).inc(p.end - p.offset)
         head = f'{{"date":"{day.isoformat()}","{kind}":['.encode()
         tail = f'],"next_page_token":{json.dumps(p.next_token)},"total":{total}}}'.encode()
-        return Response(head + b",".join(rows[p.offset : p.end]) + tail, media_type="application/json")
+        return Response(head + rows.joined(p.offset, p.end) + tail, media_type="application/json")
 
     @app.get("/v1/transactions", response_model=TransactionsPage, dependencies=[Depends(authorise)],
              responses={400: {}, 401: {}, 404: {}})

@@ -8,12 +8,15 @@ pipeline downstream sees (and quarantines) what a real upstream would send.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import overload
 
 import numpy as np
 import pandas as pd
@@ -25,7 +28,57 @@ from fraud_domain.tokenise import Tokeniser
 from fraud_domain.utc import format_utc
 
 SECONDS_PER_DAY = 86_400
-Day = tuple[list[bytes], list[bytes]]  # (events, labels) as compact JSON
+
+
+def release_memory() -> None:
+    """Hand memory freed in glibc's heaps back to the OS (``malloc_trim``; a no-op where there is no glibc).
+
+    The API serialises days in its request threads; glibc keeps what they free in per-thread arenas, so the
+    process grew by each day it had served (3.0 GB after the bootstrap's 116 days, 0.5 GB trimmed)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+class Rows:
+    """A day's rows (compact JSON each) held as one comma-joined buffer and the offsets of each row: a page is
+    one slice of it. One large allocation per day instead of ~10k small objects, so an evicted day gives its
+    memory back to the OS (``release_memory``) instead of pinning the heap pages its ~20k small objects shared
+    with the day's short-lived temporaries."""
+
+    __slots__ = ("_blob", "_ends", "_starts")
+
+    def __init__(self, rows: list[bytes]) -> None:
+        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+        self._starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])) if rows else np.zeros(0, np.int64)
+        self._ends = self._starts + lengths
+        self._blob = b",".join(rows)
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, i: int) -> bytes: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[bytes]: ...
+    def __getitem__(self, i: int | slice) -> bytes | list[bytes]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self._blob[self._starts[i]:self._ends[i]]
+
+    def __iter__(self) -> Iterator[bytes]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rows) and self._blob == other._blob and np.array_equal(self._ends, other._ends)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def joined(self, start: int, end: int) -> bytes:
+        """Rows ``[start, end)`` joined by commas (what ``b",".join(rows[start:end])`` gives)."""
+        return self._blob[self._starts[start]:self._ends[end - 1]] if end > start else b""
+
+
+Day = tuple[Rows, Rows]  # (events, labels) as compact JSON
 
 
 class HistorySource:
@@ -56,10 +109,10 @@ class HistorySource:
         i = (day - self.first).days
         return int(self._bounds[i + 1] - self._bounds[i])
 
-    def events(self, day: date) -> list[bytes]:
+    def events(self, day: date) -> Rows:
         return self._day(day)[0]
 
-    def labels(self, day: date) -> list[bytes]:
+    def labels(self, day: date) -> Rows:
         return self._day(day)[1]
 
     def _day(self, day: date) -> Day:
@@ -71,6 +124,7 @@ class HistorySource:
             cached = self._cache[day] = self._serialise(day)
             while len(self._cache) > self._cache_days:
                 self._cache.popitem(last=False)
+            release_memory()  # ~10 ms beside a day's ~0.4 s of serialising
             return cached
 
     def _serialise(self, day: date) -> Day:
@@ -89,7 +143,7 @@ class HistorySource:
             else:  # upstream garbage is passed on as it is: the load job quarantines it with a reason
                 events.append(_raw_event(self.sim, row))
                 labels.append(label_to_json(_label(self.sim, row)))
-        return events, labels
+        return Rows(events), Rows(labels)
 
 
 def _rows(rows: pd.DataFrame, valid: np.ndarray) -> Iterator[tuple[object, pd.Series | None]]:

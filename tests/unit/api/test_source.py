@@ -132,3 +132,15 @@ def test_rows_without_time_or_ids_name_the_first_bad_row(tmp_path: Path) -> None
                     "1,2018-04-01 09:00:00,x,2,3,0,0,0,0\n")
     with pytest.raises(DatasetError, match=r"1 row\(s\) .* \(first: data row 2\)"):
         from_file(path, 0, WEEK)
+
+
+def test_a_days_rows_are_one_buffer_and_a_page_is_a_slice_of_it() -> None:
+    from apps.transactions_api.source import Rows
+
+    rows = [b'{"a":1}', b"{}", b'{"b":"x,y"}', b'{"c":[1,2]}']
+    held = Rows(rows)
+    assert len(held) == 4 and list(held) == rows and held[2] == rows[2] and held[1:3] == rows[1:3]
+    for start in range(5):
+        for end in range(start, 5):
+            assert held.joined(start, end) == b",".join(rows[start:end])
+    assert Rows([]).joined(0, 0) == b"" and len(Rows([])) == 0 and Rows(rows) == held != Rows(rows[:3])
