@@ -1,12 +1,14 @@
 """Transactions API benchmark: start-up, and pages/s and rows/s over one whole day.
 
-    python bench/transactions_api.py [--day 2018-05-02] [--runs 3]
+    python bench/transactions_api.py [--day 2018-05-02] [--runs 3] [--days 116]
 
 Starts its own API process on a free port (same settings as `.env`, simulator history), measures the time
 to a healthy `/healthz` and the RSS after start, then reads every page of the day through the client:
 first pass cold (the day is serialised on first request), then warm passes (served from the cache). The raw
 baseline is the same day turned into event JSON in-process (iter_events + event_to_json, no HTTP), measured
-in the same run. Prints Markdown rows for BENCHMARKS.md. Run with the platform venv's python from the checkout
+in the same run. ``--days N`` then reads N consecutive days from ``--day`` on, 4 at a time (as the bootstrap
+DAG's extracts do), and reports the resident memory after them: a long-running API must not keep what it
+served. Prints Markdown rows for BENCHMARKS.md. Run with the platform venv's python from the checkout
 (PYTHONPATH=.; `./fraudctl benchmark transactions_api` does both).
 """
 
@@ -68,6 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--day", type=date.fromisoformat, default=date(2018, 5, 2))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--days", type=int, default=0, help="Then read this many days, 4 at a time (0: skip).")
     args = parser.parse_args()
     port, token = _free_port(), "bench-token"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "FRAUD_ROOT": str(ROOT), "API_PORT": str(port), "API_TOKEN": token}
@@ -88,12 +91,20 @@ def main() -> None:
         cold = _read_day(client, args.day)
         warm = min((_read_day(client, args.day) for _ in range(args.runs)), key=lambda r: r[2])
         rss_after = _rss_mib(proc.pid)
+        if args.days:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(4) as pool:
+                list(pool.map(lambda d: _read_day(client, d), [args.day + timedelta(days=i) for i in range(args.days)]))
+            rss_days = _rss_mib(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     raw_rows, raw_seconds = _raw_baseline(args.day)
     print(f"| API start-up to healthy `/healthz` (simulate 183 days) | {startup:.1f} s |")
     print(f"| API RSS after start / after serving {args.day} | {rss_start:.0f} MiB / {rss_after:.0f} MiB |")
+    if args.days:
+        print(f"| API RSS after serving {args.days} days from {args.day}, 4 at a time | {rss_days:.0f} MiB |")
     for name, (pages, rows, seconds) in (("cold (serialised on first request)", cold), ("warm (cached)", warm)):
         print(f"| {args.day} {name}: {pages} pages, {rows} rows | {seconds:.2f} s = {pages / seconds:.1f} pages/s, "
               f"{rows / seconds:,.0f} rows/s |")
