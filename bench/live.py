@@ -32,12 +32,11 @@ from tests.support.stream import admin_access
 
 def truth(decided: dict[str, tuple[bool, datetime]], rate: float, label_delay_seconds: int) -> dict:
     """Precision and recall of ``decided`` (transaction id -> (alerted, event time)) against the live bank."""
-    from consumers.stream_producer import simulator_config
+    from consumers.stream_producer import service_bank_config
     from fraud_domain.simulator.events import transaction_uuid
-    from fraud_domain.simulator.live import LiveBank, bank_for_rate
+    from fraud_domain.simulator.live import LiveBank
 
-    defaults = simulator_config(0, 5000, 10000, 183, "2018-04-01", False, label_delay_seconds)  # the service's
-    bank = LiveBank(bank_for_rate(rate, defaults))
+    bank = LiveBank(service_bank_config(rate, label_delay_seconds))
     times = [when for _, when in decided.values()]
     first, last = min(times), max(times)
     is_fraud: dict[str, bool] = {}
@@ -107,11 +106,11 @@ def bank_cost(rate: float) -> dict:
     size and fraud rate, and this process's peak resident memory."""
     import resource
 
-    from consumers.stream_producer import simulator_config
-    from fraud_domain.simulator.live import LiveBank, bank_for_rate
+    from consumers.stream_producer import service_bank_config
+    from fraud_domain.simulator.live import LiveBank
 
     started = time.perf_counter()
-    bank = LiveBank(bank_for_rate(rate, simulator_config(0, 5000, 10000, 183, "2018-04-01", False, None)))
+    bank = LiveBank(service_bank_config(rate, None))
     drawn = time.perf_counter()
     day = bank.day(datetime.now(UTC).date()).transactions
     done = time.perf_counter()

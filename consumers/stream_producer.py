@@ -29,6 +29,7 @@ Customers = Annotated[int, typer.Option(min=1, help="Simulated customers.")]
 Terminals = Annotated[int, typer.Option(min=1, help="Simulated terminals.")]
 Days = Annotated[int, typer.Option(min=1, help="Simulated days.")]
 Start = Annotated[str, typer.Option(help="First simulated day (YYYY-MM-DD).")]
+SEED, CUSTOMERS, TERMINALS, DAYS, START = 0, 5000, 10000, 183, "2018-04-01"  # the command's (and service's) defaults
 HandbookOnly = Annotated[bool, typer.Option(help="Only the handbook's fraud scenarios (no extra patterns).")]
 
 
@@ -48,6 +49,14 @@ def simulator_config(seed: int, customers: int, terminals: int, days: int, start
     return dataclasses.replace(config, label_delay=timedelta(seconds=label_delay_seconds))
 
 
+def service_bank_config(rate: float, label_delay_seconds: int | None) -> SimulatorConfig:
+    """The live bank the `stream-producer` service runs at ``rate`` (this command's defaults): what a benchmark
+    re-draws to know the live stream's frauds."""
+    from fraud_domain.simulator.live import bank_for_rate
+
+    return bank_for_rate(rate, simulator_config(SEED, CUSTOMERS, TERMINALS, DAYS, START, False, label_delay_seconds))
+
+
 def stream(
     count: Annotated[int | None, typer.Option(help="Publish exactly N transactions, then exit; "
                                               "without it run until stopped (live clock).")] = None,
@@ -55,8 +64,8 @@ def stream(
                                                "possible). Live: the bank is sized so that its customers, each at "
                                                "the handbook's pace, make this rate over a day (default "
                                                "STREAM_RATE); --customers/--terminals give its density.")] = None,
-    seed: Seed = 0, customers: Customers = 5000, terminals: Terminals = 10000, days: Days = 183,
-    start_date: Start = "2018-04-01", handbook_only: HandbookOnly = False,
+    seed: Seed = SEED, customers: Customers = CUSTOMERS, terminals: Terminals = TERMINALS, days: Days = DAYS,
+    start_date: Start = START, handbook_only: HandbookOnly = False,
     replay: Annotated[Path | None, typer.Option(help="Replay a handbook-layout CSV/Parquet file instead.")] = None,
     metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus metrics (records published) "
                                                      "on this port.")] = None,

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bench import live
-from consumers.stream_producer import simulator_config
+from consumers.stream_producer import service_bank_config
 from fraud_domain.simulator import iter_events
-from fraud_domain.simulator.live import LiveBank, bank_for_rate
+from fraud_domain.simulator.live import LiveBank
 from fraud_domain.tokenise import Tokeniser
 
 pytestmark = pytest.mark.unit
@@ -17,7 +17,7 @@ RATE, DELAY = 0.05, 7 * 86_400  # a small bank; the service's label delay
 
 
 def test_the_truth_joins_every_decision_of_the_window_and_counts_right() -> None:
-    bank = LiveBank(bank_for_rate(RATE, simulator_config(0, 5000, 10000, 183, "2018-04-01", False, DELAY)))
+    bank = LiveBank(service_bank_config(RATE, DELAY))
     day = datetime(2026, 3, 2, tzinfo=UTC)
     events = [(e, lab) for e, lab in iter_events(bank.day(date(2026, 3, 2)), Tokeniser(b"k" * 32))
               if day + timedelta(hours=9) <= e.event_time < day + timedelta(hours=15)]
