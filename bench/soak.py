@@ -129,7 +129,7 @@ def rows_for(ctx, ids: list[str]) -> int:
     from fraud_platform.clients import cassandra_cluster
 
     ep = ctx.endpoints
-    cluster = cassandra_cluster(ep.cassandra_points, ep.cassandra_port, login=ep.cassandra_login)
+    cluster = cassandra_cluster(ep.cassandra, login=ep.cassandra_login)
     try:
         return count_rows(cluster.connect("fraud"), "decisions", ids)
     finally:

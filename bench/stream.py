@@ -266,7 +266,7 @@ def persister(ctx, count: int, as_json: bool) -> None:
         raws.append(raw)
     p.flush()
     ep = ctx.endpoints
-    raw_rate = _raw_driver(cassandra_cluster(ep.cassandra_points, ep.cassandra_port, login=ep.cassandra_login),
+    raw_rate = _raw_driver(cassandra_cluster(ep.cassandra, login=ep.cassandra_login),
                            [rows.decision_rows(r) for r in raws[count:]])
     port = free_port()
     s = spawn("consumers.persister", ["--group", f"bench-{tag}", "--metrics-port", str(port),

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fraud_platform.clients import CqlLogin, cassandra_cluster
+from fraud_platform.clients import CqlLogin, CqlNodes, cassandra_cluster
 from fraud_platform.logs import get_logger
 
 log = get_logger("consumers.cassandra")
@@ -41,12 +41,12 @@ def _wait(seconds: float, should_stop: Callable[[], bool]) -> None:
         time.sleep(min(0.1, max(0.0, end - time.monotonic())))
 
 
-def connect(contact_points: Sequence[str], port: int, *, login: CqlLogin | None, max_backoff: float,
+def connect(nodes: CqlNodes, *, login: CqlLogin | None, max_backoff: float,
             should_stop: Callable[[], bool], on_retry: Callable[[], None] = lambda: None) -> tuple[Any, Any]:
     """(cluster, session on keyspace ``fraud``), retrying until Cassandra answers."""
     attempt = 0
     while True:
-        cluster = cassandra_cluster(contact_points, port, login=login, connect_timeout=5,
+        cluster = cassandra_cluster(nodes, login=login, connect_timeout=5,
                                     max_reconnect_delay=max_backoff)
         try:
             return cluster, cluster.connect("fraud")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import typer
@@ -141,7 +142,8 @@ def main(
                         poll_timeout_ms=s.poll_timeout_ms, batch_size=s.batch_size, watchdog=watchdog)
     holder.append(loop)
     loop.install_signal_handlers()
-    cluster, session = connect(ep.cassandra_points, cassandra_port or ep.cassandra_port, login=ep.cassandra_login,
+    nodes = replace(ep.cassandra, port=cassandra_port) if cassandra_port else ep.cassandra
+    cluster, session = connect(nodes, login=ep.cassandra_login,
                                max_backoff=s.retry_max_seconds, should_stop=stopping, on_retry=retried)
     writer = Writer(session, concurrency=s.cassandra_concurrency, max_backoff=s.retry_max_seconds,
                     should_stop=stopping, on_retry=retried)

@@ -390,7 +390,7 @@ def main(
     stopping = lambda: bool(loop_holder) and loop_holder[0].stopping  # noqa: E731
     watchdog = Watchdog(s.stall_seconds, "scorer")
     retried = entry.on_retry(metrics, watchdog)
-    cluster, session = connect(ep.cassandra_points, ep.cassandra_port, login=ep.cassandra_login,
+    cluster, session = connect(ep.cassandra, login=ep.cassandra_login,
                                max_backoff=s.retry_max_seconds,
                                should_stop=stopping, on_retry=retried)
     writer = Writer(session, concurrency=s.cassandra_concurrency, max_backoff=s.retry_max_seconds,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +19,33 @@ class CqlLogin:
     password: str = field(repr=False)
 
 
-def cassandra_cluster(contact_points: Sequence[str], port: int, *, login: CqlLogin | None,
+@dataclass(frozen=True)
+class CqlNodes:
+    """Where a Cassandra cluster answers CQL, and whether over TLS (verified against ``ca_file``; None: the
+    system's CAs). Each node's certificate must name the address it is reached at."""
+
+    points: tuple[str, ...]
+    port: int
+    tls: bool = False
+    ca_file: str | None = None
+
+    def __str__(self) -> str:
+        return f"{','.join(self.points)}:{self.port}{' (TLS)' if self.tls else ''}"
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """TLS 1.2 or later with the certificate chain and the host name checked (None: plain CQL)."""
+        if not self.tls:
+            return None
+        context = ssl.create_default_context(cafile=self.ca_file)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        return context
+
+
+def cassandra_cluster(nodes: CqlNodes, *, login: CqlLogin | None,
                       connect_timeout: float = 10, max_reconnect_delay: float = 10.0) -> Any:
     """A cassandra-driver Cluster pinned to protocol v5 with a DC-aware token-aware policy (no warnings),
-    logging in as ``login`` (None: no credentials, for a cluster that does not authenticate).
+    logging in as ``login`` (None: no credentials, for a cluster that does not authenticate), over TLS when
+    ``nodes`` says so (the driver checks each node's certificate against the address it connects to).
 
     A node marked down is retried 0.2 s, 0.4 s, ... up to every ``max_reconnect_delay`` seconds, for ever:
     the driver's default waits up to 10 minutes between tries and gives up after 64 of them, which leaves
@@ -33,8 +57,9 @@ def cassandra_cluster(contact_points: Sequence[str], port: int, *, login: CqlLog
     profile = ExecutionProfile(load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()))
     auth = PlainTextAuthProvider(login.username, login.password) if login else None
     return Cluster(
-        contact_points=list(contact_points),
-        port=port,
+        contact_points=list(nodes.points),
+        port=nodes.port,
+        ssl_context=nodes.ssl_context(),
         protocol_version=5,
         connect_timeout=connect_timeout,
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},

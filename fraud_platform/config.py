@@ -24,7 +24,7 @@ class PlatformConfig:
 
     @property
     def endpoints(self) -> Endpoints:
-        return Endpoints(self.settings)
+        return Endpoints(self.settings, self.paths.tls_ca)
 
 
 def default_root() -> Path:

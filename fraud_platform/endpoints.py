@@ -7,9 +7,10 @@ cluster and nothing is started locally (`external_*` is True); left empty, the p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from fraud_platform.clients import CqlLogin, HiveLogin
+from fraud_platform.clients import CqlLogin, CqlNodes, HiveLogin
 from fraud_platform.errors import ConfigError
 from fraud_platform.kafka_access import KafkaAccess, KafkaLogin, KafkaRole
 from fraud_platform.settings import Settings
@@ -18,6 +19,12 @@ from fraud_platform.settings import Settings
 @dataclass(frozen=True)
 class Endpoints:
     settings: Settings
+    local_ca: Path | None = None  # the platform's own CA (Paths.tls_ca): clients of the local engines' TLS trust it
+
+    def _local_ca_file(self, setting: str) -> str:
+        if self.local_ca is None:
+            raise ConfigError(f"{setting} asks for TLS to a local engine, but no local CA is known here")
+        return str(self.local_ca)
 
     @property
     def host(self) -> str:
@@ -30,15 +37,30 @@ class Endpoints:
 
     @property
     def kafka(self) -> str:
-        """Bootstrap servers, `host:port[,host:port…]`."""
+        """Bootstrap servers, `host:port[,host:port…]` (the local broker's listener of KAFKA_SECURITY_PROTOCOL)."""
         k = self.settings.kafka
         return k.bootstrap_servers or f"{self.host}:{k.port}"
+
+    @property
+    def kafka_tls_port(self) -> int:
+        """The local broker's SASL_SSL listener: KAFKA_PORT itself when every client uses TLS, else KAFKA_SSL_PORT."""
+        k = self.settings.kafka
+        return k.port if k.security_protocol == "SASL_SSL" else k.ssl_port
+
+    def kafka_tls_listener(self, role: KafkaRole) -> tuple[str, KafkaAccess]:
+        """The local broker's TLS listener and how ``role`` logs in there, verifying the broker against the
+        platform's CA (whatever protocol the platform's own clients use)."""
+        access = replace(self.kafka_access(role), security_protocol="SASL_SSL",
+                         ca_file=self._local_ca_file("the local Kafka TLS listener"))
+        return f"{self.host}:{self.kafka_tls_port}", access
 
     def kafka_access(self, role: KafkaRole) -> KafkaAccess:
         """How the process playing ``role`` (admin, scorer, persister, producer) logs in to Kafka. A SASL
         cluster and no password for the role: ConfigError (set KAFKA_<ROLE>_PASSWORD, `fraudctl setup`)."""
         k = self.settings.kafka
         ca_file = k.ssl_ca_file
+        if ca_file is None and k.security_protocol == "SASL_SSL" and not self.kafka_external:
+            ca_file = self._local_ca_file("KAFKA_SECURITY_PROTOCOL=SASL_SSL")
         if k.security_protocol == "PLAINTEXT":
             return KafkaAccess("PLAINTEXT", k.sasl_mechanism, None, ca_file)
         password = getattr(k, f"{role}_password")
@@ -54,13 +76,21 @@ class Endpoints:
         return self.settings.cassandra.contact_points is not None
 
     @property
-    def cassandra_points(self) -> tuple[str, ...]:
-        points = self.settings.cassandra.contact_points or self.host
-        return tuple(p.strip() for p in points.split(",") if p.strip())
+    def cassandra(self) -> CqlNodes:
+        """Where every client reaches Cassandra, and over TLS against which CA (CASSANDRA_SSL)."""
+        c = self.settings.cassandra
+        points = tuple(p.strip() for p in (c.contact_points or self.host).split(",") if p.strip())
+        if not c.ssl:
+            return CqlNodes(points, c.port)
+        ca_file = c.ssl_ca_file
+        if ca_file is None and not self.cassandra_external:
+            ca_file = self._local_ca_file("CASSANDRA_SSL=true")
+        return CqlNodes(points, c.port, tls=True, ca_file=ca_file)
 
     @property
-    def cassandra_port(self) -> int:
-        return self.settings.cassandra.port
+    def cassandra_tls(self) -> CqlNodes:
+        """The local node's CQL port over TLS, verified against the platform's CA (whatever CASSANDRA_SSL says)."""
+        return replace(self.cassandra, tls=True, ca_file=self._local_ca_file("TLS to the local Cassandra"))
 
     @property
     def cassandra_login(self) -> CqlLogin | None:

@@ -29,6 +29,24 @@ class Paths:
         return self.state / "run"
 
     @property
+    def tls(self) -> Path:
+        """The platform's own CA and the local engines' keystore (fraud_runtime/tls.py)."""
+        return self.state / "tls"
+
+    @property
+    def tls_ca(self) -> Path:
+        """The local CA's certificate: what a client of the local engines' TLS ports verifies against."""
+        return self.tls / "ca.pem"
+
+    @property
+    def tls_ca_key(self) -> Path:
+        return self.tls / "ca.key"
+
+    @property
+    def tls_keystore(self) -> Path:
+        return self.tls / "server.p12"
+
+    @property
     def env_file(self) -> Path:
         return env_file(self.root)
 

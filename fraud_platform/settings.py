@@ -53,6 +53,8 @@ class PlatformSettings(BaseSettings):
     bind_host: str = "127.0.0.1"
     state_dir: Path | None = None  # default: <checkout>/.state
     profile: str = "full"
+    # Seals the local engines' TLS keystore (fraud_runtime/tls.py); generated into .env.
+    tls_keystore_password: Secret = None
 
 
 class KafkaSettings(BaseSettings):
@@ -67,13 +69,16 @@ class KafkaSettings(BaseSettings):
     jmx_exporter_port: Port = 7071
     client: KafkaClient = "confluent-kafka"  # scorer, persister, stream producer
     delivery_timeout_ms: int = Field(120_000, ge=1_000)  # a produce not acknowledged by then stops the process
-    # Logins (fraud_platform/kafka_access.py): the local broker serves SASL_PLAINTEXT + SCRAM-SHA-512; an
-    # external cluster may be PLAINTEXT or SASL_SSL (its CA in ssl_ca_file). Each process logs in as its own
-    # user; `up` creates the users and their ACLs when manage_access is true (the admin may do so). The
-    # passwords are generated into .env; a SASL client whose password is not set fails at start.
+    # Logins (fraud_platform/kafka_access.py): SCRAM-SHA-512 over SASL_PLAINTEXT (port) by default. The local
+    # broker also serves SASL_SSL on ssl_port with a certificate of the platform's own CA; security_protocol
+    # SASL_SSL moves every client there and leaves no plain listener (port then serves TLS). An external
+    # cluster may be PLAINTEXT, SASL_PLAINTEXT or SASL_SSL (its CA in ssl_ca_file; empty: the system's CAs).
+    # Each process logs in as its own user; `up` creates the users and their ACLs when manage_access is true
+    # (the admin may do so). The passwords are generated into .env; a SASL client without its password fails.
     security_protocol: SecurityProtocol = "SASL_PLAINTEXT"
     sasl_mechanism: SaslMechanism = "SCRAM-SHA-512"
     ssl_ca_file: Endpoint = None
+    ssl_port: Port = 9096  # 9094 is Alertmanager's cluster port by convention
     manage_access: bool = True
     admin_username: KafkaUser = "admin"
     admin_password: Secret = None
@@ -102,6 +107,12 @@ class CassandraSettings(BaseSettings):
     password: Secret = None
     admin_username: str = Field("fraud_admin", min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
     admin_password: Secret = None
+    # TLS on the CQL port. The local node accepts TLS there always (a certificate of the platform's own CA) and
+    # plain connections too unless ssl is true; ssl true makes every client use TLS and the local node refuse
+    # plain ones. ssl_ca_file: the CA an external cluster's certificates are checked against (empty: the
+    # local CA for the local node, the system's CAs for an external cluster).
+    ssl: bool = False
+    ssl_ca_file: Endpoint = None
 
 
 class HdfsSettings(BaseSettings):

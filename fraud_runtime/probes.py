@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fraud_platform.clients import CqlLogin, HiveLogin
+from fraud_platform.clients import CqlLogin, CqlNodes, HiveLogin
 from fraud_platform.kafka_access import KafkaAccess
 from fraud_runtime.errors import ProbeFailed
 
@@ -111,22 +111,21 @@ class CqlProbe(Probe):
     """A CQL query as ``login``. A node that answers and refuses the login serves CQL too: on a new node the
     role does not exist until the bootstrap creates it (which then fails loudly if the password is wrong)."""
 
-    contact_points: tuple[str, ...]
-    port: int
+    nodes: CqlNodes
     login: CqlLogin | None
 
     def check(self) -> None:
         from fraud_platform.clients import cassandra_cluster
         from fraud_runtime.migrations.cassandra_roles import login_refused
 
-        cluster = cassandra_cluster(self.contact_points, self.port, login=self.login, connect_timeout=3)
+        cluster = cassandra_cluster(self.nodes, login=self.login, connect_timeout=3)
         try:
             session = cluster.connect()
             session.execute("SELECT release_version FROM system.local", timeout=3)
         except Exception as exc:  # the driver raises many unrelated types while a node boots
             if login_refused(exc):
                 return
-            raise ProbeFailed(f"CQL query on {self.contact_points}:{self.port} failed: {exc}") from exc
+            raise ProbeFailed(f"CQL query on {self.nodes} failed: {exc}") from exc
         finally:
             cluster.shutdown()
 

@@ -63,14 +63,13 @@ def read_from_cassandra(day: date) -> list[tuple]:
     from spark_jobs.errors import MissingInputError
 
     endpoints = load_config().endpoints
-    cluster = cassandra_cluster(endpoints.cassandra_points, endpoints.cassandra_port, login=endpoints.cassandra_login)
+    cluster = cassandra_cluster(endpoints.cassandra, login=endpoints.cassandra_login)
     try:
         try:
             session = cluster.connect("fraud")
         except Exception as exc:  # NoHostAvailable, OperationTimedOut: not reachable
-            raise MissingInputError(f"Cassandra at {','.join(endpoints.cassandra_points)}:"
-                                    f"{endpoints.cassandra_port} did not answer, so the decisions of {day} cannot "
-                                    f"be read: {str(exc)[:200]}") from exc
+            raise MissingInputError(f"Cassandra at {endpoints.cassandra} did not answer, so the decisions of {day} "
+                                    f"cannot be read: {str(exc)[:200]}") from exc
         return read_day(session, day)
     finally:
         cluster.shutdown()

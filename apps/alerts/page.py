@@ -38,7 +38,7 @@ EMPTY_DATABASE = "No decisions stored yet: start a stream (`./fraudctl stream`) 
 @st.cache_resource(on_release=lambda platform: platform[1].reset())  # the driver's threads end with it
 def _platform() -> tuple[PlatformConfig, StoreConnection]:
     config = load_config()
-    return config, StoreConnection(config.endpoints.cassandra_points, config.endpoints.cassandra_port,
+    return config, StoreConnection(config.endpoints.cassandra,
                                    login=config.endpoints.cassandra_login)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,7 +17,7 @@ from cassandra import DriverException, OperationTimedOut
 from cassandra.cluster import NoHostAvailable
 
 from apps.alerts.errors import StoreUnavailable
-from fraud_platform.clients import CqlLogin
+from fraud_platform.clients import CqlLogin, CqlNodes
 
 DRIVER_ERRORS = (DriverException, OperationTimedOut, NoHostAvailable)  # a read Cassandra did not answer
 ALERT_DECISIONS = ("block", "review")  # what alerts_by_day holds: the persister writes only these there
@@ -106,9 +105,8 @@ class StoreConnection:
     """The page's Cassandra session, opened on first use and dropped by ``reset`` after a failed read, so the
     next rerun reconnects: a Cassandra that was down is picked up again without restarting the page."""
 
-    def __init__(self, contact_points: Sequence[str], port: int, *, login: CqlLogin | None,
-                 connect_timeout: float = 5.0) -> None:
-        self.contact_points, self.port, self.connect_timeout = tuple(contact_points), port, connect_timeout
+    def __init__(self, nodes: CqlNodes, *, login: CqlLogin | None, connect_timeout: float = 5.0) -> None:
+        self.nodes, self.connect_timeout = nodes, connect_timeout
         self.login = login
         self._lock = threading.Lock()
         self._cluster: Any = None
@@ -116,7 +114,7 @@ class StoreConnection:
 
     @property
     def endpoint(self) -> str:
-        return f"{','.join(self.contact_points)}:{self.port}"
+        return str(self.nodes)
 
     def store(self) -> AlertStore:
         """The connected store (``StoreUnavailable`` if Cassandra does not answer)."""
@@ -124,7 +122,7 @@ class StoreConnection:
 
         with self._lock:
             if self._store is None:
-                cluster = cassandra_cluster(self.contact_points, self.port, login=self.login,
+                cluster = cassandra_cluster(self.nodes, login=self.login,
                                             connect_timeout=self.connect_timeout)
                 try:
                     self._store = AlertStore(cluster.connect())

@@ -11,10 +11,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from typing import Any
 
-from fraud_platform.clients import CqlLogin, cassandra_cluster
+from fraud_platform.clients import CqlLogin, CqlNodes, cassandra_cluster
 from fraud_platform.logs import get_logger
 from fraud_runtime.errors import ServiceNotReady
 
@@ -35,20 +34,20 @@ def login_refused(exc: BaseException) -> bool:
     return isinstance(exc, NoHostAvailable) and any(isinstance(e, AuthenticationFailed) for e in exc.errors.values())
 
 
-def admin_session(points: Sequence[str], port: int, admin: CqlLogin | None, *, wait_seconds: float = 60) -> tuple:
+def admin_session(nodes: CqlNodes, admin: CqlLogin | None, *, wait_seconds: float = 60) -> tuple:
     """(cluster, session) logged in as the admin role, creating that role first on a new node."""
     if admin is None:  # a cluster without authentication (external, configured so)
-        cluster = cassandra_cluster(points, port, login=None)
+        cluster = cassandra_cluster(nodes, login=None)
         return cluster, cluster.connect()
-    cluster = cassandra_cluster(points, port, login=admin)
+    cluster = cassandra_cluster(nodes, login=admin)
     try:
         session = cluster.connect()
     except Exception as exc:
         cluster.shutdown()
         if not login_refused(exc):
             raise
-        _create_admin(points, port, admin, wait_seconds)
-        cluster = cassandra_cluster(points, port, login=admin)
+        _create_admin(nodes, admin, wait_seconds)
+        cluster = cassandra_cluster(nodes, login=admin)
         session = cluster.connect()
     if _role_exists(session, BUILT_IN_SUPERUSER.username):
         session.execute(f"DROP ROLE {BUILT_IN_SUPERUSER.username}")
@@ -56,10 +55,10 @@ def admin_session(points: Sequence[str], port: int, admin: CqlLogin | None, *, w
     return cluster, session
 
 
-def _create_admin(points: Sequence[str], port: int, admin: CqlLogin, wait_seconds: float) -> None:
+def _create_admin(nodes: CqlNodes, admin: CqlLogin, wait_seconds: float) -> None:
     deadline = time.monotonic() + wait_seconds
     while True:
-        cluster = cassandra_cluster(points, port, login=BUILT_IN_SUPERUSER)
+        cluster = cassandra_cluster(nodes, login=BUILT_IN_SUPERUSER)
         try:
             session = cluster.connect()
             if _role_exists(session, admin.username):  # its password is not the one in .env
@@ -84,13 +83,13 @@ def _create_admin(points: Sequence[str], port: int, admin: CqlLogin, wait_second
             cluster.shutdown()
 
 
-def ensure_app_role(session: Any, app: CqlLogin | None) -> None:
+def ensure_app_role(session: Any, app: CqlLogin | None, nodes: CqlNodes) -> None:
     """The application role with its `.env` password and exactly the grants it needs (idempotent)."""
     if app is None:
         return
     if not _role_exists(session, app.username):
         session.execute(f"CREATE ROLE {app.username} WITH LOGIN = true AND PASSWORD = %s", (app.password,))
-    elif not _can_log_in(session, app):  # rotated in .env (Cassandra refuses two changes within seconds)
+    elif not _can_log_in(nodes, app):  # rotated in .env (Cassandra refuses two changes within seconds)
         session.execute(f"ALTER ROLE {app.username} WITH LOGIN = true AND PASSWORD = %s", (app.password,))
     for permission in APP_PERMISSIONS:
         session.execute(f"GRANT {permission} ON KEYSPACE {KEYSPACE} TO {app.username}")
@@ -100,9 +99,8 @@ def _role_exists(session: Any, name: str) -> bool:
     return session.execute("SELECT role FROM system_auth.roles WHERE role = %s", (name,)).one() is not None
 
 
-def _can_log_in(session: Any, login: CqlLogin) -> bool:
-    hosts = session.cluster.contact_points
-    cluster = cassandra_cluster(hosts, session.cluster.port, login=login, connect_timeout=5)
+def _can_log_in(nodes: CqlNodes, login: CqlLogin) -> bool:
+    cluster = cassandra_cluster(nodes, login=login, connect_timeout=5)
     try:
         cluster.connect()
         return True

@@ -4,16 +4,19 @@ initialise → start → wait ready → bootstrap, and stop) lives once in `frau
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from fraud_platform.errors import ConfigError
 from fraud_runtime.probes import Probe
 
 if TYPE_CHECKING:
     from fraud_runtime.context import Context
+    from fraud_runtime.tls import LocalTls
 
 CORE = frozenset({"core", "full"})
 FULL = frozenset({"full"})
@@ -94,6 +97,27 @@ class Service:
     @property
     def log_file(self) -> Path:
         return self.paths.service_log(self.name)
+
+    def local_tls(self) -> LocalTls:
+        """The platform CA's keystore for this host (made or renewed on the way): what a local engine serves TLS
+        with. Its password is a secret, so a config naming it is written with ``write_secret_template``."""
+        from fraud_runtime.tls import ensure_local_tls
+
+        password = self.settings.platform.tls_keystore_password
+        if password is None:
+            raise ConfigError("FRAUD_TLS_KEYSTORE_PASSWORD is not set: run `./fraudctl setup` to generate it into .env")
+        secret = password.get_secret_value()
+        if any(c in secret for c in '"\\\n'):
+            raise ConfigError("FRAUD_TLS_KEYSTORE_PASSWORD may not hold a quote, a backslash or a line break")
+        return ensure_local_tls(self.paths, self.host, secret)
+
+    def write_secret_template(self, template: str, **values: object) -> Path:
+        """``write_template`` into a file only its owner may read (0600 before anything is written)."""
+        target = self.conf_dir / Path(template).name.removesuffix(".j2")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(target, 0o600)
+        return self.write_template(template, **values)
 
     def write_template(self, template: str, target: str | None = None, **values: object) -> Path:
         """Render `templates/<template>` (Jinja, strict) into this service's conf dir."""

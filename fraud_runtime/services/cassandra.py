@@ -6,6 +6,7 @@ import os
 import shutil
 from dataclasses import replace
 
+from fraud_platform.clients import CqlNodes
 from fraud_runtime.probes import CqlProbe
 from fraud_runtime.services.base import Program
 from fraud_runtime.services.jvm import JvmService
@@ -24,15 +25,15 @@ class Cassandra(JvmService):
         return self.endpoints.cassandra_external
 
     @property
-    def contact_points(self) -> tuple[str, ...]:
-        return self.endpoints.cassandra_points
+    def nodes(self) -> CqlNodes:
+        return self.endpoints.cassandra
 
     def ports(self) -> dict[str, int]:
         c = self.settings.cassandra
         return {"cql": c.port, "storage": c.storage_port, "jmx": c.jmx_port, "jmx-exporter": c.jmx_exporter_port}
 
     def url(self) -> str:
-        return f"cql://{self.contact_points[0]}:{self.settings.cassandra.port}/fraud"
+        return f"cql://{self.nodes.points[0]}:{self.nodes.port}/fraud"
 
     def heap(self) -> str:
         return self.settings.cassandra.heap
@@ -74,22 +75,21 @@ class Cassandra(JvmService):
 
     def render_config(self) -> None:
         (self.conf_dir / "triggers").mkdir(parents=True, exist_ok=True)
-        self.write_template("cassandra/cassandra.yaml.j2")
+        self.write_secret_template("cassandra/cassandra.yaml.j2", tls=self.local_tls())
         self.write_template("cassandra/jvm17.options")
         self.write_template("cassandra/logback.xml")
 
     def probe(self) -> CqlProbe:
-        return CqlProbe(self.contact_points, self.settings.cassandra.port, self.endpoints.cassandra_admin_login)
+        return CqlProbe(self.nodes, self.endpoints.cassandra_admin_login)
 
     def bootstrap(self) -> None:
         """As the admin role (created on a new node): the schema migrations, then the application role."""
         from fraud_runtime.migrations.cassandra_migrate import migrate
         from fraud_runtime.migrations.cassandra_roles import admin_session, ensure_app_role
 
-        cluster, session = admin_session(self.contact_points, self.settings.cassandra.port,
-                                         self.endpoints.cassandra_admin_login)
+        cluster, session = admin_session(self.nodes, self.endpoints.cassandra_admin_login)
         try:
             migrate(session, self.settings.cassandra.replication_factor)
-            ensure_app_role(session, self.endpoints.cassandra_login)
+            ensure_app_role(session, self.endpoints.cassandra_login, self.nodes)
         finally:
             cluster.shutdown()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 from fraud_domain import topics
@@ -30,7 +29,20 @@ class Kafka(JvmService):
 
     def ports(self) -> dict[str, int]:
         k = self.settings.kafka
-        return {"broker": k.port, "controller": k.controller_port, "jmx-exporter": k.jmx_exporter_port}
+        ports = {"broker": k.port, "controller": k.controller_port, "jmx-exporter": k.jmx_exporter_port}
+        if ("SASL_SSL", k.ssl_port) in self.listeners():
+            ports["broker-tls"] = k.ssl_port
+        return ports
+
+    def listeners(self) -> list[tuple[str, int]]:
+        """The client listeners (name = security protocol, port), the broker's own link first: SASL_PLAINTEXT on
+        KAFKA_PORT and SASL_SSL on KAFKA_SSL_PORT, or SASL_SSL alone on KAFKA_PORT when every client uses TLS;
+        PLAINTEXT alone for a broker without logins."""
+        k = self.settings.kafka
+        if k.security_protocol == "PLAINTEXT":
+            return [("PLAINTEXT", k.port)]
+        tls = ("SASL_SSL", self.endpoints.kafka_tls_port)
+        return [tls] if k.security_protocol == "SASL_SSL" else [("SASL_PLAINTEXT", k.port), tls]
 
     def url(self) -> str:
         return f"kafka://{self.bootstrap_servers}"
@@ -49,12 +61,12 @@ class Kafka(JvmService):
         return self.endpoints.kafka_access("admin")
 
     def render_config(self) -> None:
-        """server.properties (0600: it holds the admin's static login) and log4j2.properties."""
-        target = self.conf_dir / "server.properties"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
-        os.chmod(target, 0o600)
-        self.write_template("kafka/server.properties.j2", log_dir=self.data_dir / "log", admin=self._static_admin())
+        """server.properties (0600: it holds the admin's static login and the keystore password) and
+        log4j2.properties."""
+        admin = self._static_admin()
+        tls = self.local_tls() if admin else None
+        self.write_secret_template("kafka/server.properties.j2", log_dir=self.data_dir / "log", admin=admin,
+                                   listeners=self.listeners(), tls=tls)
         self.write_template("kafka/log4j2.properties.j2")
 
     def _static_admin(self) -> KafkaLogin | None:
@@ -62,9 +74,8 @@ class Kafka(JvmService):
         access = self.admin_access
         if not access.sasl:
             return None
-        if access.tls or access.mechanism == "PLAIN":
-            raise ConfigError(f"the local Kafka broker serves SASL_PLAINTEXT with SCRAM, not {access.security_protocol}"
-                              f" with {access.mechanism}: set KAFKA_SECURITY_PROTOCOL and KAFKA_SASL_MECHANISM")
+        if access.mechanism == "PLAIN":
+            raise ConfigError("the local Kafka broker logs clients in with SCRAM, not PLAIN: set KAFKA_SASL_MECHANISM")
         assert access.login is not None
         if any(c in access.login.password for c in '"\\\n'):
             raise ConfigError("KAFKA_ADMIN_PASSWORD may not hold a quote, a backslash or a line break")

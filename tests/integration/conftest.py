@@ -47,8 +47,7 @@ def cql(services: dict[str, object]) -> Iterator[object]:
     from fraud_platform.clients import cassandra_cluster
 
     cassandra = services["cassandra"]
-    cluster = cassandra_cluster(cassandra.contact_points, cassandra.settings.cassandra.port,
-                                login=cassandra.endpoints.cassandra_login)
+    cluster = cassandra_cluster(cassandra.nodes, login=cassandra.endpoints.cassandra_login)
     session = cluster.connect("fraud")
     yield session
     cluster.shutdown()

@@ -32,7 +32,7 @@ def _connect(services, login):
     from fraud_platform.clients import cassandra_cluster
 
     cassandra = services["cassandra"]
-    cluster = cassandra_cluster(cassandra.contact_points, cassandra.settings.cassandra.port, login=login,
+    cluster = cassandra_cluster(cassandra.nodes, login=login,
                                 connect_timeout=5)
     try:
         return cluster, cluster.connect()

@@ -19,8 +19,7 @@ def test_down_then_up_keeps_every_kind_of_state(platform, services, hdfs, kafka_
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, **kafka_args(), acks="all")
     sent = producer.send(topics.TRANSACTIONS, key=unique.encode(), value=unique.encode()).get(timeout=30)
     producer.close()
-    cluster = cassandra_cluster(cassandra.contact_points, cassandra.settings.cassandra.port,
-                                login=cassandra.endpoints.cassandra_login)
+    cluster = cassandra_cluster(cassandra.nodes, login=cassandra.endpoints.cassandra_login)
     cluster.connect("fraud").execute("INSERT INTO decisions (transaction_id, decision) VALUES (%s, 'approve')", (tx,))
     cluster.shutdown()
     hdfs.create(f"/tmp/restart-{unique}.txt", unique.encode())
@@ -40,8 +39,7 @@ def test_down_then_up_keeps_every_kind_of_state(platform, services, hdfs, kafka_
     assert next(iter(consumer)).value == unique.encode()
     consumer.close()
 
-    cluster = cassandra_cluster(cassandra.contact_points, cassandra.settings.cassandra.port,
-                                login=cassandra.endpoints.cassandra_login)
+    cluster = cassandra_cluster(cassandra.nodes, login=cassandra.endpoints.cassandra_login)
     row = cluster.connect("fraud").execute("SELECT decision FROM decisions WHERE transaction_id = %s", (tx,)).one()
     cluster.shutdown()
     assert row.decision == "approve"
