@@ -8,7 +8,8 @@ loads it and returns it - the ONNX export in ``onnxruntime`` (``onnx_model``) wh
 matched Spark within ``ONNX_TOLERANCE`` on its test set (``serves_onnx``), else the pure-Python evaluation of
 the Spark pipeline with Spark's arithmetic (``model_loader``); until a champion exists (or while
 HDFS is unreachable) the scorer keeps what it has - rules alone at first. A champion that cannot be loaded
-(corrupt, partial, an unsupported stage) is refused once with a log line and
+(not signed with ``MODEL_SIGNING_KEY``, files that differ from the SHA-256 its signed metadata gives, corrupt,
+partial, an unsupported stage) is refused once with a log line and
 ``fraud_stream_model_refused_total``; the model in use keeps serving. ``test_metrics`` are the loaded
 version's test-week figures from its training run (the scorer exports them: ``fraud_stream_model_quality``).
 """
@@ -23,7 +24,7 @@ from consumers.errors import ModelLoadError
 from consumers.model_loader import load
 from consumers.onnx_model import OnnxModel
 from fraud_platform.logs import get_logger
-from fraud_platform.model_store import MODELS_ROOT, ONNX_TOLERANCE, ModelStore
+from fraud_platform.model_store import MODELS_ROOT, ONNX_TOLERANCE, ModelStore, pipeline_sha256, signed_by
 
 log = get_logger("consumers.model_registry")
 
@@ -49,6 +50,21 @@ def check_manifest(onnx: bytes, metadata: dict[str, Any]) -> None:
                              "or replaced after training)")
 
 
+def check_signature(metadata: bytes, signature: bytes | None, key: str) -> None:
+    """ModelLoadError unless ``signature`` (``metadata.sig``) is this platform's for these metadata bytes."""
+    if signature is None or not signed_by(metadata, signature, key):
+        raise ModelLoadError("the model's metadata is not signed with this platform's MODEL_SIGNING_KEY (written "
+                             "by something other than train_model, altered since, or trained before models were "
+                             "signed: train again)")
+
+
+def check_pipeline(hdfs: Any, path: str, metadata: dict[str, Any]) -> None:
+    """ModelLoadError unless the pipeline folder's files are the ones training wrote (``pipeline_sha256``)."""
+    if pipeline_sha256(hdfs, path) != metadata.get("pipeline_sha256"):
+        raise ModelLoadError(f"{path} does not match the SHA-256 in its signed metadata (corrupt, partial or "
+                             "replaced after training)")
+
+
 def serves_onnx(metadata: dict[str, Any]) -> bool:
     """Whether a version's ONNX file is what the scorer runs: it exists and gave Spark's probabilities on the
     version's test set within ``ONNX_TOLERANCE`` (float32 tree thresholds can miss it: then the exact pipeline)."""
@@ -57,8 +73,9 @@ def serves_onnx(metadata: dict[str, Any]) -> bool:
 
 
 class ModelRegistry:
-    def __init__(self, hdfs: Any, root: str = MODELS_ROOT, metrics: Any = None) -> None:
+    def __init__(self, hdfs: Any, signing_key: str, root: str = MODELS_ROOT, metrics: Any = None) -> None:
         self.hdfs, self.store, self.metrics = hdfs, ModelStore(root.rstrip("/")), metrics
+        self._key = signing_key
         self.version: str | None = None
         self.test_metrics: dict[str, float] = {}  # the loaded version's test-week figures (metadata ``metrics``)
         self._failed: str | None = None  # a version that failed to load: not retried every poll
@@ -77,7 +94,15 @@ class ModelRegistry:
         if version is None or version in (self.version, self._failed):
             return None
         try:
-            metadata = json.loads(self.hdfs.read(self.store.metadata_path(version)))
+            raw = self.hdfs.read(self.store.metadata_path(version))
+            signature_path = self.store.signature_path(version)
+            check_signature(raw, self.hdfs.read(signature_path) if self.hdfs.exists(signature_path) else None,
+                            self._key)
+            metadata = json.loads(raw)
+            if metadata.get("version") != version:
+                raise ModelLoadError(f"the signed metadata is version {metadata.get('version')!r}'s, not {version!r}'s "
+                                     "(a copy, or a pointer to the wrong folder)")
+            check_pipeline(self.hdfs, self.store.pipeline_path(version), metadata)
             pipeline = load(self.hdfs, self.store.version_dir(version), metadata)
             model: Model = pipeline
             if serves_onnx(metadata):  # what runs: the ONNX export; the pipeline explains the flagged decisions

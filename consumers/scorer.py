@@ -406,7 +406,7 @@ def main(
     feed = LabelFeed(kafka_io.consumer(ep.kafka, None, access=access, batch_size=20_000, client_id=f"{group}-labels",
                                        client=client), labels_topic, metrics)
     registry = None if no_model else ModelRegistry(WebHdfs(ep.webhdfs_url, ep.hdfs_user, timeout=10),
-                                                    metrics=metrics)
+                                                    ep.model_signing_key, metrics=metrics)
     # Before the consumer joins: fences the instance this one replaces and aborts its open transaction, so the
     # group's committed offsets read on assignment are final.
     out = kafka_io.producer(ep.kafka, access=access, client_id=group, client=client,

@@ -154,6 +154,15 @@ class Endpoints:
             raise ConfigError(f"HIVE_PASSWORD is not set (HiveServer2 authentication {h.auth}): run `./fraudctl setup`")
         return HiveLogin(h.username, h.password.get_secret_value(), h.auth)
 
+    # ---- the model store on HDFS ---------------------------------------------------------------
+    @property
+    def model_signing_key(self) -> str:
+        """What signs a trained model (``train_model``) and what the scorer checks it with (``model_store.sign``)."""
+        key = self.settings.model.signing_key
+        if key is None:
+            raise ConfigError("MODEL_SIGNING_KEY is not set: run `./fraudctl setup` to generate it into .env")
+        return key.get_secret_value()
+
     # ---- Spark -------------------------------------------------------------------------------
     @property
     def spark_master(self) -> str:

@@ -5,7 +5,10 @@ Layout (paths on ``fs.defaultFS``; the root is ``/models/fraud`` unless a test p
     /models/fraud/<version>/pipeline/        Spark ML PipelineModel (PipelineModel.load(path))
     /models/fraud/<version>/model.onnx       the same pipeline in ONNX (``metadata.onnx``; what the scorer runs
                                              when it equals Spark within ``ONNX_TOLERANCE``)
-    /models/fraud/<version>/metadata.json    see ``ModelMetadata``
+    /models/fraud/<version>/metadata.json    see ``ModelMetadata`` (with the SHA-256 of the pipeline and ONNX files)
+    /models/fraud/<version>/metadata.sig     ``sign(metadata.json bytes, MODEL_SIGNING_KEY)``: the scorer serves
+                                             only a version whose signature matches (HDFS' simple auth lets
+                                             anyone who reaches the NameNode write here; nobody else has the key)
     /models/fraud/champion                   one line: the champion's <version>
 
 ``<version>`` is ``YYYYMMDDTHHMMSSZ-<model_type>`` (UTC training time; sorts by time). The pipeline's
@@ -17,12 +20,16 @@ by write + rename, after the version directory is complete: a reader never sees 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 MODELS_ROOT = "/models/fraud"
 ONNX_FILE = "model.onnx"
+SIGNATURE_FILE = "metadata.sig"  # sign(metadata.json bytes, MODEL_SIGNING_KEY), hex
+SIGNATURE_CONTEXT = b"fraud-platform model metadata v1\n"
 ONNX_OUTPUT = "probability"  # the graph's [N, 2] output; inputs: one float32 [N, 1] tensor per feature name
 # The scorer runs a version's ONNX file only if, on that version's own test set, it gave Spark's probabilities
 # within this bound (``ModelMetadata.onnx_max_abs_diff``, measured by train_model); else the exact pipeline.
@@ -71,6 +78,9 @@ class ModelStore:
     def metadata_path(self, version: str) -> str:
         return f"{self.version_dir(version)}/metadata.json"
 
+    def signature_path(self, version: str) -> str:
+        return f"{self.version_dir(version)}/{SIGNATURE_FILE}"
+
     def champion(self, hdfs: Any) -> str | None:
         """The version the champion pointer names on ``hdfs`` (a ``WebHdfs``-like client: ``exists``,
         ``read``); None when there is no champion yet. The scorer, ``status`` and ``up`` all ask this."""
@@ -102,6 +112,8 @@ class ModelMetadata:
     # SHA-256 of the ONNX file as written: the scorer refuses a file that does not match (corrupt, partial or
     # replaced after training). None for models trained before the manifest hash.
     onnx_sha256: str | None = None
+    # SHA-256 over the pipeline folder's files (``pipeline_sha256``): the scorer refuses a pipeline that differs.
+    pipeline_sha256: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -109,6 +121,39 @@ class ModelMetadata:
     @classmethod
     def from_json(cls, text: str) -> ModelMetadata:
         return cls(**json.loads(text))
+
+
+def pipeline_sha256(hdfs: Any, path: str) -> str:
+    """One SHA-256 over every file under ``path`` on ``hdfs`` (a ``WebHdfs``-like client: ``list``, ``read``): each
+    file's name relative to ``path`` and the SHA-256 of its bytes, in name order. Training records it in the
+    metadata; the scorer computes it again before it loads the pipeline."""
+    entries: list[tuple[str, str]] = []
+
+    def walk(folder: str, prefix: str) -> None:
+        for status in hdfs.list(folder):
+            name = f"{prefix}{status['pathSuffix']}"
+            if status["type"] == "DIRECTORY":
+                walk(f"{folder}/{status['pathSuffix']}", f"{name}/")
+            else:
+                entries.append((name, hashlib.sha256(hdfs.read(f"{folder}/{status['pathSuffix']}")).hexdigest()))
+
+    walk(path.rstrip("/"), "")
+    digest = hashlib.sha256()
+    for name, file_digest in sorted(entries):
+        digest.update(f"{name}\0{file_digest}\n".encode())
+    return digest.hexdigest()
+
+
+def sign(metadata: bytes, key: str) -> str:
+    """The signature of a version's ``metadata.json`` bytes as written: HMAC-SHA256 under ``MODEL_SIGNING_KEY``
+    (hex). The metadata holds the SHA-256 of the ONNX file and of the pipeline, so it vouches for the whole
+    version; only a process that can read the platform's ``.env`` (mode 0600) can make one."""
+    return hmac.new(key.encode(), SIGNATURE_CONTEXT + metadata, hashlib.sha256).hexdigest()
+
+
+def signed_by(metadata: bytes, signature: bytes, key: str) -> bool:
+    """Whether ``signature`` (the ``metadata.sig`` file) is ``sign(metadata, key)``, compared in constant time."""
+    return hmac.compare_digest(signature.decode("ascii", "replace").strip(), sign(metadata, key))
 
 
 def parse_pointer(text: str) -> str | None:

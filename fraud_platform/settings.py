@@ -184,6 +184,13 @@ class TokenisationSettings(BaseSettings):
     key: Secret = None  # generated into .env; whoever tokenises fails at start without it
 
 
+class ModelSettings(BaseSettings):
+    model_config = _section("MODEL_")
+    # Signs each trained model's manifest (HMAC-SHA256, fraud_platform/model_store.py); the scorer serves only a
+    # model signed with it. Generated into .env; the training job and the scorer fail at start without it.
+    signing_key: Secret = None
+
+
 class ApiSettings(BaseSettings):
     """The transactions API (the batch layer's upstream): simulator history or a handbook-layout file."""
 
@@ -304,6 +311,7 @@ class Settings(BaseModel):
     spark: SparkSettings
     monitoring: MonitoringSettings
     tokenisation: TokenisationSettings
+    model: ModelSettings
     api: ApiSettings
     smtp: SmtpSettings
     airflow: AirflowSettings

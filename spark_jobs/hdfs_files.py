@@ -21,8 +21,8 @@ class LockHeld(RuntimeError):
 
 
 class HadoopFiles:
-    """``exists`` / ``read_text`` / ``write_text`` / ``write_texts`` / ``write_bytes`` / ``delete`` / ``replace``
-    on paths like ``/models/fraud``."""
+    """``exists`` / ``read`` / ``read_text`` / ``list`` / ``write_text`` / ``write_texts`` / ``write_bytes`` /
+    ``delete`` / ``replace`` on paths like ``/models/fraud``."""
 
     def __init__(self, spark: SparkSession) -> None:
         jvm = spark.sparkContext._jvm
@@ -42,6 +42,19 @@ class HadoopFiles:
             return str(self._IOUtils.toString(stream, "UTF-8"))
         finally:
             stream.close()
+
+    def read(self, path: str) -> bytes:
+        stream = self._fs.open(self._Path(path))
+        try:
+            return bytes(self._IOUtils.toByteArray(stream))
+        finally:
+            stream.close()
+
+    def list(self, path: str) -> list[dict[str, str]]:
+        """The folder's entries as WebHDFS' ``LISTSTATUS`` names them (``pathSuffix``, ``type``), so code written
+        for ``WebHdfs`` (``model_store.pipeline_sha256``) reads through either."""
+        return [{"pathSuffix": str(s.getPath().getName()), "type": "DIRECTORY" if s.isDirectory() else "FILE"}
+                for s in self._fs.listStatus(self._Path(path))]
 
     def write_text(self, path: str, text: str) -> None:
         self.write_bytes(path, text.encode("utf-8"))

@@ -119,12 +119,14 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
     from pyspark.ml import PipelineModel
 
     from fraud_domain.features.definitions import FEATURE_NAMES
-    from fraud_platform.model_store import ONNX_FILE, ModelMetadata, ModelStore, parse_pointer
+    from fraud_platform.config import load_config
+    from fraud_platform.model_store import ONNX_FILE, ModelMetadata, ModelStore, parse_pointer, pipeline_sha256, sign
     from spark_jobs.hdfs_files import HadoopFiles
     from spark_jobs.metrics import evaluate
     from spark_jobs.onnx_export import max_abs_diff, to_onnx
     from spark_jobs.tables import MODEL_METRICS, ensure_table
 
+    signing_key = load_config().endpoints.model_signing_key  # before the work: a job that cannot sign fails at once
     train_window = date_range(train_start, train_start + timedelta(days=train_days - 1))
     test_first = train_window[-1] + timedelta(days=delay_days + 1)
     test_window = date_range(test_first, test_first + timedelta(days=test_days - 1))
@@ -159,8 +161,11 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
             train_window=[train_window[0].isoformat(), train_window[-1].isoformat()],
             test_window=[test_window[0].isoformat(), test_window[-1].isoformat()], n_train=n_train, n_test=n_test,
             all_models={m: r["metrics"] for m, r in results.items()}, onnx=ONNX_FILE,
-            onnx_max_abs_diff=result["onnx_max_abs_diff"], onnx_sha256=hashlib.sha256(result["onnx"]).hexdigest())
-        files.write_text(store.metadata_path(versions[model_type]), meta.to_json() + "\n")
+            onnx_max_abs_diff=result["onnx_max_abs_diff"], onnx_sha256=hashlib.sha256(result["onnx"]).hexdigest(),
+            pipeline_sha256=pipeline_sha256(files, store.pipeline_path(versions[model_type])))
+        metadata = (meta.to_json() + "\n").encode()
+        files.write_bytes(store.metadata_path(versions[model_type]), metadata)
+        files.write_text(store.signature_path(versions[model_type]), sign(metadata, signing_key) + "\n")
     if predictions_out:  # what Spark's transform gives each test row: the serving parity tests compare with it
         from pyspark.ml.functions import vector_to_array
         from pyspark.sql import functions as F

@@ -319,27 +319,55 @@ def test_the_scorer_evaluates_every_saved_model_as_spark_does(place, hive, hdfs,
               f"{len(ids)} rows; served by {type(runtime).__name__}")
     assert serves_onnx(json.loads(hdfs.read(f"{place['models']}/{trained['versions']['lr']}/metadata.json")))
 
-    # A corrupt champion is refused (a log line, fraud_stream_model_refused_total) and the served one stays.
+    # A corrupt, forged, unsigned or copied champion is refused (a log line, fraud_stream_model_refused_total)
+    # and the served one stays: the scorer serves only what train_model wrote and signed.
     from prometheus_client import generate_latest
 
     from consumers.metrics import Metrics
     from consumers.model_registry import ModelRegistry
+    from fraud_platform.config import load_config
 
     metrics = Metrics("scorer")
-    registry = ModelRegistry(hdfs, root=place["models"], metrics=metrics)
+    registry = ModelRegistry(hdfs, load_config().endpoints.model_signing_key, root=place["models"], metrics=metrics)
     served = registry.poll()
     pointer = f"{place['models']}/champion"
     champion = hdfs.read(pointer)
     assert served is not None and served.version == champion.decode().strip()
-    corrupt = "99990101T000000Z-corrupt"
-    hdfs.create(f"{place['models']}/{corrupt}/metadata.json", hdfs.read(f"{place['models']}/{served.version}/"
-                                                                          "metadata.json"))
-    hdfs.create(f"{place['models']}/{corrupt}/pipeline/stages/0_VectorAssembler_0/metadata/part-00000",
-                b'{"class": "org.apache.spark.ml.feature.VectorAss')  # a partial copy: truncated
-    hdfs.create(pointer, corrupt.encode())
+    source = f"{place['models']}/{served.version}"
+    files = [f"pipeline/{p}" for p in _files_under(hdfs, f"{source}/pipeline")] + ["model.onnx", "metadata.json",
+                                                                                    "metadata.sig"]
+
+    def copy(version: str, change: dict[str, bytes]) -> None:
+        for name in files:
+            hdfs.create(f"{place['models']}/{version}/{name}", change.get(name, hdfs.read(f"{source}/{name}")))
+
+    metadata = json.loads(hdfs.read(f"{source}/metadata.json"))
+    forged = json.dumps({**metadata, "metrics": {**metadata["metrics"], "average_precision": 0.99}}).encode()
+    stage = next(name for name in files if "/stages/0_" in name and name.endswith("part-00000"))
+    copies = {  # each refused, once, while the served model keeps serving
+        "99990101T000000Z-corrupt": {stage: b'{"class": "org.apache.spark.ml.feature.VectorAss'},  # truncated
+        "99990102T000000Z-forged": {"metadata.json": forged},  # its signature no longer matches
+        "99990103T000000Z-unsigned": {"metadata.sig": b""},
+        "99990104T000000Z-copy": {},  # a faithful copy: its signed metadata names the version it was trained as
+    }
     try:
-        assert registry.poll() is None and registry.poll() is None  # refused once, not retried every poll
-        assert registry.version == served.version
-        assert 'fraud_stream_model_refused_total{consumer="scorer"} 1.0' in generate_latest(metrics.registry).decode()
+        for refused, (version, change) in enumerate(copies.items(), start=1):
+            copy(version, change)
+            hdfs.create(pointer, version.encode())
+            assert registry.poll() is None and registry.poll() is None, version  # refused once, not retried
+            assert registry.version == served.version
+            assert (f'fraud_stream_model_refused_total{{consumer="scorer"}} {float(refused)}'
+                    in generate_latest(metrics.registry).decode()), version
     finally:
         hdfs.create(pointer, champion)
+
+
+def _files_under(hdfs, path: str, prefix: str = "") -> list[str]:
+    out: list[str] = []
+    for status in hdfs.list(path):
+        name = status["pathSuffix"]
+        if status["type"] == "DIRECTORY":
+            out += _files_under(hdfs, f"{path}/{name}", f"{prefix}{name}/")
+        else:
+            out.append(f"{prefix}{name}")
+    return out

@@ -3,6 +3,7 @@ registry and the scorer to the gauge; one version exported at a time."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -13,12 +14,13 @@ from consumers import model_registry
 from consumers.errors import ModelLoadError
 from consumers.metrics import Metrics
 from consumers.model_registry import ModelRegistry
-from fraud_platform.model_store import ModelStore
+from fraud_platform.model_store import ModelStore, sign
 from tests.unit.consumers.test_scorer_model_first import Champion, Registry, restarted
 
 pytestmark = pytest.mark.unit
 FAMILY = "fraud_stream_model_quality"
 FIGURES = {"auc_roc": 0.87, "average_precision": 0.62, "card_precision_at_100": 0.29}
+KEY = "unit-test-model-signing-key"
 
 
 def _value(registry: CollectorRegistry, version: str, metric: str) -> float | None:
@@ -45,11 +47,16 @@ def test_only_the_serving_version_is_exported_and_missing_figures_are_skipped() 
 
 
 class Hdfs:
-    """The champion pointer and a metadata file, in memory (``WebHdfs``'s ``exists`` / ``read``)."""
+    """The champion pointer, a signed metadata file and an empty pipeline folder, in memory (``WebHdfs``'s
+    ``exists`` / ``read`` / ``list``)."""
 
     def __init__(self, store: ModelStore, version: str, metadata: dict[str, Any]) -> None:
-        self.files = {store.champion_pointer: f"{version}\n".encode(),
-                      store.metadata_path(version): json.dumps(metadata).encode()}
+        raw = json.dumps({**metadata, "pipeline_sha256": hashlib.sha256().hexdigest()}).encode()
+        self.files = {store.champion_pointer: f"{version}\n".encode(), store.metadata_path(version): raw,
+                      store.signature_path(version): sign(raw, KEY).encode()}
+
+    def list(self, path: str) -> list[dict[str, str]]:
+        return []
 
     def exists(self, path: str) -> bool:
         return path in self.files
@@ -61,7 +68,7 @@ class Hdfs:
 def test_the_registry_keeps_the_figures_of_the_version_it_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(model_registry, "load", lambda hdfs, folder, metadata: Champion())
     store = ModelStore()
-    registry = ModelRegistry(Hdfs(store, "v1-lr", {"version": "v1-lr", "metrics": FIGURES}))
+    registry = ModelRegistry(Hdfs(store, "v1-lr", {"version": "v1-lr", "metrics": FIGURES}), KEY)
     assert registry.poll() is not None and registry.test_metrics == FIGURES
 
     def refuse(hdfs: Any, folder: str, metadata: dict[str, Any]) -> Any:
