@@ -24,7 +24,7 @@ from consumers.errors import ModelLoadError
 from consumers.model_loader import load
 from consumers.onnx_model import OnnxModel
 from fraud_platform.logs import get_logger
-from fraud_platform.model_store import MODELS_ROOT, ONNX_TOLERANCE, ModelStore, pipeline_sha256, signed_by
+from fraud_platform.model_store import MODELS_ROOT, ONNX_TOLERANCE, ModelStore, pipeline_sha256
 
 log = get_logger("consumers.model_registry")
 
@@ -48,14 +48,6 @@ def check_manifest(onnx: bytes, metadata: dict[str, Any]) -> None:
     if expected is not None and hashlib.sha256(onnx).hexdigest() != expected:
         raise ModelLoadError(f"{metadata.get('onnx')} does not match the SHA-256 in its metadata (corrupt, partial "
                              "or replaced after training)")
-
-
-def check_signature(metadata: bytes, signature: bytes | None, key: str) -> None:
-    """ModelLoadError unless ``signature`` (``metadata.sig``) is this platform's for these metadata bytes."""
-    if signature is None or not signed_by(metadata, signature, key):
-        raise ModelLoadError("the model's metadata is not signed with this platform's MODEL_SIGNING_KEY (written "
-                             "by something other than train_model, altered since, or trained before models were "
-                             "signed: train again)")
 
 
 def check_pipeline(hdfs: Any, path: str, metadata: dict[str, Any]) -> None:
@@ -94,14 +86,10 @@ class ModelRegistry:
         if version is None or version in (self.version, self._failed):
             return None
         try:
-            raw = self.hdfs.read(self.store.metadata_path(version))
-            signature_path = self.store.signature_path(version)
-            check_signature(raw, self.hdfs.read(signature_path) if self.hdfs.exists(signature_path) else None,
-                            self._key)
-            metadata = json.loads(raw)
-            if metadata.get("version") != version:
-                raise ModelLoadError(f"the signed metadata is version {metadata.get('version')!r}'s, not {version!r}'s "
-                                     "(a copy, or a pointer to the wrong folder)")
+            problem = self.store.signature_problem(self.hdfs, version, self._key)
+            if problem:
+                raise ModelLoadError(problem)
+            metadata = json.loads(self.hdfs.read(self.store.metadata_path(version)))
             check_pipeline(self.hdfs, self.store.pipeline_path(version), metadata)
             pipeline = load(self.hdfs, self.store.version_dir(version), metadata)
             model: Model = pipeline

@@ -81,6 +81,20 @@ class ModelStore:
     def signature_path(self, version: str) -> str:
         return f"{self.version_dir(version)}/{SIGNATURE_FILE}"
 
+    def signature_problem(self, hdfs: Any, version: str, key: str) -> str | None:
+        """Why ``version`` is not a model this platform trained (None: it is one): its ``metadata.sig`` is missing or
+        is not ``sign(metadata.json, key)``, or its signed metadata names another version (a copy). ``hdfs``: a
+        ``WebHdfs``-like client (``exists``, ``read``)."""
+        metadata = hdfs.read(self.metadata_path(version))
+        signature = hdfs.read(self.signature_path(version)) if hdfs.exists(self.signature_path(version)) else b""
+        if not signed_by(metadata, signature, key):
+            return ("its metadata is not signed with this platform's MODEL_SIGNING_KEY (written by something other "
+                    "than train_model, altered since, or trained before models were signed: train again)")
+        named = json.loads(metadata).get("version")
+        if named != version:
+            return f"its signed metadata is version {named!r}'s (a copy, or a pointer to the wrong folder)"
+        return None
+
     def champion(self, hdfs: Any) -> str | None:
         """The version the champion pointer names on ``hdfs`` (a ``WebHdfs``-like client: ``exists``,
         ``read``); None when there is no champion yet. The scorer, ``status`` and ``up`` all ask this."""

@@ -120,6 +120,7 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
 
     from fraud_domain.features.definitions import FEATURE_NAMES
     from fraud_platform.config import load_config
+    from fraud_platform.logs import get_logger
     from fraud_platform.model_store import ONNX_FILE, ModelMetadata, ModelStore, parse_pointer, pipeline_sha256, sign
     from spark_jobs.hdfs_files import HadoopFiles
     from spark_jobs.metrics import evaluate
@@ -182,6 +183,10 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
     with files.lock(store.promotion_lock, owner=f"train_model {run_id}", stale_after_s=PROMOTION_LOCK_STALE_SECONDS):
         if files.exists(store.champion_pointer):
             champion = parse_pointer(files.read_text(store.champion_pointer))
+        if champion and (problem := store.signature_problem(files, champion, signing_key)):
+            get_logger("spark_jobs.train_model").warning("the champion is not this platform's: replaced, not compared",
+                                                         champion=champion, problem=problem)
+            champion = None  # the scorer would refuse it: the run's best takes its place (AP floor still applies)
         if champion:
             champion_model = PipelineModel.load(store.pipeline_path(champion))
             champion_ap = evaluate(predictions(champion_model, test_df))["average_precision"]

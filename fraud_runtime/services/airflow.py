@@ -126,10 +126,14 @@ class AirflowDagProcessor(AirflowService):
         log.info("bootstrap_history", outcome=started)
 
     def _has_champion(self) -> bool:
+        """A champion the scorer will serve: one train_model signed with this platform's key."""
         from fraud_platform.model_store import ModelStore
         from fraud_platform.webhdfs import WebHdfs
 
-        return ModelStore().champion(WebHdfs(self.endpoints.webhdfs_url, self.settings.hdfs.user)) is not None
+        store, hdfs = ModelStore(), WebHdfs(self.endpoints.webhdfs_url, self.settings.hdfs.user)
+        champion = store.champion(hdfs)
+        key = self.endpoints.model_signing_key
+        return champion is not None and store.signature_problem(hdfs, champion, key) is None
 
     def _trigger_bootstrap(self) -> str:
         self._unpause(BOOTSTRAP_DAG_ID)
@@ -140,7 +144,7 @@ class AirflowDagProcessor(AirflowService):
         if triggered.returncode != 0:
             raise RuntimeError(f"`airflow dags trigger {BOOTSTRAP_DAG_ID}` failed: "
                                + (triggered.stderr or triggered.stdout).strip()[-300:])
-        return "triggered (no champion in the model store)"
+        return "triggered (no signed champion in the model store)"
 
 
     def _unpause(self, dag_id: str) -> None:

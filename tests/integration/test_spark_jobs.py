@@ -343,7 +343,7 @@ def test_the_scorer_evaluates_every_saved_model_as_spark_does(place, hive, hdfs,
 
     metadata = json.loads(hdfs.read(f"{source}/metadata.json"))
     forged = json.dumps({**metadata, "metrics": {**metadata["metrics"], "average_precision": 0.99}}).encode()
-    stage = next(name for name in files if "/stages/0_" in name and name.endswith("part-00000"))
+    stage = next(name for name in files if "/stages/0_" in name and "/metadata/part-" in name)
     copies = {  # each refused, once, while the served model keeps serving
         "99990101T000000Z-corrupt": {stage: b'{"class": "org.apache.spark.ml.feature.VectorAss'},  # truncated
         "99990102T000000Z-forged": {"metadata.json": forged},  # its signature no longer matches

@@ -8,8 +8,8 @@ import hashlib
 import pytest
 
 from consumers.errors import ModelLoadError
-from consumers.model_registry import check_manifest, check_pipeline, check_signature
-from fraud_platform.model_store import pipeline_sha256, sign, signed_by
+from consumers.model_registry import check_manifest, check_pipeline
+from fraud_platform.model_store import ModelStore, pipeline_sha256, sign, signed_by
 
 pytestmark = pytest.mark.unit
 
@@ -34,16 +34,34 @@ KEY = "the-platform-key"
 METADATA = b'{"version": "20261207T000000Z-gbt", "metrics": {"average_precision": 0.72}}\n'
 
 
+class Files:
+    """A version's files in memory (``WebHdfs``'s ``exists`` / ``read``)."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    def exists(self, path: str) -> bool:
+        return path in self.files
+
+    def read(self, path: str) -> bytes:
+        return self.files[path]
+
+
 def test_metadata_signed_with_the_key_is_accepted_and_anything_else_refused() -> None:
+    store, version = ModelStore("/m"), "20261207T000000Z-gbt"
     signature = sign(METADATA, KEY).encode() + b"\n"
     assert signed_by(METADATA, signature, KEY)
-    check_signature(METADATA, signature, KEY)
+
+    def problem(metadata: bytes, sig: bytes | None, key: str = KEY, name: str = version) -> str | None:
+        files = {store.metadata_path(name): metadata} | ({store.signature_path(name): sig} if sig is not None else {})
+        return store.signature_problem(Files(files), name, key)
+
+    assert problem(METADATA, signature) is None
     forged = METADATA.replace(b"0.72", b"0.99")
-    for metadata, sig, key in [(forged, signature, KEY), (METADATA, signature, "another-key"),
-                               (METADATA, b"", KEY), (METADATA, sign(forged, KEY).encode(), KEY),
-                               (METADATA, None, KEY)]:
-        with pytest.raises(ModelLoadError, match="not signed with this platform's MODEL_SIGNING_KEY"):
-            check_signature(metadata, sig, key)
+    for metadata, sig, key in [(forged, signature, KEY), (METADATA, signature, "another-key"), (METADATA, b"", KEY),
+                               (METADATA, sign(forged, KEY).encode(), KEY), (METADATA, None, KEY)]:
+        assert "not signed with this platform's MODEL_SIGNING_KEY" in (problem(metadata, sig, key) or "")
+    assert "is version '20261207T000000Z-gbt'" in (problem(METADATA, signature, name="99990101T000000Z-copy") or "")
 
 
 class Tree:
