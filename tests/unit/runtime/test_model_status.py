@@ -25,3 +25,12 @@ def test_the_served_version_is_read_from_the_scorer_metric() -> None:
             'fraud_stream_model_info{consumer="scorer",model_version="none"} 0.0\n'
             'fraud_stream_model_info{consumer="scorer",model_version="v2-gbt"} 1.0\n')
     assert [m[0] for m in _SERVING.findall(text)] == ["v2-gbt"]
+
+
+def test_a_champion_the_scorer_refuses_is_said_beside_its_figures() -> None:
+    status = ModelStatus(champion="v1-lr", model_type="lr", test_window=["2018-08-08", "2018-08-14"],
+                         auc_roc=0.87, average_precision=0.61, card_precision_at_100=0.30,
+                         problems=("the scorer refuses this champion: its metadata is not signed with this "
+                                   "platform's MODEL_SIGNING_KEY",))
+    assert status.line().endswith("CP@100 0.300); the scorer refuses this champion: its metadata is not signed "
+                                  "with this platform's MODEL_SIGNING_KEY")
