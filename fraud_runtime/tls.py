@@ -30,6 +30,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from fraud_platform.config import PlatformConfig
+from fraud_platform.errors import ConfigError
 from fraud_platform.paths import Paths
 
 CA_DAYS = 3650
@@ -62,6 +64,17 @@ def server_names(bind_host: str) -> tuple[frozenset[str], frozenset[str]]:
         except ValueError:
             dns.add(host.lower())
     return frozenset(dns), frozenset(ips)
+
+
+def local_tls(config: PlatformConfig) -> LocalTls:
+    """``ensure_local_tls`` for a checkout's settings: its state dir, bind host and FRAUD_TLS_KEYSTORE_PASSWORD."""
+    password = config.settings.platform.tls_keystore_password
+    if password is None:
+        raise ConfigError("FRAUD_TLS_KEYSTORE_PASSWORD is not set: run `./fraudctl setup` to generate it into .env")
+    secret = password.get_secret_value()
+    if any(c in secret for c in '"\\\n'):  # it is written into server.properties and cassandra.yaml
+        raise ConfigError("FRAUD_TLS_KEYSTORE_PASSWORD may not hold a quote, a backslash or a line break")
+    return ensure_local_tls(config.paths, config.settings.platform.bind_host, secret)
 
 
 def ensure_local_tls(paths: Paths, bind_host: str, password: str, now: datetime | None = None) -> LocalTls:

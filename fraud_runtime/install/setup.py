@@ -83,8 +83,6 @@ def run_setup(ctx: Context, console: Console) -> float:
 def _local_tls(ctx: Context) -> None:
     """The platform's own CA and the local engines' keystore (fraud_runtime/tls.py), made with the secrets, so
     docker-compose's broker finds them too; `up` renews them as each engine's config is written."""
-    from fraud_runtime.tls import ensure_local_tls
+    from fraud_runtime.tls import local_tls
 
-    password = ctx.settings.platform.tls_keystore_password
-    if password is not None:
-        ensure_local_tls(ctx.paths, ctx.settings.platform.bind_host, password.get_secret_value())
+    local_tls(ctx)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from fraud_platform.errors import ConfigError
 from fraud_runtime.probes import Probe
 
 if TYPE_CHECKING:
@@ -101,15 +100,9 @@ class Service:
     def local_tls(self) -> LocalTls:
         """The platform CA's keystore for this host (made or renewed on the way): what a local engine serves TLS
         with. Its password is a secret, so a config naming it is written with ``write_secret_template``."""
-        from fraud_runtime.tls import ensure_local_tls
+        from fraud_runtime.tls import local_tls
 
-        password = self.settings.platform.tls_keystore_password
-        if password is None:
-            raise ConfigError("FRAUD_TLS_KEYSTORE_PASSWORD is not set: run `./fraudctl setup` to generate it into .env")
-        secret = password.get_secret_value()
-        if any(c in secret for c in '"\\\n'):
-            raise ConfigError("FRAUD_TLS_KEYSTORE_PASSWORD may not hold a quote, a backslash or a line break")
-        return ensure_local_tls(self.paths, self.host, secret)
+        return local_tls(self.ctx)
 
     def write_secret_template(self, template: str, **values: object) -> Path:
         """``write_template`` into a file only its owner may read (0600 before anything is written)."""

@@ -104,8 +104,11 @@ def test_kafka_refuses_a_client_that_trusts_another_ca(services, ctx, monkeypatc
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
-    endpoints = _external_tls(monkeypatch, ctx, _foreign_ca(tmp_path))
-    access = endpoints.kafka_access("admin")
+    def admin(ca_file: str):
+        access = _external_tls(monkeypatch, ctx, ca_file).kafka_access("admin")
+        return KafkaAdminClient(bootstrap_servers=ctx.endpoints.kafka_tls_listener("admin")[0],
+                                request_timeout_ms=5000, bootstrap_timeout_ms=8000, **access.kafka_python())
+
+    admin(str(ctx.paths.tls_ca)).close()  # the listener answers the platform's CA, with the same client settings
     with pytest.raises(KafkaError):
-        KafkaAdminClient(bootstrap_servers=endpoints.kafka, request_timeout_ms=5000, bootstrap_timeout_ms=8000,
-                         **access.kafka_python()).close()
+        admin(_foreign_ca(tmp_path)).close()
