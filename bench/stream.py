@@ -4,12 +4,12 @@
     fraudctl benchmark stream latency --rate 1000 --seconds 30 [--client confluent-kafka]
     fraudctl benchmark stream persister --count 30000   # persister rows/s vs the driver's best practice
     fraudctl benchmark stream clients --count 50000     # raw pass-through: kafka-python vs confluent-kafka
-    fraudctl benchmark stream cpu --count 50000         # the scorer's work per tx without Kafka vs orjson alone
+    fraudctl benchmark stream cpu --count 50000         # the scorer's work per tx (labels read) without Kafka vs orjson
 
 Prints Markdown rows for BENCHMARKS.md; ``--json`` (before the sub-command) ends with one JSON line:
 throughput {"client", "tx_per_s", "raw_pass_through_per_s", "runs"}, latency {"client", "rate", "p50_ms",
 "p99_ms", …, "runs"}, persister {"rows_per_s", "raw_rows_per_s"}, cpu {"us_per_tx", "tx_per_s", "raw_us_per_tx",
-"raw_per_s", "count"}. The scorer runs without a model
+"raw_per_s", "count", "labels"}. The scorer runs without a model
 (``--no-model``): rules, features, state, Kafka.
 """
 
@@ -235,13 +235,13 @@ def latency(ctx, rate: float, seconds: float, chosen: list[str], as_json: bool) 
     _json(as_json, runs[0] | {"runs": runs})
 
 
-def cpu(ctx, count: int, as_json: bool) -> None:
+def cpu(ctx, count: int, labels: bool, as_json: bool) -> None:
     from bench import scorer_cpu
 
-    r = scorer_cpu.run(_pairs(ctx), count)
-    print(f"| scorer's own work, no Kafka ({r['count']:,} tx, best of 3) | {r['us_per_tx']} µs/tx = "
-          f"{r['tx_per_s']:,} tx/s | orjson decode + encode alone {r['raw_us_per_tx']} µs/tx = {r['raw_per_s']:,} "
-          f"rec/s | ratio {r['raw_us_per_tx'] / r['us_per_tx']:.0%} |")
+    r = scorer_cpu.run(_pairs(ctx), count, labels=labels)
+    print(f"| scorer's own work, no Kafka ({r['count']:,} tx, {r['labels']:,} labels, best of 3) | "
+          f"{r['us_per_tx']} µs/tx = {r['tx_per_s']:,} tx/s | orjson decode + encode alone {r['raw_us_per_tx']} "
+          f"µs/tx = {r['raw_per_s']:,} rec/s | ratio {r['raw_us_per_tx'] / r['us_per_tx']:.0%} |")
     _json(as_json, r)
 
 
@@ -344,8 +344,10 @@ def main() -> None:
         "--count", type=int, default=30_000)
     sub.add_parser("clients", help="raw pass-through of both clients").add_argument(
         "--count", type=int, default=50_000)
-    sub.add_parser("cpu", help="the scorer's work per tx without Kafka vs orjson decode+encode alone").add_argument(
-        "--count", type=int, default=50_000)
+    cpu_args = sub.add_parser("cpu", help="the scorer's work per tx without Kafka vs orjson decode+encode alone")
+    cpu_args.add_argument("--count", type=int, default=50_000)
+    cpu_args.add_argument("--no-labels", dest="labels", action="store_false",
+                          help="Read no labels (by default every transaction's label, as a backlog on Kafka holds).")
     for name in ("throughput", "latency", "persister", "clients", "cpu"):  # --json after the sub-command too
         sub.choices[name].add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                                        help="End with one JSON line of the figures.")
@@ -369,7 +371,7 @@ def main() -> None:
     elif args.what == "clients":
         clients(ctx, args.count, args.json)
     elif args.what == "cpu":
-        cpu(ctx, args.count, args.json)
+        cpu(ctx, args.count, args.labels, args.json)
     else:
         persister(ctx, args.count, args.json)
     if not args.json:

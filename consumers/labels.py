@@ -4,7 +4,10 @@ Read by a standalone consumer (manual assignment, positions checkpointed with th
 event batch the feed is drained to the topic's current end, so a label published before an event is
 applied before that event is scored; applying a label early never changes a feature (it counts only
 from its ``reported_at``). A label whose transaction the state has not seen yet is kept pending and
-applied right after that transaction is processed.
+applied right after that transaction is processed. Only a fraud label waits: a not-fraud label changes a
+history only when it corrects a fraud label (``History.set_label``), and a transaction not seen yet has none,
+so such a label only cancels a fraud label still waiting for it. In a backlog, where the labels are read
+before their transactions, nearly every label is not-fraud and is done with at once.
 
 Pending labels are not saved with the state: a checkpoint names, per partition, the offset of its earliest
 pending label (or the position), and a restart reads the labels again from there — re-applying a label is
@@ -60,8 +63,11 @@ class LabelFeed:
                     self.metrics.invalid("label")
                     continue
                 changed = state.apply_label(label)
-                if changed is None:  # the transaction is not here yet: the label waits for it
-                    self.pending[label.transaction_id] = (label, TopicPartition(r.topic, r.partition), r.offset)
+                if changed is None:  # the transaction is not here yet
+                    if label.is_fraud:  # the label waits for it
+                        self.pending[label.transaction_id] = (label, TopicPartition(r.topic, r.partition), r.offset)
+                    elif self.pending:  # a correction cancels a fraud label waiting for the same transaction
+                        self.pending.pop(label.transaction_id, None)
                     continue
                 for ns, key in changed:
                     dirty[ns].add(key)

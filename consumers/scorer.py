@@ -176,7 +176,7 @@ class Scorer:
                     self._dead_letter(r, error, now)
                 continue
             try:
-                features = self.state.update_and_compute(ev, source)
+                features = self.state.update_and_compute_row(ev, source)
             except Exception as exc:
                 if not isinstance(exc, EventValidationError):
                     log.exception("event failed processing", topic=r.topic, offset=r.offset)
@@ -188,7 +188,7 @@ class Scorer:
             self.dirty[namespace("terminal", source)].add(ev.terminal_id)
             if not replayed:
                 scored.append((r, ev))
-                rows.append(list(features.values()))
+                rows.append(features)
         if scored:
             self._decide(scored, np.array(rows, dtype=np.float64), now)
 

@@ -60,9 +60,10 @@ _MIN_DT_US = delta_us(MIN_SPEED_INTERVAL)
 # A window aggregate over the non-empty slice ``[lo, hi)`` of a history, whose times lie in
 # ``(low, high]``, for an event at ``t``: f(history, lo, hi, low, high, t).
 WindowFn = Callable[[History, int, int, int, int, int], float]
-# A stream signal for the event at index ``k`` whose earlier in-window entries start at ``lo``:
-# f(history, t, k, lo).
-StreamFn = Callable[[History, int, int, int], float]
+# A stream signal for the event at index ``k`` whose earlier in-window entries start at ``lo``, given the
+# distance from entry ``k - 1``'s terminal to entry ``k``'s (``prev_km``, computed once per event and
+# entity, when ``k > 0`` and a kind in ``_NEEDS_PREV_KM`` is declared): f(history, t, k, lo, prev_km).
+StreamFn = Callable[[History, int, int, int, float], float]
 
 
 def _count(h: History, lo: int, hi: int, low: int, high: int, t: int) -> float:
@@ -77,11 +78,11 @@ def _fraud_ratio(h: History, lo: int, hi: int, low: int, high: int, t: int) -> f
     return sum(1 for ft, known, _ in h.frauds if low < ft <= high and known <= t) / (hi - lo)
 
 
-def _stream_count(h: History, t: int, k: int, lo: int) -> float:
+def _stream_count(h: History, t: int, k: int, lo: int, prev_km: float) -> float:
     return float(bisect_right(h.ts, t, k) - lo)
 
 
-def _amount_ratio_prev_mean(h: History, t: int, k: int, lo: int) -> float:
+def _amount_ratio_prev_mean(h: History, t: int, k: int, lo: int, prev_km: float) -> float:
     return h.amount[k] / (sum(h.amount[lo:k]) / (k - lo)) if k > lo else 1.0
 
 
@@ -89,34 +90,40 @@ def _prev_km(h: History, k: int) -> float:
     return haversine_km(h.lat[k - 1], h.lon[k - 1], h.lat[k], h.lon[k])
 
 
-def _distance_prev_km(h: History, t: int, k: int, lo: int) -> float:
-    return _prev_km(h, k) if k > lo else 0.0
+def _distance_prev_km(h: History, t: int, k: int, lo: int, prev_km: float) -> float:
+    return prev_km if k > lo else 0.0
 
 
-def _speed_prev_kmh(h: History, t: int, k: int, lo: int) -> float:
-    return _prev_km(h, k) * _US_PER_HOUR / max(t - h.ts[k - 1], _MIN_DT_US) if k > lo else 0.0
+def _speed_prev_kmh(h: History, t: int, k: int, lo: int, prev_km: float) -> float:
+    return prev_km * _US_PER_HOUR / max(t - h.ts[k - 1], _MIN_DT_US) if k > lo else 0.0
 
 
 _WINDOWS: dict[str, WindowFn] = {"count": _count, "mean_amount": _mean_amount, "fraud_ratio": _fraud_ratio}
 _STREAMS: dict[str, StreamFn] = {"count": _stream_count, "distance_prev_km": _distance_prev_km,
                                  "speed_prev_kmh": _speed_prev_kmh,
                                  "amount_ratio_prev_mean": _amount_ratio_prev_mean}
+_NEEDS_PREV_KM = frozenset({"distance_prev_km", "speed_prev_kmh"})
 IMPLEMENTATIONS: DispatchTable[Callable[..., float]] = {RowFeature: ROW_COMPUTE, WindowFeature: _WINDOWS,
                                                         StreamFeature: _STREAMS}
+_COLUMN = {name: i for i, name in enumerate(ALL_FEATURE_NAMES)}  # a feature's place in the output row
+
+# An entity's windows, grouped by delay (each delay's upper bound is one bisect), then by window (features
+# sharing (window, delay) share the lower bound's bisect): [(delay_us, [(window_us, [(column, fn)])])].
+WindowPlan = list[tuple[int, list[tuple[int, list[tuple[int, WindowFn]]]]]]
 
 
-def _window_plan(entity: str) -> list[tuple[int, int, list[tuple[str, WindowFn]]]]:
-    # Features sharing (window, delay) share one pair of bisects: [(window_us, delay_us, [(name, fn)])].
-    groups: dict[tuple[int, int], list[tuple[str, WindowFn]]] = {}
+def _window_plan(entity: str) -> WindowPlan:
+    groups: dict[int, dict[int, list[tuple[int, WindowFn]]]] = {}
     for f in WINDOW_FEATURES:
         if f.entity == entity:
             fn: WindowFn = implementation(IMPLEMENTATIONS, f, backend="online")
-            groups.setdefault((delta_us(f.window), delta_us(f.delay)), []).append((f.name, fn))
-    return [(w, d, names) for (w, d), names in groups.items()]
+            windows = groups.setdefault(delta_us(f.delay), {})
+            windows.setdefault(delta_us(f.window), []).append((_COLUMN[f.name], fn))
+    return [(delay, list(windows.items())) for delay, windows in groups.items()]
 
 
-def _stream_plan(entity: str) -> list[tuple[str, StreamFn, int]]:
-    return [(f.name, implementation(IMPLEMENTATIONS, f, backend="online"), delta_us(f.window))
+def _stream_plan(entity: str) -> list[tuple[int, StreamFn, int]]:
+    return [(_COLUMN[f.name], implementation(IMPLEMENTATIONS, f, backend="online"), delta_us(f.window))
             for f in STREAM_FEATURES if f.entity == entity]
 
 
@@ -161,22 +168,27 @@ class OnlineFeatureState:
         self._clocks: dict[str, int] = {}  # source -> newest event time; insertion order = least recently used first
         self._entities: dict[str, dict[int, History]] = {}  # namespace -> key -> history
         self._retention_us: dict[str, int] = {e: delta_us(retention(e)) for e in ENTITIES}
-        self._windows: dict[str, list[tuple[int, int, list[tuple[str, WindowFn]]]]] = {
-            e: _window_plan(e) for e in ENTITIES}
-        self._streams: dict[str, list[tuple[str, StreamFn, int]]] = {e: _stream_plan(e) for e in ENTITIES}
-        for f in ROW_FEATURES:  # computed by ``f.compute``; resolved here so that a missing kind fails now
-            implementation(IMPLEMENTATIONS, f, backend="online")
+        self._windows: dict[str, WindowPlan] = {e: _window_plan(e) for e in ENTITIES}
+        self._streams: dict[str, list[tuple[int, StreamFn, int]]] = {e: _stream_plan(e) for e in ENTITIES}
+        self._prev_km: dict[str, bool] = {
+            e: any(f.kind in _NEEDS_PREV_KM for f in STREAM_FEATURES if f.entity == e) for e in ENTITIES}
+        # Row features: (column, fn(event_time, amount)), resolved here so that a missing kind fails now.
+        self._rows = [(_COLUMN[f.name], implementation(IMPLEMENTATIONS, f, backend="online")) for f in ROW_FEATURES]
         labelled = {f.entity for f in WINDOW_FEATURES if f.aggregate in LABELLED_AGGREGATES}
         self._labelled = tuple(e for e in ENTITIES if e in labelled)
-        self._template = dict.fromkeys(ALL_FEATURE_NAMES, 0.0)  # fixes the output's key order
+        self._template = [0.0] * len(ALL_FEATURE_NAMES)
         # Values are computed as floats; only features declared with another dtype are converted.
-        self._typed = [(f.name, f.typed) for f in ALL_FEATURES if f.dtype != "double"]
+        self._typed = [(_COLUMN[f.name], f.typed) for f in ALL_FEATURES if f.dtype != "double"]
 
     def update_and_compute(self, event: TxLike, source: str = DEFAULT_SOURCE) -> dict[str, float]:
         """Add ``event`` to its customer's and terminal's history of ``source`` and return
-        ``ALL_FEATURE_NAMES`` values, in that order (the scorer's batch matrix relies on it);
-        ``EventValidationError`` (``late``) when the event is older than the source's newest event time minus
-        ``allowed_lateness`` (the state is then unchanged)."""
+        ``ALL_FEATURE_NAMES`` values, in that order; ``EventValidationError`` (``late``) when the event is
+        older than the source's newest event time minus ``allowed_lateness`` (the state is then unchanged)."""
+        return dict(zip(ALL_FEATURE_NAMES, self.update_and_compute_row(event, source), strict=True))
+
+    def update_and_compute_row(self, event: TxLike, source: str = DEFAULT_SOURCE) -> list[float]:
+        """``update_and_compute``'s values as a list in ``ALL_FEATURE_NAMES`` order: a row of the scorer's
+        batch matrix, without a dict per event."""
         t = to_epoch_us(event.event_time)
         newest = self._clocks.get(source)
         if newest is not None and t < newest - self._lateness_us and not self._known(event, source, t):
@@ -189,8 +201,8 @@ class OnlineFeatureState:
         self._clocks[source] = t if newest is None or t > newest else newest
         out = self._template.copy()
         key_tx = tx_key(event.transaction_id)
-        for f in ROW_FEATURES:
-            out[f.name] = f.compute(event.event_time, event.amount)
+        for column, compute in self._rows:
+            out[column] = compute(event.event_time, event.amount)
         for entity, key in (("customer", event.customer_id), ("terminal", event.terminal_id)):
             histories = self._entities[namespace(entity, source)]
             h = histories.get(key)
@@ -205,8 +217,8 @@ class OnlineFeatureState:
             self._windows_into(out, h, t, entity)
             if self._streams[entity]:
                 self._streams_into(out, h, t, k, entity)
-        for name, typed in self._typed:
-            out[name] = typed(out[name])
+        for column, typed in self._typed:
+            out[column] = typed(out[column])
         return out
 
     def _known(self, event: TxLike, source: str, t: int) -> bool:
@@ -224,21 +236,24 @@ class OnlineFeatureState:
         for entity in ENTITIES:
             self._entities.setdefault(namespace(entity, source), {})
 
-    def _windows_into(self, out: dict[str, float], h: History, t: int, entity: str) -> None:
+    def _windows_into(self, out: list[float], h: History, t: int, entity: str) -> None:
         ts = h.ts
-        for window, delay, names in self._windows[entity]:
+        for delay, windows in self._windows[entity]:
             high = t - delay
-            low = high - window
             hi = bisect_right(ts, high)
-            lo = bisect_right(ts, low, 0, hi)
-            for name, aggregate in names:  # every aggregate of an empty window is 0
-                out[name] = aggregate(h, lo, hi, low, high, t) if hi > lo else 0.0
+            for window, aggregates in windows:
+                low = high - window
+                lo = bisect_right(ts, low, 0, hi)
+                if hi > lo:  # every aggregate of an empty window is 0 (the template's value)
+                    for column, aggregate in aggregates:
+                        out[column] = aggregate(h, lo, hi, low, high, t)
 
-    def _streams_into(self, out: dict[str, float], h: History, t: int, k: int, entity: str) -> None:
+    def _streams_into(self, out: list[float], h: History, t: int, k: int, entity: str) -> None:
         ts = h.ts
-        for name, signal, window in self._streams[entity]:
+        prev_km = _prev_km(h, k) if k > 0 and self._prev_km[entity] else 0.0
+        for column, signal, window in self._streams[entity]:
             lo = bisect_right(ts, t - window, 0, k)  # entries before the current one in (t - window, t]
-            out[name] = signal(h, t, k, lo)
+            out[column] = signal(h, t, k, lo, prev_km)
 
     def apply_label(self, label: Label) -> list[tuple[str, int]] | None:
         """Apply a chargeback label; it counts for features at times ``>= label.reported_at``.

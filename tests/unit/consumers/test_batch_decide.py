@@ -126,13 +126,13 @@ def test_a_row_with_a_non_finite_feature_is_dead_lettered_and_the_rest_decided(
     s = scorer()
     dead: list[tuple[int, EventValidationError]] = []
     s._dead_letter = lambda r, exc, now: dead.append((r.offset, exc))  # type: ignore[method-assign]
-    computed = s.state.update_and_compute
+    computed = s.state.update_and_compute_row
 
     def poisoned(ev, source=""):  # the third event's features hold a NaN (a bug the scorer must survive)
         out = computed(ev, source)
-        return out | {ALL_FEATURE_NAMES[-1]: math.nan} if ev.customer_id == 3 else out
+        return [*out[:-1], math.nan] if ev.customer_id == 3 else out
 
-    s.state.update_and_compute = poisoned  # type: ignore[method-assign]
+    s.state.update_and_compute_row = poisoned  # type: ignore[method-assign]
     records = [SimpleNamespace(topic="tx", partition=0, offset=i, timestamp=-1, key=None, headers=[],
                                value=event_to_json(dataclasses.replace(
                                    sample_event, customer_id=i + 1, transaction_id=str(uuid.UUID(int=i + 1, version=4)),
@@ -144,6 +144,8 @@ def test_a_row_with_a_non_finite_feature_is_dead_lettered_and_the_rest_decided(
 
 
 def test_features_come_in_the_matrix_column_order(sample_event: TransactionEvent) -> None:
-    """The scorer builds its batch matrix from ``update_and_compute``'s values: their order is the columns'."""
-    s = scorer()
-    assert list(s.state.update_and_compute(sample_event)) == list(ALL_FEATURE_NAMES)
+    """The scorer builds its batch matrix from ``update_and_compute_row``: the values of ``update_and_compute``
+    in the columns' order."""
+    by_name, by_column = scorer().state.update_and_compute(sample_event), scorer().state.update_and_compute_row(
+        sample_event)
+    assert list(by_name) == list(ALL_FEATURE_NAMES) and list(by_name.values()) == by_column

@@ -9,45 +9,14 @@ from typing import Any
 
 import pytest
 
-from consumers.kafka_io import Record, TopicPartition
+from consumers.kafka_io import TopicPartition
 from consumers.labels import LabelFeed
 from fraud_domain.features import OnlineFeatureState
 from fraud_domain.schema import Label, label_to_json
+from tests.support.offline_scorer import LabelLog
 
 pytestmark = pytest.mark.unit
 TOPIC = "fraud_labels"
-
-
-class Partitions:
-    """Two label partitions held in memory, read the way ``kafka_io.Consumer`` reads them."""
-
-    def __init__(self, records: dict[int, list[bytes]]) -> None:
-        self.records, self.pos = records, {TopicPartition(TOPIC, p): 0 for p in records}
-
-    def partitions(self, topic: str) -> list[TopicPartition]:
-        return sorted(self.pos)
-
-    def assign(self, tps: list[TopicPartition]) -> None: ...
-
-    def seek(self, tp: TopicPartition, offset: int) -> None:
-        self.pos[tp] = offset
-
-    def seek_to_beginning(self, tp: TopicPartition) -> None:
-        self.pos[tp] = 0
-
-    def position(self, tp: TopicPartition) -> int:
-        return self.pos[tp]
-
-    def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
-        return {tp: len(self.records[tp.partition]) for tp in tps}
-
-    def poll(self, timeout_s: float, max_records: int) -> list[Record]:
-        out = []
-        for tp, at in self.pos.items():
-            for offset, value in enumerate(self.records[tp.partition][at:], start=at):
-                out.append(Record(TOPIC, tp.partition, offset, None, value, None, -1))
-            self.pos[tp] = len(self.records[tp.partition])
-        return out
 
 
 class Metrics:
@@ -62,7 +31,7 @@ def _label(customer: int) -> Label:
 
 def test_the_checkpoint_goes_back_to_the_earliest_pending_label_and_a_restart_pends_it_again() -> None:
     labels = [_label(c) for c in range(5)]
-    log = Partitions({0: [label_to_json(lb) for lb in labels[:3]], 1: [label_to_json(lb) for lb in labels[3:]]})
+    log = LabelLog({0: [label_to_json(lb) for lb in labels[:3]], 1: [label_to_json(lb) for lb in labels[3:]]}, TOPIC)
     feed = LabelFeed(log, TOPIC, Metrics())  # type: ignore[arg-type]
     feed.restore({}, [])
     state = OnlineFeatureState()
@@ -76,3 +45,35 @@ def test_the_checkpoint_goes_back_to_the_earliest_pending_label_and_a_restart_pe
     again.restore(resume, [])
     again.drain(OnlineFeatureState(), {})
     assert set(again.pending) == {lb.transaction_id for lb in labels[1:]}
+
+
+def test_a_not_fraud_label_never_waits_and_cancels_a_fraud_label_waiting_for_its_transaction(sample_event) -> None:
+    """A backlog's labels come before their transactions and are nearly all not-fraud: those are done with at
+    once. A correction still wins over the fraud label it corrects, whichever is read first."""
+    t = sample_event.event_time
+    fraud = Label(sample_event.transaction_id, t, sample_event.customer_id, sample_event.terminal_id, True, 2,
+                  t + timedelta(days=7))
+    corrected = Label(fraud.transaction_id, t, fraud.customer_id, fraud.terminal_id, False, 0, t + timedelta(days=8))
+    other = _label(99)
+    other = Label(other.transaction_id, other.event_time, 99, 7, False, 0, other.reported_at)
+    log = LabelLog({0: [label_to_json(fraud), label_to_json(other)], 1: [label_to_json(corrected)]}, TOPIC)
+    feed = LabelFeed(log, TOPIC, Metrics())  # type: ignore[arg-type]
+    feed.restore({}, [])
+    state = OnlineFeatureState()
+    feed.drain(state, {})
+    assert feed.pending == {}  # the not-fraud label did not wait, and it cancelled the fraud one
+    state.update_and_compute(sample_event)
+    feed.after_event(state, sample_event.transaction_id, {})
+    assert state.snapshot()["terminal"][str(sample_event.terminal_id)]["frauds"] == []
+
+    fraud_only = LabelFeed(LabelLog({0: [label_to_json(fraud)], 1: [label_to_json(other)]}, TOPIC), TOPIC,
+                           Metrics())  # type: ignore[arg-type]
+    fraud_only.restore({}, [])
+    state = OnlineFeatureState()
+    fraud_only.drain(state, {})
+    assert set(fraud_only.pending) == {fraud.transaction_id}
+    dirty: dict[str, set[int]] = {"terminal": set()}
+    state.update_and_compute(sample_event)
+    fraud_only.after_event(state, sample_event.transaction_id, dirty)
+    assert dirty == {"terminal": {sample_event.terminal_id}}
+    assert len(state.snapshot()["terminal"][str(sample_event.terminal_id)]["frauds"]) == 1
