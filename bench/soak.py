@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -262,6 +263,9 @@ def main() -> int:
     if args.what == "produce":
         produce(ctx, args.tx_topic, args.labels_topic, args.count, args.rate, args.time_scale)
         return 0
+    # Stopped with SIGTERM (or SIGINT, which a background job ignores): the clean-up in ``soak``'s ``finally``
+    # still runs, so no process and no topic of the soak is left behind.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     warmup = min(args.warmup_minutes, args.minutes / 2)
     lateness = timedelta(seconds=ctx.settings.stream.allowed_lateness_seconds)
     scale = default_time_scale(warmup, lateness) if args.time_scale is None else args.time_scale
