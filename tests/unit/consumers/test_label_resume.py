@@ -3,6 +3,7 @@ earliest label still waiting for its transaction."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,13 +50,12 @@ def test_the_checkpoint_goes_back_to_the_earliest_pending_label_and_a_restart_pe
 
 def test_a_not_fraud_label_never_waits_and_cancels_a_fraud_label_waiting_for_its_transaction(sample_event) -> None:
     """A backlog's labels come before their transactions and are nearly all not-fraud: those are done with at
-    once. A correction still wins over the fraud label it corrects, whichever is read first."""
+    once. A correction read after the fraud label it corrects still cancels it."""
     t = sample_event.event_time
     fraud = Label(sample_event.transaction_id, t, sample_event.customer_id, sample_event.terminal_id, True, 2,
                   t + timedelta(days=7))
     corrected = Label(fraud.transaction_id, t, fraud.customer_id, fraud.terminal_id, False, 0, t + timedelta(days=8))
-    other = _label(99)
-    other = Label(other.transaction_id, other.event_time, 99, 7, False, 0, other.reported_at)
+    other = dataclasses.replace(_label(99), is_fraud=False, scenario=0)  # another transaction's not-fraud label
     log = LabelLog({0: [label_to_json(fraud), label_to_json(other)], 1: [label_to_json(corrected)]}, TOPIC)
     feed = LabelFeed(log, TOPIC, Metrics())  # type: ignore[arg-type]
     feed.restore({}, [])
