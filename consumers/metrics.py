@@ -46,6 +46,8 @@ class Metrics:
                                 "(acks=all)", lbl, buckets=_LATENCY_BUCKETS, registry=r)
         self._checkpoint = Histogram("fraud_stream_checkpoint_seconds", "State checkpoint save time (scorer; "
                                      "in the background)", lbl, buckets=_LATENCY_BUCKETS, registry=r)
+        self._gc = Histogram("fraud_stream_gc_seconds", "Full collections of the cyclic garbage collector, "
+                             "between batches (consumers/loop.py)", lbl, buckets=_LATENCY_BUCKETS, registry=r)
         self._model = Gauge("fraud_stream_model_info", "Model version in use (value 1)",
                             [*lbl, "model_version"], registry=r)
         self._model_quality = Gauge("fraud_stream_model_quality", "The serving model's test-week figures from "
@@ -127,6 +129,9 @@ class Metrics:
 
     def checkpoint(self, seconds: float) -> None:
         self._of(self._checkpoint).observe(seconds)
+
+    def collected(self, seconds: float) -> None:
+        self._of(self._gc).observe(seconds)
 
     def held(self, n: int, timeouts: int = 0) -> None:
         self._of(self._held).set(n)

@@ -99,6 +99,10 @@ STREAM = [
            (quantile(0.99, f"fraud_stream_checkpoint_seconds_bucket{{{SCORER}}}"), "p99"),
            (f"sum(rate(fraud_stream_checkpoint_seconds_sum{{{SCORER}}}[5m]))"
             f" / sum(rate(fraud_stream_checkpoint_seconds_count{{{SCORER}}}[5m]))", "mean")),
+    series("Garbage-collector pauses (full collections between batches)", "s",
+           ("max by (consumer) (rate(fraud_stream_gc_seconds_sum[5m]) / rate(fraud_stream_gc_seconds_count[5m]))",
+            "{{consumer}} mean"),
+           (quantile(0.99, "fraud_stream_gc_seconds_bucket", by="consumer"), "{{consumer}} p99")),
     series("Records held for event-time alignment", "short",
            ("sum by (consumer) (fraud_stream_held_records)", "{{consumer}}")),
     series("Persister rows written /s by table", "ops",

@@ -5,7 +5,9 @@ successful batch everything polled is committed (the real-Kafka runs are in test
 
 from __future__ import annotations
 
+import gc
 import signal
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -374,3 +376,35 @@ def test_empty_polls_while_records_wait_are_no_progress(monkeypatch) -> None:
     consumer.poll = drained_then_stop  # type: ignore[method-assign]
     loop.run()
     assert beats.beats == 5  # two batches of records, then three idle polls with nothing left to read
+
+
+@pytest.mark.parametrize("due", [True, False])
+def test_cyclic_garbage_is_collected_between_batches_when_a_full_collection_is_due(due: bool) -> None:
+    """Step 8: the loop's own full collection frees what the collector's thresholds would leave for long (a
+    finished Cassandra request is such a cycle); it is timed in ``fraud_stream_gc_seconds``."""
+
+    class Node:
+        other: Any = None
+
+    garbage: list[weakref.ref[Node]] = []
+
+    def leave_a_cycle(batch: int) -> None:
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        garbage.append(weakref.ref(a))
+
+    sink = Sink(during_process=leave_a_cycle)
+    consumer = FakeConsumer({P0: 4})
+    metrics = Metrics("test")
+    loop = ConsumerLoop(consumer, [TOPIC], sink, metrics,  # type: ignore[arg-type]
+                        poll_timeout_ms=10, batch_size=4, collect_every=0.0 if due else 3600.0)
+    automatic = gc.isenabled()
+    gc.disable()  # only the loop collects
+    try:
+        assert loop.run_once() == 4
+        assert (garbage[0]() is None) is due
+    finally:
+        if automatic:
+            gc.enable()
+    timed = metrics.registry.get_sample_value("fraud_stream_gc_seconds_count", {"consumer": "test"}) or 0.0
+    assert timed == (1.0 if due else 0.0)
