@@ -16,7 +16,6 @@ state WITHOUT publishing (``replay_until``), then publishes from C. Nothing is d
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
 from collections import Counter, defaultdict
@@ -418,7 +417,6 @@ def main(
                     thresholds=rules.Thresholds.from_settings(s), metrics=metrics, stream=s,
                     out_topic=decisions_topic, dlq_topic=dlq_topic)
     scorer.restore()
-    gc.freeze()  # what start-up and the restored state allocated is never scanned by the collector again
     loop = ConsumerLoop(kafka_io.consumer(ep.kafka, group, access=access, batch_size=s.batch_size, client_id=group,
                                           partition_fetch_bytes=s.partition_fetch_bytes, client=client),
                         [transactions_topic], scorer, metrics, poll_timeout_ms=s.poll_timeout_ms,

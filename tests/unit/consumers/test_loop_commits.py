@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 import signal
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,13 @@ from consumers.metrics import Metrics
 
 TOPIC = "tx"
 P0, P1 = TopicPartition(TOPIC, 0), TopicPartition(TOPIC, 1)
+
+
+@pytest.fixture(autouse=True)
+def _unfrozen() -> Iterator[None]:
+    """``ConsumerLoop.run`` freezes what exists (``gc.freeze``): give the test process's objects back after it."""
+    yield
+    gc.unfreeze()
 
 
 @dataclass(frozen=True)
@@ -408,3 +415,23 @@ def test_cyclic_garbage_is_collected_between_batches_when_a_full_collection_is_d
             gc.enable()
     timed = metrics.registry.get_sample_value("fraud_stream_gc_seconds_count", {"consumer": "test"}) or 0.0
     assert timed == (1.0 if due else 0.0)
+
+
+def test_run_freezes_what_start_up_built_after_collecting_its_garbage() -> None:
+    class Node:
+        other: Any = None
+
+    automatic = gc.isenabled()
+    gc.disable()  # only the loop collects
+    try:
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        start_up_garbage = weakref.ref(a)
+        del a, b
+        loop, _consumer = make(Sink())
+        loop.run()
+    finally:
+        if automatic:
+            gc.enable()
+    assert start_up_garbage() is None  # collected, not frozen for ever
+    assert gc.get_freeze_count() > 0
