@@ -49,8 +49,8 @@ LAG_EVERY_SECONDS = 5.0
 # its timeout ``Timer``), holding the request's values: for the scorer's checkpoints, every history written.
 # Requests in flight when a young collection runs are promoted to the oldest generation, which the collector
 # scans only every 100 x 20 young collections (``entry.GC_THRESHOLDS``): in a one-hour soak the scorer grew
-# 208 -> 314 MiB after its warm-up, and a 24-minute one held 2,067 finished requests and 3,259 histories beyond
-# its state's 7,314 until a full collection. A full collection every 30 s keeps that garbage to 30 s of requests.
+# 208 -> 314 MiB after its warm-up; a 24-minute one grew +71 % and held 4,363 finished requests at its end. A
+# full collection every 30 s keeps that garbage to 30 s of requests (the same soak: +6.3 %; BENCHMARKS.md).
 FULL_COLLECTION_SECONDS = 30.0
 Commit = bool | Mapping[tuple[str, int], int]  # step 6's answer: all polled / these (topic, partition) -> next
 
