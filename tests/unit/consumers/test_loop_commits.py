@@ -385,53 +385,48 @@ def test_empty_polls_while_records_wait_are_no_progress(monkeypatch) -> None:
     assert beats.beats == 5  # two batches of records, then three idle polls with nothing left to read
 
 
+class Node:
+    """Half of a reference cycle: only a collection frees it."""
+
+    other: Any = None
+
+
+def a_cycle() -> weakref.ref[Node]:
+    """A two-node cycle nothing else refers to; the reference dies when the cycle is collected."""
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    return weakref.ref(a)
+
+
+@pytest.fixture
+def only_the_loop_collects() -> Iterator[None]:
+    """The collector's own thresholds off, so that a freed cycle proves the loop collected it."""
+    automatic = gc.isenabled()
+    gc.disable()
+    yield
+    if automatic:
+        gc.enable()
+
+
 @pytest.mark.parametrize("due", [True, False])
-def test_cyclic_garbage_is_collected_between_batches_when_a_full_collection_is_due(due: bool) -> None:
+def test_cyclic_garbage_is_collected_between_batches_when_a_full_collection_is_due(
+        due: bool, only_the_loop_collects: None) -> None:
     """Step 8: the loop's own full collection frees what the collector's thresholds would leave for long (a
     finished Cassandra request is such a cycle); it is timed in ``fraud_stream_gc_seconds``."""
-
-    class Node:
-        other: Any = None
-
     garbage: list[weakref.ref[Node]] = []
-
-    def leave_a_cycle(batch: int) -> None:
-        a, b = Node(), Node()
-        a.other, b.other = b, a
-        garbage.append(weakref.ref(a))
-
-    sink = Sink(during_process=leave_a_cycle)
-    consumer = FakeConsumer({P0: 4})
+    sink = Sink(during_process=lambda batch: garbage.append(a_cycle()))
     metrics = Metrics("test")
-    loop = ConsumerLoop(consumer, [TOPIC], sink, metrics,  # type: ignore[arg-type]
+    loop = ConsumerLoop(FakeConsumer({P0: 4}), [TOPIC], sink, metrics,  # type: ignore[arg-type]
                         poll_timeout_ms=10, batch_size=4, collect_every=0.0 if due else 3600.0)
-    automatic = gc.isenabled()
-    gc.disable()  # only the loop collects
-    try:
-        assert loop.run_once() == 4
-        assert (garbage[0]() is None) is due
-    finally:
-        if automatic:
-            gc.enable()
+    assert loop.run_once() == 4
+    assert (garbage[0]() is None) is due
     timed = metrics.registry.get_sample_value("fraud_stream_gc_seconds_count", {"consumer": "test"}) or 0.0
     assert timed == (1.0 if due else 0.0)
 
 
-def test_run_freezes_what_start_up_built_after_collecting_its_garbage() -> None:
-    class Node:
-        other: Any = None
-
-    automatic = gc.isenabled()
-    gc.disable()  # only the loop collects
-    try:
-        a, b = Node(), Node()
-        a.other, b.other = b, a
-        start_up_garbage = weakref.ref(a)
-        del a, b
-        loop, _consumer = make(Sink())
-        loop.run()
-    finally:
-        if automatic:
-            gc.enable()
+def test_run_freezes_what_start_up_built_after_collecting_its_garbage(only_the_loop_collects: None) -> None:
+    start_up_garbage = a_cycle()
+    loop, _consumer = make(Sink())
+    loop.run()
     assert start_up_garbage() is None  # collected, not frozen for ever
     assert gc.get_freeze_count() > 0
