@@ -17,9 +17,10 @@ Each iteration is one batch:
    (``False``; the scorer, whose offsets went with its transaction: it saves feature state + offsets every
    ``STREAM_CHECKPOINT_SECONDS`` in the background, only to shorten the replay of a restart).
 7. **commit offsets** - only now, synchronously. A crash anywhere before this replays from the last commit.
-8. **collect** - every ``FULL_COLLECTION_SECONDS``, between batches, a full collection of the cyclic garbage
-   (``collect_garbage``; its pause is the ``fraud_stream_gc_seconds`` histogram). What the process built before
-   its first poll (modules, clients, the scorer's restored state) is frozen out of every collection.
+8. **collect** - every ``FULL_COLLECTION_SECONDS``, between batches, a full collection of the cyclic garbage,
+   then the C allocator's free memory handed back to the system (``collect_garbage``; the pause of both is the
+   ``fraud_stream_gc_seconds`` histogram). What the process built before its first poll (modules, clients, the
+   scorer's restored state) is frozen out of every collection.
 
 Persister: at-least-once delivery + idempotent sinks (every key contains ``transaction_id``) = an
 exactly-once effect. Scorer: exactly once on its output topics (Kafka transactions). SIGTERM/SIGINT set a
@@ -29,11 +30,13 @@ then close.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import signal
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from consumers import kafka_io
@@ -53,6 +56,27 @@ LAG_EVERY_SECONDS = 5.0
 # full collection every 30 s keeps that garbage to 30 s of requests (the same soak: +6.3 %; BENCHMARKS.md).
 FULL_COLLECTION_SECONDS = 30.0
 Commit = bool | Mapping[tuple[str, int], int]  # step 6's answer: all polled / these (topic, partition) -> next
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim`` (None elsewhere, e.g. musl): freed blocks stay in the allocator's arenas, so a
+    process's resident memory otherwise stays at its high-water mark whatever Python frees."""
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+    if trim is not None:
+        trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+_TRIM = _malloc_trim()
+
+
+def release_free_memory() -> bool:
+    """Hand the allocator's free pages back to the system (``malloc_trim(0)``); whether any were released."""
+    return bool(_TRIM(0)) if _TRIM is not None else False
 
 
 class Handler(Protocol):
@@ -184,9 +208,11 @@ class ConsumerLoop:
         return len(records)
 
     def collect_garbage(self) -> int:
-        """Step 8: a full collection now (see ``FULL_COLLECTION_SECONDS``); returns the objects it freed."""
+        """Step 8: a full collection now (see ``FULL_COLLECTION_SECONDS``), then the memory it freed returned to
+        the system where the allocator can; returns the objects it freed."""
         started = time.perf_counter()
         freed = gc.collect()
+        release_free_memory()
         self.metrics.collected(time.perf_counter() - started)
         self._next_collection = time.monotonic() + self.collect_every
         return freed

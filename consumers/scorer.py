@@ -36,6 +36,7 @@ from consumers.kafka_io import KafkaIOError, TopicPartition, TransactionAborted
 from consumers.labels import LabelFeed
 from consumers.loop import ConsumerLoop
 from consumers.model_registry import Model, ModelRegistry
+from consumers.promotion_floor import CassandraPromotionFloor
 from consumers.state_store import CassandraStateStore, Snapshot
 from consumers.watchdog import Watchdog
 from fraud_domain import topics
@@ -46,6 +47,7 @@ from fraud_domain.schema import decisions_to_json, finite_rows, parse_event
 from fraud_domain.utc import to_epoch_us
 from fraud_platform.errors import FraudError
 from fraud_platform.logs import get_logger
+from fraud_platform.model_store import MODELS_ROOT
 from fraud_platform.webhdfs import WebHdfs
 
 log = get_logger("consumers.scorer")
@@ -405,7 +407,8 @@ def main(
     feed = LabelFeed(kafka_io.consumer(ep.kafka, None, access=access, batch_size=20_000, client_id=f"{group}-labels",
                                        client=client), labels_topic, metrics)
     registry = None if no_model else ModelRegistry(WebHdfs(ep.webhdfs_url, ep.hdfs_user, timeout=10),
-                                                    ep.model_signing_key, metrics=metrics)
+                                                    ep.model_signing_key, metrics=metrics,
+                                                    floor=CassandraPromotionFloor(session, group, MODELS_ROOT))
     # Before the consumer joins: fences the instance this one replaces and aborts its open transaction, so the
     # group's committed offsets read on assignment are final.
     out = kafka_io.producer(ep.kafka, access=access, client_id=group, client=client,

@@ -70,21 +70,31 @@ def cassandra_cluster(nodes: CqlNodes, *, login: CqlLogin | None,
 
 @dataclass(frozen=True)
 class HiveLogin:
-    """A HiveServer2 user, its password (CUSTOM and LDAP; None for NONE and NOSASL) and PyHive's auth mode."""
+    """A HiveServer2 user, its password (CUSTOM and LDAP; None for NONE and NOSASL) and PyHive's auth mode, and
+    whether the Thrift connection is TLS, verified against ``ca_file`` (None: the system's CAs)."""
 
     username: str
     password: str | None = field(repr=False)
     auth: HiveAuth = "CUSTOM"
+    tls: bool = False
+    ca_file: str | None = None
 
 
 @contextlib.contextmanager
 def hive_connection(host: str, port: int, *, login: HiveLogin, database: str = "default") -> Iterator[Any]:
     """A PyHive connection to HiveServer2 / the Spark Thrift Server, logged in as ``login`` (PLAIN SASL except
-    with NOSASL)."""
+    with NOSASL), over TLS when ``login`` says so (``hive_transport``)."""
     from pyhive import hive
 
-    conn = hive.connect(host=host, port=port, username=login.username, password=login.password, auth=login.auth,
-                        database=database)
+    if login.tls:
+        from fraud_platform.hive_transport import tls_transport
+
+        transport = tls_transport(host, port, username=login.username, password=login.password, auth=login.auth,
+                                  ca_file=login.ca_file)
+        conn = hive.connect(thrift_transport=transport, username=login.username, database=database)
+    else:
+        conn = hive.connect(host=host, port=port, username=login.username, password=login.password, auth=login.auth,
+                            database=database)
     try:
         yield conn
     finally:

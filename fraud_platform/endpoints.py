@@ -146,13 +146,16 @@ class Endpoints:
     @property
     def hive_login(self) -> HiveLogin:
         """How every client logs in to HiveServer2: HIVE_USERNAME with HIVE_PASSWORD (required by CUSTOM and LDAP,
-        not sent with NONE and NOSASL) in mode HIVE_AUTH."""
+        not sent with NONE and NOSASL) in mode HIVE_AUTH, over TLS with HIVE_SSL."""
         h = self.settings.hive
+        ca_file = h.ssl_ca_file
+        if h.ssl and ca_file is None and not self.hiveserver2_external:
+            ca_file = self._local_ca_file("HIVE_SSL=true")
         if h.auth in ("NONE", "NOSASL"):
-            return HiveLogin(h.username, None, h.auth)
+            return HiveLogin(h.username, None, h.auth, tls=h.ssl, ca_file=ca_file)
         if h.password is None:
             raise ConfigError(f"HIVE_PASSWORD is not set (HiveServer2 authentication {h.auth}): run `./fraudctl setup`")
-        return HiveLogin(h.username, h.password.get_secret_value(), h.auth)
+        return HiveLogin(h.username, h.password.get_secret_value(), h.auth, tls=h.ssl, ca_file=ca_file)
 
     # ---- the model store on HDFS ---------------------------------------------------------------
     @property

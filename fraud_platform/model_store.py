@@ -9,13 +9,20 @@ Layout (paths on ``fs.defaultFS``; the root is ``/models/fraud`` unless a test p
     /models/fraud/<version>/metadata.sig     ``sign(metadata.json bytes, MODEL_SIGNING_KEY)``: the scorer serves
                                              only a version whose signature matches (HDFS' simple auth lets
                                              anyone who reaches the NameNode write here; nobody else has the key)
-    /models/fraud/champion                   one line: the champion's <version>
+    /models/fraud/champion                   the champion pointer (``Pointer``): one JSON object naming the
+                                             champion's <version>, when it was promoted and by what, signed
+                                             with MODEL_SIGNING_KEY (a file anyone else writes is refused)
 
 ``<version>`` is ``YYYYMMDDTHHMMSSZ-<model_type>`` (UTC training time; sorts by time). The pipeline's
 input is a DataFrame with one DOUBLE column per ``metadata.feature_names`` (= ``FEATURE_NAMES`` at
 training time: assembler -> standard scaler -> classifier); its output column ``probability`` is a
 vector whose element ``metadata.positive_index`` (1) is the fraud probability. The pointer is replaced
 by write + rename, after the version directory is complete: a reader never sees a half-written model.
+
+A signed pointer keeps the champion from being repointed by anyone without the key; its ``promoted_at`` keeps
+an old signed pointer, copied back, from rolling the scorer back: the scorer never serves a promotion older
+than one it has served (``consumers.model_registry``, the floor kept in Cassandra). A deliberate rollback is a
+new promotion of the older version: ``fraudctl model promote VERSION``.
 """
 
 from __future__ import annotations
@@ -23,13 +30,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 MODELS_ROOT = "/models/fraud"
 ONNX_FILE = "model.onnx"
 SIGNATURE_FILE = "metadata.sig"  # sign(metadata.json bytes, MODEL_SIGNING_KEY), hex
 SIGNATURE_CONTEXT = b"fraud-platform model metadata v1\n"
+POINTER_CONTEXT = b"fraud-platform champion pointer v1\n"
 ONNX_OUTPUT = "probability"  # the graph's [N, 2] output; inputs: one float32 [N, 1] tensor per feature name
 # The scorer runs a version's ONNX file only if, on that version's own test set, it gave Spark's probabilities
 # within this bound (``ModelMetadata.onnx_max_abs_diff``, measured by train_model); else the exact pipeline.
@@ -95,12 +104,80 @@ class ModelStore:
             return f"its signed metadata is version {named!r}'s (a copy, or a pointer to the wrong folder)"
         return None
 
-    def champion(self, hdfs: Any) -> str | None:
-        """The version the champion pointer names on ``hdfs`` (a ``WebHdfs``-like client: ``exists``,
-        ``read``); None when there is no champion yet. The scorer, ``status`` and ``up`` all ask this."""
+    def pointer(self, hdfs: Any) -> Pointer | None:
+        """The champion pointer on ``hdfs`` (a ``WebHdfs``-like client: ``exists``, ``read``), signed or not (see
+        ``Pointer.problem``); None when there is no champion yet."""
         if not hdfs.exists(self.champion_pointer):
             return None
-        return parse_pointer(hdfs.read(self.champion_pointer).decode())
+        return Pointer.parse(hdfs.read(self.champion_pointer).decode())
+
+    def champion(self, hdfs: Any) -> str | None:
+        """The version the champion pointer names (None when there is none yet), whoever wrote it: ``status`` and
+        ``up`` ask this, and check ``champion_problem`` before trusting it."""
+        pointer = self.pointer(hdfs)
+        return pointer.version if pointer else None
+
+    def champion_problem(self, hdfs: Any, key: str) -> str | None:
+        """Why the scorer would refuse the champion (its pointer or its version); None when it would serve it."""
+        pointer = self.pointer(hdfs)
+        if pointer is None:
+            return None
+        return pointer.problem(key) or self.signature_problem(hdfs, pointer.version, key)
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """The champion pointer's content: ``version``, promoted at ``promoted_at`` (UTC) by ``promoted_by``
+    (``train_model <run>`` or ``fraudctl model promote``), replacing ``previous``; ``signature`` =
+    HMAC-SHA256 under ``MODEL_SIGNING_KEY`` over the other fields (``POINTER_CONTEXT``). A pointer from before
+    pointers were signed (one line: the version) parses with no signature and no time."""
+
+    version: str
+    promoted_at: datetime | None = None
+    promoted_by: str = ""
+    previous: str | None = None
+    signature: str = ""
+
+    @classmethod
+    def promote(cls, version: str, key: str, *, by: str, previous: str | None,
+                now: datetime | None = None) -> Pointer:
+        """A new signed pointer to ``version``, promoted now (microseconds: later than any pointer before it)."""
+        unsigned = cls(version, (now or datetime.now(UTC)).astimezone(UTC), by, previous)
+        return replace(unsigned, signature=unsigned._sign(key))
+
+    def _body(self) -> dict[str, Any]:
+        return {"version": self.version, "previous": self.previous, "promoted_by": self.promoted_by,
+                "promoted_at": self.promoted_at.isoformat(timespec="microseconds") if self.promoted_at else None}
+
+    def _sign(self, key: str) -> str:
+        canonical = json.dumps(self._body(), sort_keys=True, separators=(",", ":")).encode()
+        return hmac.new(key.encode(), POINTER_CONTEXT + canonical, hashlib.sha256).hexdigest()
+
+    def problem(self, key: str) -> str | None:
+        """Why this pointer is not one this platform wrote (None: it is), compared in constant time."""
+        if self.promoted_at is None or not hmac.compare_digest(self.signature, self._sign(key)):
+            return ("the champion pointer is not signed with this platform's MODEL_SIGNING_KEY (written by something "
+                    "other than train_model or `fraudctl model promote`, or before pointers were signed)")
+        return None
+
+    def to_text(self) -> str:
+        return json.dumps({**self._body(), "signature": self.signature}, sort_keys=True) + "\n"
+
+    @classmethod
+    def parse(cls, text: str) -> Pointer | None:
+        """The pointer a file holds (None if empty); an unreadable one names no version and is never trusted."""
+        text = text.strip()
+        if not text:
+            return None
+        if not text.startswith("{"):  # the first format: the version alone
+            return cls(text)
+        try:
+            data = json.loads(text)
+            at = datetime.fromisoformat(data["promoted_at"]) if data.get("promoted_at") else None
+            return cls(str(data["version"]), at.astimezone(UTC) if at else None, str(data.get("promoted_by", "")),
+                       data.get("previous"), str(data.get("signature", "")))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return cls("", signature="")  # named nothing readable: refused as unsigned
 
 
 @dataclass(frozen=True)
@@ -168,9 +245,3 @@ def sign(metadata: bytes, key: str) -> str:
 def signed_by(metadata: bytes, signature: bytes, key: str) -> bool:
     """Whether ``signature`` (the ``metadata.sig`` file) is ``sign(metadata, key)``, compared in constant time."""
     return hmac.compare_digest(signature.decode("ascii", "replace").strip(), sign(metadata, key))
-
-
-def parse_pointer(text: str) -> str | None:
-    """The version named by the champion pointer file (``None`` if empty)."""
-    version = text.strip()
-    return version or None

@@ -146,6 +146,11 @@ class HiveSettings(BaseSettings):
     username: str = Field("fraud_app", pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
     password: Secret = None
     auth: HiveAuth = "CUSTOM"
+    # TLS on the Thrift port (binary transport, the login inside it). ssl true makes every client use TLS, checked
+    # against ssl_ca_file (empty: the local CA for the local server, the system's CAs for an external one), and
+    # the local server serve TLS only, with a certificate of the platform's own CA.
+    ssl: bool = False
+    ssl_ca_file: Endpoint = None
 
     @field_validator("auth")
     @classmethod

@@ -72,5 +72,11 @@ class WebHdfs:
     def delete(self, path: str, *, recursive: bool = False) -> bool:
         return bool(self._call("DELETE", path, "DELETE", recursive=str(recursive).lower()).json()["boolean"])
 
-    def rename(self, source: str, destination: str) -> bool:
+    def rename(self, source: str, destination: str, *, overwrite: bool = False) -> bool:
+        """``overwrite``: replace ``destination`` in the same atomic step (the NameNode's ``Options.Rename``
+        ``OVERWRITE``, as ``FileContext.rename`` sends it; that variant answers 200 with no body, and a failure
+        with an error status, which raises)."""
+        if overwrite:
+            self._call("PUT", source, "RENAME", destination=destination, renameoptions="OVERWRITE")
+            return True
         return bool(self._call("PUT", source, "RENAME", destination=destination).json()["boolean"])

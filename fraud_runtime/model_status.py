@@ -55,7 +55,7 @@ def model_status(config: PlatformConfig) -> ModelStatus:
             meta = ModelMetadata.from_json(hdfs.read(store.metadata_path(champion)).decode())
             found.update(champion=champion, model_type=meta.model_type, test_window=meta.test_window,
                          **{k: meta.metrics.get(k) for k in ("auc_roc", "average_precision", "card_precision_at_100")})
-            problem = store.signature_problem(hdfs, champion, config.endpoints.model_signing_key)
+            problem = store.champion_problem(hdfs, config.endpoints.model_signing_key)
             if problem:
                 problems.append(f"the scorer refuses this champion: {problem}")
     except (WebHdfsError, requests.RequestException, ValueError, TypeError, json.JSONDecodeError) as exc:

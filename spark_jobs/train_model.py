@@ -121,7 +121,7 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
     from fraud_domain.features.definitions import FEATURE_NAMES
     from fraud_platform.config import load_config
     from fraud_platform.logs import get_logger
-    from fraud_platform.model_store import ONNX_FILE, ModelMetadata, ModelStore, parse_pointer, pipeline_sha256, sign
+    from fraud_platform.model_store import ONNX_FILE, ModelMetadata, ModelStore, Pointer, pipeline_sha256, sign
     from spark_jobs.hdfs_files import HadoopFiles
     from spark_jobs.metrics import evaluate
     from spark_jobs.onnx_export import max_abs_diff, to_onnx
@@ -181,9 +181,11 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
 
     champion, champion_ap = None, None  # Step 5, one run at a time: read, compare and move the pointer
     with files.lock(store.promotion_lock, owner=f"train_model {run_id}", stale_after_s=PROMOTION_LOCK_STALE_SECONDS):
-        if files.exists(store.champion_pointer):
-            champion = parse_pointer(files.read_text(store.champion_pointer))
-        if champion and (problem := store.signature_problem(files, champion, signing_key)):
+        exists = files.exists(store.champion_pointer)
+        pointer = Pointer.parse(files.read_text(store.champion_pointer)) if exists else None
+        champion = pointer.version if pointer else None
+        if pointer and champion and (problem := pointer.problem(signing_key)
+                                     or store.signature_problem(files, champion, signing_key)):
             get_logger("spark_jobs.train_model").warning("the champion is not this platform's: replaced, not compared",
                                                          champion=champion, problem=problem)
             champion = None  # the scorer would refuse it: the run's best takes its place (AP floor still applies)
@@ -193,7 +195,9 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
         best_ap = best["metrics"]["average_precision"]
         promoted = best_ap >= min_average_precision and (champion_ap is None or best_ap > champion_ap)
         if promoted:
-            files.replace(store.champion_pointer, version + "\n")
+            new = Pointer.promote(version, signing_key, by=f"train_model {run_id}",
+                                  previous=pointer.version if pointer else None)
+            files.replace(store.champion_pointer, new.to_text())
 
     ensure_table(spark, MODEL_METRICS, database)  # Step 6
     rows = [(run_id, versions[m], m, trained_at.replace(tzinfo=None),

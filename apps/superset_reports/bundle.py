@@ -45,11 +45,15 @@ DATABASE_FILE = f"databases/{slug(DATABASE_NAME)}.yaml"  # its path in the bundl
 
 
 def hive_uri(host: str, port: int, login: HiveLogin) -> str:
-    """PyHive's SQLAlchemy URL of HiveServer2 on database ``fraud``, as ``login`` in its auth mode. A password
+    """PyHive's SQLAlchemy URL of HiveServer2 on database ``fraud``, as ``login`` in its auth mode (``hive+tls``
+    over TLS, checked against the login's CA file). A password
     is never in it: it shows Superset's mask, and the import sends the password beside the bundle
     (``database_password``), which Superset keeps encrypted with its secret key."""
     user = quote(login.username, safe="")
     credentials = f"{user}:{PASSWORD_MASK}" if login.password is not None else user
+    if login.tls:  # apps/superset_reports/hive_tls_dialect.py
+        ca = f"&ssl_ca_file={quote(login.ca_file, safe='/')}" if login.ca_file else ""
+        return f"hive+tls://{credentials}@{host}:{port}/{DATABASE}?auth={login.auth}{ca}"
     return f"hive://{credentials}@{host}:{port}/{DATABASE}?auth={login.auth}"
 
 

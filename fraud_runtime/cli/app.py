@@ -14,7 +14,14 @@ from fraud_platform.config import default_root
 from fraud_platform.errors import FraudError
 from fraud_platform.logs import configure_logging
 from fraud_platform.paths import env_example, env_file
-from fraud_runtime.cli import bench_command, passthrough, platform_commands, stream_commands, test_command
+from fraud_runtime.cli import (
+    bench_command,
+    model_commands,
+    passthrough,
+    platform_commands,
+    stream_commands,
+    test_command,
+)
 from fraud_runtime.envfile import ensure_env_file
 
 app = typer.Typer(
@@ -30,6 +37,7 @@ test_command.register(app)
 passthrough.register(app)
 stream_commands.register(app)
 bench_command.register(app)
+model_commands.register(app)
 
 
 def prepare_env_file() -> None:

@@ -126,14 +126,13 @@ class AirflowDagProcessor(AirflowService):
         log.info("bootstrap_history", outcome=started)
 
     def _has_champion(self) -> bool:
-        """A champion the scorer will serve: one train_model signed with this platform's key."""
+        """A champion the scorer will serve: a pointer and a version signed with this platform's key."""
         from fraud_platform.model_store import ModelStore
         from fraud_platform.webhdfs import WebHdfs
 
         store, hdfs = ModelStore(), WebHdfs(self.endpoints.webhdfs_url, self.settings.hdfs.user)
-        champion = store.champion(hdfs)
         key = self.endpoints.model_signing_key
-        return champion is not None and store.signature_problem(hdfs, champion, key) is None
+        return store.champion(hdfs) is not None and store.champion_problem(hdfs, key) is None
 
     def _trigger_bootstrap(self) -> str:
         self._unpause(BOOTSTRAP_DAG_ID)

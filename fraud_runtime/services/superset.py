@@ -67,6 +67,7 @@ class Superset(Service):
             data_cache_dir=repr(str(self.data_dir / "data-cache")),
             metadata_cache_dir=repr(str(self.data_dir / "metadata-cache")),
             timeout=QUERY_TIMEOUT, statsd_host=repr(statsd_host), statsd_port=statsd_port,
+            checkout=repr(str(self.paths.root)),
         )
 
     def environment(self) -> dict[str, str]:

@@ -15,6 +15,8 @@ import pytest
 
 from fraud_platform.api_client import TransactionsApiClient
 from fraud_platform.clients import hive_connection
+from fraud_platform.config import load_config
+from fraud_platform.model_store import ModelStore
 from tests.support.stream import ends, metric, records_since, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +94,8 @@ def test_bootstrap_history_loads_its_window_and_leaves_a_champion(full, ctx, api
     assert meta["model_type"] == model_type and meta["metrics"]["average_precision"] == pytest.approx(ap)
     assert hdfs.exists(f"/models/fraud/{version}/pipeline/metadata")
     assert meta["onnx"] == "model.onnx" and hdfs.exists(f"/models/fraud/{version}/model.onnx")
-    assert hdfs.read("/models/fraud/champion").decode().strip()  # a champion exists (this or a better one)
+    # a champion exists (this or a better one), its pointer signed by train_model
+    assert ModelStore().champion_problem(hdfs, load_config().endpoints.model_signing_key) is None
 
 
 def test_the_scorer_service_picks_up_the_champion_and_scores_with_it(full, ctx, hdfs, start_full,
@@ -102,7 +105,7 @@ def test_the_scorer_service_picks_up_the_champion_and_scores_with_it(full, ctx, 
     from fraud_domain import topics
     from fraud_domain.schema import parse_decision
 
-    champion = hdfs.read("/models/fraud/champion").decode().strip()
+    champion = ModelStore().champion(hdfs)
     start_full("scorer")
     port = ctx.settings.stream.scorer_metrics_port
     wait_for(lambda: metric(port, "fraud_stream_model_info", model_version=champion) == 1,

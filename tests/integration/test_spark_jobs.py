@@ -17,7 +17,9 @@ import pytest
 from fraud_domain.features import ALL_FEATURE_NAMES, OnlineFeatureState, reference_features
 from fraud_domain.simulator import SimulatorConfig
 from fraud_platform.clients import hive_connection
+from fraud_platform.config import load_config
 from fraud_platform.lake import PARTITION, WAREHOUSE
+from fraud_platform.model_store import ModelStore, Pointer
 from fraud_platform.spark import run_job
 from spark_jobs.extract import write_raw
 from spark_jobs.sample_data import sample_days
@@ -239,7 +241,9 @@ def test_training_saves_a_model_records_metrics_and_promotes_only_a_better_one(c
     assert first["promoted"] and first["champion_before"] is None
     assert set(first["models"]) == {"lr", "rf", "gbt"}
     version = first["version"]
-    assert hdfs.read(f"{place['models']}/champion").decode().strip() == version
+    pointer = Pointer.parse(hdfs.read(f"{place['models']}/champion").decode())
+    assert pointer.version == version and pointer.problem(load_config().endpoints.model_signing_key) is None
+    assert pointer.promoted_by == f"train_model {first['run_id']}" and pointer.previous is None
     meta = json.loads(hdfs.read(f"{place['models']}/{version}/metadata.json"))
     assert meta["version"] == version and meta["feature_names"][0] == "tx_amount"
     assert meta["metrics"]["average_precision"] == max(m["average_precision"] for m in first["models"].values())
@@ -258,8 +262,8 @@ def test_training_saves_a_model_records_metrics_and_promotes_only_a_better_one(c
     assert second["champion_before"] == version
     new_ap = second["models"]["lr"]["average_precision"]
     assert second["promoted"] == (new_ap > second["champion_average_precision"])
-    pointer = hdfs.read(f"{place['models']}/champion").decode().strip()
-    assert pointer == (second["version"] if second["promoted"] else version)
+    pointer = Pointer.parse(hdfs.read(f"{place['models']}/champion").decode())
+    assert pointer.version == (second["version"] if second["promoted"] else version)
 
 
 def test_the_scorer_evaluates_every_saved_model_as_spark_does(place, hive, hdfs, trained) -> None:
@@ -320,19 +324,21 @@ def test_the_scorer_evaluates_every_saved_model_as_spark_does(place, hive, hdfs,
     assert serves_onnx(json.loads(hdfs.read(f"{place['models']}/{trained['versions']['lr']}/metadata.json")))
 
     # A corrupt, forged, unsigned or copied champion is refused (a log line, fraud_stream_model_refused_total)
-    # and the served one stays: the scorer serves only what train_model wrote and signed.
+    # and the served one stays: the scorer serves only what train_model wrote and signed. So are a pointer
+    # written without the key and an old signed pointer copied back; a new promotion of an older version is served.
     from prometheus_client import generate_latest
 
     from consumers.metrics import Metrics
     from consumers.model_registry import ModelRegistry
-    from fraud_platform.config import load_config
+    from fraud_platform.model_promotion import promote
 
     metrics = Metrics("scorer")
-    registry = ModelRegistry(hdfs, load_config().endpoints.model_signing_key, root=place["models"], metrics=metrics)
+    key = load_config().endpoints.model_signing_key
+    registry = ModelRegistry(hdfs, key, root=place["models"], metrics=metrics)
     served = registry.poll()
     pointer = f"{place['models']}/champion"
     champion = hdfs.read(pointer)
-    assert served is not None and served.version == champion.decode().strip()
+    assert served is not None and served.version == Pointer.parse(champion.decode()).version
     source = f"{place['models']}/{served.version}"
     files = [f"pipeline/{p}" for p in _files_under(hdfs, f"{source}/pipeline")] + ["model.onnx", "metadata.json",
                                                                                     "metadata.sig"]
@@ -350,14 +356,25 @@ def test_the_scorer_evaluates_every_saved_model_as_spark_does(place, hive, hdfs,
         "99990103T000000Z-unsigned": {"metadata.sig": b""},
         "99990104T000000Z-copy": {},  # a faithful copy: its signed metadata names the version it was trained as
     }
+    def refused_once(count: int, what: str, serving: str = served.version) -> None:
+        assert registry.poll() is None and registry.poll() is None, what  # refused once, not retried
+        assert registry.version == serving
+        assert (f'fraud_stream_model_refused_total{{consumer="scorer"}} {float(count)}'
+                in generate_latest(metrics.registry).decode()), what
+
+    store = ModelStore(place["models"])
     try:
         for refused, (version, change) in enumerate(copies.items(), start=1):
             copy(version, change)
-            hdfs.create(pointer, version.encode())
-            assert registry.poll() is None and registry.poll() is None, version  # refused once, not retried
-            assert registry.version == served.version
-            assert (f'fraud_stream_model_refused_total{{consumer="scorer"}} {float(refused)}'
-                    in generate_latest(metrics.registry).decode()), version
+            hdfs.create(pointer, Pointer.promote(version, key, by="test", previous=served.version).to_text().encode())
+            refused_once(refused, version)
+        other = next(v for v in trained["versions"].values() if v != served.version)
+        hdfs.create(pointer, f"{other}\n".encode())  # a trained, signed version, repointed without the key
+        refused_once(len(copies) + 1, "unsigned pointer")
+        promote(hdfs, store, other, key, by="test")  # a deliberate rollback: served
+        assert registry.poll().version == other
+        hdfs.create(pointer, champion)  # the pointer train_model wrote, copied back: promoted before the one served
+        refused_once(len(copies) + 2, "old pointer", serving=other)
     finally:
         hdfs.create(pointer, champion)
 

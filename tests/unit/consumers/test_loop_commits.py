@@ -6,14 +6,17 @@ successful batch everything polled is committed (the real-Kafka runs are in test
 from __future__ import annotations
 
 import gc
+import os
 import signal
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from consumers import loop as loop_module
 from consumers.cassandra_io import Interrupted
 from consumers.kafka_io import CommitFailed, TopicPartition
 from consumers.loop import Commit, ConsumerLoop
@@ -430,3 +433,20 @@ def test_run_freezes_what_start_up_built_after_collecting_its_garbage(only_the_l
     loop.run()
     assert start_up_garbage() is None  # collected, not frozen for ever
     assert gc.get_freeze_count() > 0
+
+
+def _resident_mib() -> float:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.mark.skipif(loop_module._TRIM is None, reason="the C library has no malloc_trim (not glibc)")
+def test_memory_freed_between_live_blocks_goes_back_to_the_system() -> None:
+    """Step 8's second half: blocks freed between blocks still in use stay resident (the allocator keeps them
+    for reuse, so RSS stays at its high-water mark) until ``malloc_trim`` hands their pages back."""
+    blocks = [bytearray(1000) for _ in range(60_000)]  # ~60 MiB from glibc's heap (above pymalloc's 512 bytes)
+    kept = blocks[::16]  # live blocks all along the heap: nothing at its top to shrink by itself
+    del blocks
+    before = _resident_mib()
+    assert loop_module.release_free_memory()
+    assert before - _resident_mib() > 20, (before, _resident_mib())
+    assert len(kept) == 3750

@@ -3,8 +3,6 @@ registry and the scorer to the gauge; one version exported at a time."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 import pytest
@@ -14,7 +12,7 @@ from consumers import model_registry
 from consumers.errors import ModelLoadError
 from consumers.metrics import Metrics
 from consumers.model_registry import ModelRegistry
-from fraud_platform.model_store import ModelStore, sign
+from tests.support.model_files import ModelFiles
 from tests.unit.consumers.test_scorer_model_first import Champion, Registry, restarted
 
 pytestmark = pytest.mark.unit
@@ -46,36 +44,16 @@ def test_only_the_serving_version_is_exported_and_missing_figures_are_skipped() 
     assert _series(registry) == []
 
 
-class Hdfs:
-    """The champion pointer, a signed metadata file and an empty pipeline folder, in memory (``WebHdfs``'s
-    ``exists`` / ``read`` / ``list``)."""
-
-    def __init__(self, store: ModelStore, version: str, metadata: dict[str, Any]) -> None:
-        raw = json.dumps({**metadata, "pipeline_sha256": hashlib.sha256().hexdigest()}).encode()
-        self.files = {store.champion_pointer: f"{version}\n".encode(), store.metadata_path(version): raw,
-                      store.signature_path(version): sign(raw, KEY).encode()}
-
-    def list(self, path: str) -> list[dict[str, str]]:
-        return []
-
-    def exists(self, path: str) -> bool:
-        return path in self.files
-
-    def read(self, path: str) -> bytes:
-        return self.files[path]
-
-
 def test_the_registry_keeps_the_figures_of_the_version_it_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(model_registry, "load", lambda hdfs, folder, metadata: Champion())
-    store = ModelStore()
-    registry = ModelRegistry(Hdfs(store, "v1-lr", {"version": "v1-lr", "metrics": FIGURES}), KEY)
+    registry = ModelRegistry(ModelFiles(KEY).version("v1-lr", {"metrics": FIGURES}).promote("v1-lr"), KEY)
     assert registry.poll() is not None and registry.test_metrics == FIGURES
 
     def refuse(hdfs: Any, folder: str, metadata: dict[str, Any]) -> Any:
         raise ModelLoadError("unsupported stage")
 
     monkeypatch.setattr(model_registry, "load", refuse)
-    registry.hdfs = Hdfs(store, "v2-rf", {"version": "v2-rf", "metrics": {"auc_roc": 0.5}})
+    registry.hdfs = ModelFiles(KEY).version("v2-rf", {"metrics": {"auc_roc": 0.5}}).promote("v2-rf")
     assert registry.poll() is None and registry.test_metrics == FIGURES  # v1 still serves
 
 

@@ -112,3 +112,11 @@ def test_no_superset_package_shadows_superset_itself() -> None:
     # Superset's venv (a folder without one is only a namespace portion, which a real package always beats).
     assert not (ROOT / "superset" / "__init__.py").exists()
     assert not list((ROOT / "superset").rglob("*.py"))
+
+
+def test_over_tls_the_uri_names_the_tls_dialect_and_the_ca() -> None:
+    tls = HiveLogin("fraud_app", "hive-secret", "CUSTOM", tls=True, ca_file="/state/tls/ca.pem")
+    assert hive_uri("127.0.0.1", 10000, tls) == \
+        "hive+tls://fraud_app:XXXXXXXXXX@127.0.0.1:10000/fraud?auth=CUSTOM&ssl_ca_file=/state/tls/ca.pem"
+    system_cas = HiveLogin("analyst", "p", "LDAP", tls=True)
+    assert hive_uri("hs2.example", 10000, system_cas) == "hive+tls://analyst:XXXXXXXXXX@hs2.example:10000/fraud?auth=LDAP"

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-COMMANDS = ("setup", "up", "down", "status", "logs", "reset", "test", "benchmark")
+COMMANDS = ("setup", "up", "down", "status", "logs", "reset", "test", "benchmark", "model")
+SUBCOMMANDS = ("model list", "model promote")
 
 
 def fraudctl(*args: str) -> subprocess.CompletedProcess[str]:
@@ -26,9 +27,9 @@ def test_top_level_help_lists_commands() -> None:
         assert command in result.stdout
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", COMMANDS + SUBCOMMANDS)
 def test_every_command_has_help(command: str) -> None:
-    result = fraudctl(command, "--help")
+    result = fraudctl(*command.split(), "--help")
     assert result.returncode == 0, result.stderr
     assert "Usage" in result.stdout
 

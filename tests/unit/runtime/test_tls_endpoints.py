@@ -16,7 +16,8 @@ from fraud_platform.settings import load_settings
 pytestmark = pytest.mark.unit
 CA = Path("/state/tls/ca.pem")
 NAMES = ("CASSANDRA_SSL", "CASSANDRA_SSL_CA_FILE", "CASSANDRA_CONTACT_POINTS", "KAFKA_SECURITY_PROTOCOL",
-         "KAFKA_SSL_CA_FILE", "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SSL_PORT", "KAFKA_PORT")
+         "KAFKA_SSL_CA_FILE", "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SSL_PORT", "KAFKA_PORT", "HIVE_SSL",
+         "HIVE_SSL_CA_FILE", "HIVE_HIVESERVER2_HOST", "HIVE_AUTH")
 
 
 def _endpoints(monkeypatch, tmp_path: Path, local_ca: Path | None = CA, **env: str) -> Endpoints:
@@ -63,3 +64,24 @@ def test_kafka_sasl_ssl_trusts_the_local_ca_on_the_local_broker(monkeypatch, tmp
     external = _endpoints(monkeypatch, tmp_path, KAFKA_SECURITY_PROTOCOL="SASL_SSL",
                           KAFKA_BOOTSTRAP_SERVERS="k1:9093").kafka_access("producer")
     assert external.ca_file is None  # the system's CAs
+
+
+def test_hiveserver2_is_plain_by_default_and_hive_ssl_trusts_the_local_or_the_given_ca(monkeypatch,
+                                                                                        tmp_path: Path) -> None:
+    from fraud_platform.hive_transport import tls_context
+
+    monkeypatch.setenv("HIVE_PASSWORD", "hive-pw")
+    plain = _endpoints(monkeypatch, tmp_path).hive_login
+    assert (plain.tls, plain.ca_file, plain.password) == (False, None, "hive-pw")
+    local = _endpoints(monkeypatch, tmp_path, HIVE_SSL="true").hive_login
+    assert (local.tls, local.ca_file) == (True, str(CA))
+    external = _endpoints(monkeypatch, tmp_path, HIVE_SSL="true", HIVE_HIVESERVER2_HOST="hs2.example",
+                          HIVE_AUTH="LDAP", HIVE_SSL_CA_FILE="/etc/hs2-ca.pem").hive_login
+    assert (external.tls, external.ca_file, external.auth) == (True, "/etc/hs2-ca.pem", "LDAP")
+    system_cas = _endpoints(monkeypatch, tmp_path, HIVE_SSL="true", HIVE_HIVESERVER2_HOST="hs2.example").hive_login
+    assert (system_cas.tls, system_cas.ca_file) == (True, None)
+    context = tls_context(None)
+    assert context.check_hostname and context.verify_mode == ssl.CERT_REQUIRED
+    assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
+    with pytest.raises(ConfigError, match="HIVE_SSL"):
+        _ = _endpoints(monkeypatch, tmp_path, local_ca=None, HIVE_SSL="true").hive_login
