@@ -315,8 +315,9 @@ class Scorer:
     def _snapshot(self) -> Snapshot:
         # Taken between batches: every output of the offsets it names is in a committed transaction (S <= C).
         self._next_checkpoint = time.monotonic() + self.checkpoint_every
-        # Forget idle entities: only history no window can reach is dropped, which the snapshot leaves out anyway.
-        self.state.prune()
+        # Forget idle entities: only history no window can reach is dropped. They are saved as dirty, so that the
+        # store records that nothing is left of them (and then deletes their rows) instead of keeping them for ever.
+        self.state.prune(self.dirty)
         if self.state.clocks:  # a pending label older than every source's horizon can never apply
             horizon = max(retention("customer"), retention("terminal")) + self.state.allowed_lateness
             self.labels.expire(min(self.state.clocks.values()) - int(horizon.total_seconds() * 1_000_000))

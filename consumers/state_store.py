@@ -7,7 +7,14 @@ A checkpoint is written in two steps, in this order:
    its row's two slots that does not hold its value at the previous checkpoint, tagged with the new
    checkpoint's number (an entity with nothing left inside the retention gets an empty slot);
 2. the checkpoint row: its number, the input offsets (events and labels) those histories correspond to, the
-   state's clock and the labels that arrived before their transaction; the intent cleared.
+   state's clock and the labels that arrived before their transaction; the intent cleared;
+3. the partitions of the namespaces the new checkpoint no longer holds (a source the state forgot) deleted.
+
+An entity whose slot says "empty" at a complete checkpoint (nothing left of it: its history ran out, or the
+scorer pruned it as idle) has its row deleted by the next checkpoint, with step 1, unless that one writes it
+again: no row means no history, exactly what the empty slot said, so a crash on either side of the delete
+restores the same state. The store then forgets the entity, so neither its memory nor the table grows with
+every entity ever seen.
 
 On start the scorer reads, per entity, the newest slot written at or before the last complete checkpoint,
 seeks to that checkpoint's offsets and replays from there. A crash between 0 and 2 leaves new slots beside
@@ -80,6 +87,8 @@ class CassandraStateStore:
         self.topic_ids = topic_ids or {}
         self.seq = 0  # the last complete checkpoint's number
         self._slots: dict[tuple[str, int], int] = {}  # (namespace, key) -> slot holding its value at ``seq``
+        self._empty: set[tuple[str, int]] = set()  # entities whose value at ``seq`` is EMPTY: deleted next time
+        self._held: set[str] = set()  # the namespaces checkpoint ``seq`` holds
         self._write_slot = [session.prepare(f"UPDATE scorer_state SET {history} = ?, {ckpt} = ? "
                                             "WHERE scorer_group = ? AND entity = ? AND entity_key = ?")
                             for history, ckpt in (("history", "ckpt0"), ("history1", "ckpt1"))]
@@ -94,31 +103,58 @@ class CassandraStateStore:
                                             "WHERE scorer_group = ? AND entity = ? AND entity_key = ?")
                             for history, ckpt in (("history", "ckpt0"), ("history1", "ckpt1"))]
         self._delete_all = session.prepare("DELETE FROM scorer_state WHERE scorer_group = ? AND entity = ?")
+        self._delete_row = session.prepare("DELETE FROM scorer_state WHERE scorer_group = ? AND entity = ? "
+                                           "AND entity_key = ?")
         self._delete_ckpt = session.prepare("DELETE FROM scorer_checkpoints WHERE scorer_group = ?")
         self._load_ckpt = session.prepare("SELECT seq, offsets, meta, pending_labels, intent_seq, intent_namespaces "
                                           "FROM scorer_checkpoints "
                                           "WHERE scorer_group = ?")
 
     def save(self, snap: Snapshot) -> None:
-        """Steps 0-2 (intent, histories, checkpoint row); returns once all are written."""
+        """Steps 0-3 (intent, histories, checkpoint row, forgotten namespaces); returns once all are written."""
         seq = self.seq + 1
         self.begin(snap, seq)
         written = self.write_histories(snap, seq)
         self.write_checkpoint(snap, seq)
         self.seq = seq
         self._slots.update(written)
+        for key in self._empty - written.keys():  # step 1 deleted their rows
+            self._slots.pop(key, None)
+        self._empty = {(ns, key) for ns, histories in snap.entities.items() for key, history in histories.items()
+                       if history is None and (ns, key) in written}
+        held = set(namespaces(snap.meta))
+        self._drop_namespaces(self._held - held)
+        self._held = held
+
+    def _drop_namespaces(self, gone: set[str]) -> None:
+        """Step 3: the rows of namespaces no complete checkpoint holds any more (one partition delete each)."""
+        if not gone:
+            return
+        self.writer.write([(self._delete_all, (self.group, ns)) for ns in sorted(gone)])
+        self._slots = {k: slot for k, slot in self._slots.items() if k[0] not in gone}
+        self._empty = {k for k in self._empty if k[0] not in gone}
 
     def begin(self, snap: Snapshot, seq: int) -> None:
         """Step 0: note checkpoint ``seq`` and the namespaces it is about to write."""
         self.writer.write([(self._intent, (seq, json.dumps(sorted(snap.entities)), self.group))])
 
     def write_histories(self, snap: Snapshot, seq: int) -> dict[tuple[str, int], int]:
-        """Step 1: each touched entity's history into its free slot, tagged ``seq``; returns the slots."""
+        """Step 1: each touched entity's history into its free slot, tagged ``seq`` (an entity the store holds
+        nothing of and that has nothing left: no row), and the rows of the entities that were empty at the last
+        checkpoint and are untouched since deleted; returns the slots written."""
         statements: list[tuple[Any, Any]] = []
         written: dict[tuple[str, int], int] = {}
+        touched = {(ns, key) for ns, histories in snap.entities.items() for key in histories}
+        gone: dict[str, list[tuple[Any, tuple]]] = {}
+        for ns, key in sorted(self._empty - touched):
+            gone.setdefault(ns, []).append((self._delete_row, (self.group, ns, key)))
+        for deletes in gone.values():
+            statements += partition_batches(deletes)
         for entity, histories in snap.entities.items():  # (group, namespace) is one partition: rows batch
             rows: list[tuple[Any, tuple]] = []
             for key, history in histories.items():
+                if history is None and (entity, key) not in self._slots:
+                    continue  # never stored, or deleted already: no row says the same as an empty slot
                 slot = 1 - self._slots.get((entity, key), 1)
                 text = EMPTY if history is None else orjson.dumps(history.to_json()).decode()
                 rows.append((self._write_slot[slot], (text, seq, self.group, entity, key)))
@@ -163,15 +199,18 @@ class CassandraStateStore:
         if row is None:
             return None
         seq = row.seq or 0  # a checkpoint from before the slots: 0, as are the rows it wrote
-        histories, slots, unfinished = self._read_histories(row, seq)
+        histories, slots, unfinished, empty = self._read_histories(row, seq)
         if unfinished:  # an unfinished checkpoint's slots, cleared before its number is used again
             self.writer.write(unfinished)
         if row.intent_seq is not None:
             self.writer.write([(self._intent, (None, None, self.group))])
         self.seq, self._slots = seq, slots
+        self._empty = {k for k in slots if k[1] in empty.get(k[0], set())}
         if row.offsets is None:  # only the intent of a first checkpoint that never completed
+            self._held = set()
             return None
         data: dict[str, Any] = upgrade_snapshot(json.loads(row.meta))
+        self._held = set(namespaces(data))  # type: ignore[arg-type]
         for ns in namespaces(data):  # type: ignore[arg-type]
             data[ns] = histories.get(ns, {})
         saved = json.loads(row.offsets)  # [topic, partition, next offset(, topic id)]
@@ -187,12 +226,14 @@ class CassandraStateStore:
         return Checkpoint(OnlineFeatureState.restore(data, allowed_lateness=allowed_lateness), offsets, pending)
 
     def _read_histories(self, row: Any, seq: int) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, int], int],
-                                                          list[tuple[Any, tuple]]]:
+                                                          list[tuple[Any, tuple]], dict[str, set[int]]]:
         """Per namespace and entity, the newest slot written by checkpoint ``seq`` or before (its history,
-        unless empty), which slot that is, and the statements clearing slots of an unfinished checkpoint."""
+        unless empty), which slot that is, the statements clearing slots of an unfinished checkpoint, and the
+        entities whose newest slot is empty."""
         histories: dict[str, dict[str, Any]] = {}
         slots: dict[tuple[str, int], int] = {}
         unfinished: list[tuple[Any, tuple]] = []
+        empty: dict[str, set[int]] = {}
         for ns in self._namespaces(row):
             histories[ns] = {}
             for r in self.session.execute(self._select, (self.group, ns)):
@@ -209,4 +250,6 @@ class CassandraStateStore:
                 _, text, slots[ns, r.entity_key] = max(kept)
                 if text != EMPTY:
                     histories[ns][str(r.entity_key)] = json.loads(text)
-        return histories, slots, unfinished
+                else:
+                    empty.setdefault(ns, set()).add(r.entity_key)
+        return histories, slots, unfinished, empty

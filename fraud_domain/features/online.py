@@ -278,8 +278,9 @@ class OnlineFeatureState:
                         changed.append((ns, key))
         return changed
 
-    def prune(self) -> int:
-        """Evict expired history everywhere and forget idle entities; returns how many were dropped.
+    def prune(self, dropped_keys: dict[str, set[int]] | None = None) -> int:
+        """Evict expired history everywhere and forget idle entities; returns how many were dropped, and adds
+        each to ``dropped_keys[namespace]`` when given (a store then persists that nothing is left of it).
 
         Eviction is otherwise lazy (on an entity's next event): call this now and then (e.g. at each
         checkpoint) so that memory follows the active entities, not every entity ever seen.
@@ -292,6 +293,8 @@ class OnlineFeatureState:
                 if not histories[key].ts:
                     del histories[key]
                     dropped += 1
+                    if dropped_keys is not None:
+                        dropped_keys.setdefault(ns, set()).add(key)
         return dropped
 
     def _cutoff(self, ns: str) -> int:

@@ -105,3 +105,44 @@ def test_a_first_checkpoint_that_never_completed_leaves_nothing(cql, group) -> N
     again.save(_snapshot({2: _history(1)}, offset=4))
     state, offsets = _loaded(cql, group)
     assert offsets == {("tx", 0): 4} and set(state) == {"2"}
+
+
+def _rows(cql, group: str, ns: str = namespace("customer", "")) -> set[int]:
+    return {r.entity_key for r in cql.execute("SELECT entity_key FROM scorer_state WHERE scorer_group = %s AND "
+                                              "entity = %s", (group, ns))}
+
+
+def test_an_emptied_entity_is_deleted_by_the_next_checkpoint_and_a_crash_around_it_changes_nothing(cql,
+                                                                                                  group) -> None:
+    store = _store(cql, group)
+    store.save(_snapshot({1: _history(1), 2: _history(2), 3: _history(1)}, offset=1))
+    store.save(_snapshot({2: None, 3: None, 9: None}, offset=2))  # 2 and 3 ran out (or were pruned); 9 never stored
+    assert _rows(cql, group) == {1, 2, 3}  # 2 and 3 say "empty" in a slot; 9 got no row
+    state, _ = _loaded(cql, group)
+    assert set(state) == {"1"}
+
+    # The next checkpoint deletes the emptied rows it does not write again; killed right after that step:
+    _crash_after_histories(store, _snapshot({1: _history(3), 3: _history(1)}, offset=3))
+    assert _rows(cql, group) == {1, 3}
+    state, offsets = _loaded(cql, group)
+    assert offsets == {("tx", 0): 2} and set(state) == {"1"} and len(state["1"]["ts"]) == 1  # checkpoint 2's
+
+    restarted = _store(cql, group)
+    restarted.load()
+    restarted.save(_snapshot({1: _history(3)}, offset=3))  # 3 was empty at checkpoint 2: deleted now
+    assert _rows(cql, group) == {1}
+    restarted.save(_snapshot({2: _history(1)}, offset=4))  # a deleted entity comes back: a row again
+    state, offsets = _loaded(cql, group)
+    assert offsets == {("tx", 0): 4} and set(state) == {"1", "2"} and len(state["2"]["ts"]) == 1
+    assert _rows(cql, group) == {1, 2}
+
+
+def test_the_rows_of_a_forgotten_source_are_deleted_after_the_checkpoint_without_it(cql, group) -> None:
+    store = _store(cql, group)
+    store.save(_snapshot({1: _history(1)}, offset=1, replay={50: _history(2), 51: _history(1)},
+                         sources=("", "replay:x")))
+    assert _rows(cql, group, REPLAY) == {50, 51}
+    store.save(_snapshot({1: _history(2)}, offset=2))  # the state forgot source replay:x
+    assert _rows(cql, group, REPLAY) == set()
+    state, offsets = _loaded(cql, group)
+    assert offsets == {("tx", 0): 2} and set(state) == {"1"}

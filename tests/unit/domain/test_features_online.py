@@ -158,8 +158,9 @@ def test_prune_forgets_idle_entities_without_changing_results(split):
     # Jump 40 days ahead: every history has expired.
     late = dataclasses.replace(events[half], event_time=events[half].event_time + timedelta(days=40))
     assert plain.update_and_compute(late) == pruned.update_and_compute(late)
-    before = len(pruned)
-    assert pruned.prune() > 0 and len(pruned) < before
+    before, dropped = len(pruned), {}
+    assert pruned.prune(dropped) > 0 and len(pruned) < before
+    assert sum(map(len, dropped.values())) == before - len(pruned) and set(dropped) <= {"customer", "terminal"}
     rest = [dataclasses.replace(e, event_time=e.event_time + timedelta(days=40)) for e in events[half + 1 :]]
     assert run_online(plain, rest, []) == run_online(pruned, rest, [])
 
