@@ -30,13 +30,11 @@ then close.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Protocol
 
 from consumers import kafka_io
@@ -45,6 +43,7 @@ from consumers.kafka_io import CommitFailed, Consumer, Record, TopicPartition
 from consumers.metrics import Metrics
 from consumers.watchdog import Watchdog
 from fraud_platform.logs import get_logger
+from fraud_platform.memory import release_free_memory
 
 log = get_logger("consumers.loop")
 LAG_EVERY_SECONDS = 5.0
@@ -57,26 +56,6 @@ LAG_EVERY_SECONDS = 5.0
 FULL_COLLECTION_SECONDS = 30.0
 Commit = bool | Mapping[tuple[str, int], int]  # step 6's answer: all polled / these (topic, partition) -> next
 
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim`` (None elsewhere, e.g. musl): freed blocks stay in the allocator's arenas, so a
-    process's resident memory otherwise stays at its high-water mark whatever Python frees."""
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
-        return None
-    if trim is not None:
-        trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return trim
-
-
-_TRIM = _malloc_trim()
-
-
-def release_free_memory() -> bool:
-    """Hand the allocator's free pages back to the system (``malloc_trim(0)``); whether any were released."""
-    return bool(_TRIM(0)) if _TRIM is not None else False
 
 
 class Handler(Protocol):

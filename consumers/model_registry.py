@@ -82,10 +82,6 @@ class ModelRegistry:
         self._floor_at: datetime | None = floor.load() if floor is not None else None
         self._unsaved: Pointer | None = None  # a promotion served whose floor is not written yet
 
-    def champion_version(self) -> str | None:
-        """The version the pointer names, or None when there is no champion yet."""
-        return self.store.champion(self.hdfs)
-
     def poll(self) -> Model | None:
         """A newly promoted champion, loaded; None when nothing changed or it cannot be used."""
         self._save_floor()

@@ -46,8 +46,6 @@ def promotion_lock(hdfs: Any, store: ModelStore, owner: str,
 def promote(hdfs: Any, store: ModelStore, version: str, key: str, by: str) -> Pointer:
     """Point the champion at ``version`` (which must be signed with ``key``): a new signed pointer, promoted now,
     written beside the old one and renamed over it in one step. Returns it."""
-    if not hdfs.exists(store.metadata_path(version)):
-        raise PromotionRefused(f"no model version {version!r} in {store.root} (`fraudctl model list` shows them)")
     problem = store.signature_problem(hdfs, version, key)
     if problem:
         raise PromotionRefused(f"{version} cannot be champion: {problem}")

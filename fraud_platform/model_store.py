@@ -94,6 +94,8 @@ class ModelStore:
         """Why ``version`` is not a model this platform trained (None: it is one): its ``metadata.sig`` is missing or
         is not ``sign(metadata.json, key)``, or its signed metadata names another version (a copy). ``hdfs``: a
         ``WebHdfs``-like client (``exists``, ``read``)."""
+        if not hdfs.exists(self.metadata_path(version)):
+            return f"there is no model version {version!r} in {self.root} (deleted, or never trained here)"
         metadata = hdfs.read(self.metadata_path(version))
         signature = hdfs.read(self.signature_path(version)) if hdfs.exists(self.signature_path(version)) else b""
         if not signed_by(metadata, signature, key):
@@ -112,16 +114,14 @@ class ModelStore:
         return Pointer.parse(hdfs.read(self.champion_pointer).decode())
 
     def champion(self, hdfs: Any) -> str | None:
-        """The version the champion pointer names (None when there is none yet), whoever wrote it: ``status`` and
-        ``up`` ask this, and check ``champion_problem`` before trusting it."""
+        """The version the champion pointer names (None when there is none yet), whoever wrote it: check
+        ``pointer_problem`` before trusting it."""
         pointer = self.pointer(hdfs)
         return pointer.version if pointer else None
 
-    def champion_problem(self, hdfs: Any, key: str) -> str | None:
-        """Why the scorer would refuse the champion (its pointer or its version); None when it would serve it."""
-        pointer = self.pointer(hdfs)
-        if pointer is None:
-            return None
+    def pointer_problem(self, hdfs: Any, pointer: Pointer, key: str) -> str | None:
+        """Why the scorer would refuse the champion ``pointer`` names (the pointer, or the version it names);
+        None when it would serve it. ``train_model``, ``status``, ``up`` and ``fraudctl model`` all ask this."""
         return pointer.problem(key) or self.signature_problem(hdfs, pointer.version, key)
 
 

@@ -50,14 +50,14 @@ def model_status(config: PlatformConfig) -> ModelStatus:
     problems = []
     store, hdfs = ModelStore(), WebHdfs(config.endpoints.webhdfs_url, config.settings.hdfs.user, timeout=5)
     try:
-        champion = store.champion(hdfs)
-        if champion:
-            meta = ModelMetadata.from_json(hdfs.read(store.metadata_path(champion)).decode())
-            found.update(champion=champion, model_type=meta.model_type, test_window=meta.test_window,
+        pointer = store.pointer(hdfs)
+        if pointer is not None and pointer.version:
+            meta = ModelMetadata.from_json(hdfs.read(store.metadata_path(pointer.version)).decode())
+            found.update(champion=pointer.version, model_type=meta.model_type, test_window=meta.test_window,
                          **{k: meta.metrics.get(k) for k in ("auc_roc", "average_precision", "card_precision_at_100")})
-            problem = store.champion_problem(hdfs, config.endpoints.model_signing_key)
-            if problem:
-                problems.append(f"the scorer refuses this champion: {problem}")
+        if pointer is not None and (problem := store.pointer_problem(hdfs, pointer,
+                                                                     config.endpoints.model_signing_key)):
+            problems.append(f"the scorer refuses this champion: {problem}")
     except (WebHdfsError, requests.RequestException, ValueError, TypeError, json.JSONDecodeError) as exc:
         problems.append(f"model store unreadable ({exc.__class__.__name__})")
     port = config.settings.stream.scorer_metrics_port

@@ -184,8 +184,7 @@ def train(spark, train_start: date, *, train_days: int, delay_days: int, test_da
         exists = files.exists(store.champion_pointer)
         pointer = Pointer.parse(files.read_text(store.champion_pointer)) if exists else None
         champion = pointer.version if pointer else None
-        if pointer and champion and (problem := pointer.problem(signing_key)
-                                     or store.signature_problem(files, champion, signing_key)):
+        if pointer and champion and (problem := store.pointer_problem(files, pointer, signing_key)):
             get_logger("spark_jobs.train_model").warning("the champion is not this platform's: replaced, not compared",
                                                          champion=champion, problem=problem)
             champion = None  # the scorer would refuse it: the run's best takes its place (AP floor still applies)

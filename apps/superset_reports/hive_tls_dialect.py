@@ -12,6 +12,13 @@ from pyhive.sqlalchemy_hive import HiveDialect
 NAME = "hive.tls"  # SQLAlchemy's registry name of ``hive+tls://``
 
 
+def register() -> None:
+    """Make ``hive+tls://`` URLs use ``HiveTlsDialect`` (Superset's rendered configuration calls this)."""
+    from sqlalchemy.dialects import registry
+
+    registry.register(NAME, __name__, "HiveTlsDialect")
+
+
 class HiveTlsDialect(HiveDialect):
     driver = "tls"
     supports_statement_cache = False

@@ -12,11 +12,12 @@ import uvicorn
 from apps.transactions_api.app import ApiConfig, create_app
 from apps.transactions_api.dataset import from_file, simulated
 from apps.transactions_api.errors import ApiError
-from apps.transactions_api.source import HistorySource, release_memory
+from apps.transactions_api.source import HistorySource
 from fraud_domain.tokenise import Tokeniser
 from fraud_platform.config import load_config
 from fraud_platform.errors import ConfigError, FraudError
 from fraud_platform.logs import configure_logging, get_logger
+from fraud_platform.memory import release_free_memory
 from fraud_platform.settings import ApiSettings, Settings
 
 
@@ -33,7 +34,7 @@ def build_source(settings: Settings) -> HistorySource:
         sim = simulated(api.start_date, api.end_date, api.seed, delay, api.extra_patterns,
                         customers=api.customers, terminals=api.terminals)
     gc.collect()
-    release_memory()  # the simulator's temporaries (RSS ~540 MB -> ~270 MB)
+    release_free_memory()  # the simulator's temporaries (RSS ~540 MB -> ~270 MB)
     return HistorySource(sim, Tokeniser(key.get_secret_value().encode()), api.cache_days)
 
 

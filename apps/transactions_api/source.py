@@ -8,8 +8,6 @@ pipeline downstream sees (and quarantines) what a real upstream would send.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import json
 import math
 import threading
@@ -26,24 +24,16 @@ from fraud_domain.simulator import Simulation, iter_events
 from fraud_domain.simulator.events import transaction_uuid
 from fraud_domain.tokenise import Tokeniser
 from fraud_domain.utc import format_utc
+from fraud_platform.memory import release_free_memory
 
 SECONDS_PER_DAY = 86_400
-
-
-def release_memory() -> None:
-    """Hand memory freed in glibc's heaps back to the OS (``malloc_trim``; a no-op where there is no glibc).
-
-    The API serialises days in its request threads; glibc keeps what they free in per-thread arenas, so the
-    process grew by each day it had served (3.0 GB after the bootstrap's 116 days, 0.5 GB trimmed)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 class Rows:
     """A day's rows (compact JSON each) held as one comma-joined buffer and the offsets of each row: a page is
     one slice of it. One large allocation per day instead of ~10k small objects, so an evicted day gives its
-    memory back to the OS (``release_memory``) instead of pinning the heap pages its ~20k small objects shared
-    with the day's short-lived temporaries."""
+    memory back to the OS (``fraud_platform.memory.release_free_memory``) instead of pinning the heap pages its
+    ~20k small objects shared with the day's short-lived temporaries."""
 
     __slots__ = ("_blob", "_ends", "_starts")
 
@@ -124,7 +114,7 @@ class HistorySource:
             cached = self._cache[day] = self._serialise(day)
             while len(self._cache) > self._cache_days:
                 self._cache.popitem(last=False)
-            release_memory()  # ~10 ms beside a day's ~0.4 s of serialising
+            release_free_memory()  # ~10 ms beside a day's ~0.4 s of serialising
             return cached
 
     def _serialise(self, day: date) -> Day:

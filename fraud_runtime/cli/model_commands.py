@@ -46,7 +46,7 @@ def list_versions(json: Annotated[bool, typer.Option("--json", help="One JSON li
 
     hdfs, store, key = _store(root)
     pointer = store.pointer(hdfs)
-    pointer_problem = pointer.problem(key) if pointer else None
+    pointer_problem = store.pointer_problem(hdfs, pointer, key) if pointer else None
     rows = []
     folders = [s["pathSuffix"] for s in hdfs.list(store.root) if s["type"] == "DIRECTORY"] if hdfs.exists(
         store.root) else []

@@ -131,8 +131,8 @@ class AirflowDagProcessor(AirflowService):
         from fraud_platform.webhdfs import WebHdfs
 
         store, hdfs = ModelStore(), WebHdfs(self.endpoints.webhdfs_url, self.settings.hdfs.user)
-        key = self.endpoints.model_signing_key
-        return store.champion(hdfs) is not None and store.champion_problem(hdfs, key) is None
+        pointer = store.pointer(hdfs)
+        return pointer is not None and store.pointer_problem(hdfs, pointer, self.endpoints.model_signing_key) is None
 
     def _trigger_bootstrap(self) -> str:
         self._unpause(BOOTSTRAP_DAG_ID)

@@ -32,9 +32,12 @@ class HiveService(JvmService):
         return {"derby_dir": self.paths.service_data("hive-metastore") / "metastore_db",
                 "warehouse": f"{namenode}{WAREHOUSE}", "hdfs_uri": namenode, "metastore_uri": self.metastore_uri}
 
+    def write_hive_site(self) -> None:
+        self.write_template("hive/hive-site.xml.j2", **self._hive_site())
+
     def render_config(self) -> None:
         namenode = self.endpoints.namenode_uri
-        self.write_template("hive/hive-site.xml.j2", **self._hive_site())
+        self.write_hive_site()
         self.write_template("hdfs/core-site.xml.j2", hdfs_uri=namenode, tmp_dir=self.data_dir / "tmp")
         self.write_template("hive/hive-log4j2.properties")
         self.write_template("hive/hive-log4j2.properties", "log4j2.properties")
@@ -117,8 +120,12 @@ class HiveServer2(HiveService):
         if login.password is None:  # the settings allow no other mode for the local server
             raise ConfigError(f"the local HiveServer2 needs a password (HIVE_AUTH={login.auth})")
         write_credentials(self.credentials_file, login.username, login.password)
-        if self.settings.hive.ssl:  # hive-site.xml again, with the keystore and its password: 0600
-            self.write_secret_template("hive/hive-site.xml.j2", hs2_tls=self.local_tls(), **self._hive_site())
+
+    def write_hive_site(self) -> None:
+        """With HIVE_SSL, the server's TLS keystore and its password too: then only its owner may read it."""
+        if not self.settings.hive.ssl:
+            return super().write_hive_site()
+        self.write_secret_template("hive/hive-site.xml.j2", hs2_tls=self.local_tls(), **self._hive_site())
 
     def heap(self) -> str:
         return self.settings.hive.hiveserver2_memory

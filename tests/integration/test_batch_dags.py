@@ -95,7 +95,10 @@ def test_bootstrap_history_loads_its_window_and_leaves_a_champion(full, ctx, api
     assert hdfs.exists(f"/models/fraud/{version}/pipeline/metadata")
     assert meta["onnx"] == "model.onnx" and hdfs.exists(f"/models/fraud/{version}/model.onnx")
     # a champion exists (this or a better one), its pointer signed by train_model
-    assert ModelStore().champion_problem(hdfs, load_config().endpoints.model_signing_key) is None
+    store = ModelStore()
+    pointer = store.pointer(hdfs)
+    key = load_config().endpoints.model_signing_key
+    assert pointer is not None and store.pointer_problem(hdfs, pointer, key) is None
 
 
 def test_the_scorer_service_picks_up_the_champion_and_scores_with_it(full, ctx, hdfs, start_full,

@@ -92,9 +92,9 @@ def test_superset_dialect_queries_over_tls(tls_server, ctx) -> None:
     uri = hive_uri(host, port, login).replace("/fraud?", "/default?")  # a database every metastore has
     assert uri.startswith("hive+tls://") and f"ssl_ca_file={login.ca_file}" in uri
     script = ("import json, os, sys; from sqlalchemy import create_engine, text; "
-              "from sqlalchemy.dialects import registry; from sqlalchemy.engine import make_url; "
+              "from sqlalchemy.engine import make_url; "
               f"sys.path.append({str(ROOT)!r}); "
-              "registry.register('hive.tls', 'apps.superset_reports.hive_tls_dialect', 'HiveTlsDialect'); "
+              "from apps.superset_reports.hive_tls_dialect import register; register(); "
               "url = make_url(os.environ['URI']).set(password=os.environ['HIVE_TLS_PASSWORD']); "
               "engine = create_engine(url); "
               "conn = engine.connect(); print(json.dumps(conn.execute(text('SELECT 1')).fetchall()[0][0])); "

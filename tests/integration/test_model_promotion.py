@@ -5,7 +5,6 @@ on a trained model: ``test_spark_jobs.py``."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -18,7 +17,8 @@ import pytest
 from consumers.promotion_floor import CassandraPromotionFloor
 from fraud_platform.config import load_config
 from fraud_platform.model_promotion import PromotionRefused, promote
-from fraud_platform.model_store import ModelStore, Pointer, sign
+from fraud_platform.model_store import ModelStore, Pointer
+from tests.support.model_files import ModelFiles
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,13 +32,13 @@ def store(hdfs, unique: str):
 
 
 def signed_version(hdfs, store: ModelStore, version: str, key: str) -> None:
-    metadata = json.dumps({"version": version, "model_type": "lr", "feature_names": ["tx_amount"],
-                           "metrics": {"auc_roc": 0.9, "average_precision": 0.7, "card_precision_at_100": 0.3},
-                           "trained_at": "2026-12-08T00:00:00+00:00", "train_window": ["a", "b"],
-                           "test_window": ["c", "d"], "n_train": 1, "n_test": 1,
-                           "pipeline_sha256": hashlib.sha256().hexdigest()}).encode()
-    hdfs.create(store.metadata_path(version), metadata)
-    hdfs.create(store.signature_path(version), sign(metadata, key).encode())
+    """A version's metadata and signature, as ``train_model`` writes them (no pipeline: promotion reads none)."""
+    files = ModelFiles(key, store).version(version, {
+        "model_type": "lr", "feature_names": ["tx_amount"], "trained_at": "2026-12-08T00:00:00+00:00",
+        "metrics": {"auc_roc": 0.9, "average_precision": 0.7, "card_precision_at_100": 0.3},
+        "train_window": ["a", "b"], "test_window": ["c", "d"], "n_train": 1, "n_test": 1}).files
+    for path, data in files.items():
+        hdfs.create(path, data)
 
 
 def fraudctl(*args: str) -> subprocess.CompletedProcess[str]:
@@ -56,7 +56,7 @@ def test_a_hand_promotion_replaces_the_pointer_in_one_signed_step(hdfs, store: M
     assert pointer == back and pointer.problem(key) is None and pointer.previous == "20261202T000000Z-gbt"
     assert first.promoted_at < back.promoted_at
     assert not hdfs.exists(store.promotion_lock) and not hdfs.exists(f"{store.champion_pointer}._tmp")
-    assert store.champion_problem(hdfs, key) is None
+    assert store.pointer_problem(hdfs, pointer, key) is None
 
     hdfs.create(store.promotion_lock, b"train_model run-42", overwrite=False)  # a run promoting right now
     with pytest.raises(PromotionRefused, match="another promotion is running \\(train_model run-42"):

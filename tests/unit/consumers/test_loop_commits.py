@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from consumers import loop as loop_module
 from consumers.cassandra_io import Interrupted
 from consumers.kafka_io import CommitFailed, TopicPartition
 from consumers.loop import Commit, ConsumerLoop
 from consumers.metrics import Metrics
+from fraud_platform import memory
 
 TOPIC = "tx"
 P0, P1 = TopicPartition(TOPIC, 0), TopicPartition(TOPIC, 1)
@@ -439,7 +439,7 @@ def _resident_mib() -> float:
     return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-@pytest.mark.skipif(loop_module._TRIM is None, reason="the C library has no malloc_trim (not glibc)")
+@pytest.mark.skipif(memory.MALLOC_TRIM is None, reason="the C library has no malloc_trim (not glibc)")
 def test_memory_freed_between_live_blocks_goes_back_to_the_system() -> None:
     """Step 8's second half: blocks freed between blocks still in use stay resident (the allocator keeps them
     for reuse, so RSS stays at its high-water mark) until ``malloc_trim`` hands their pages back."""
@@ -447,6 +447,6 @@ def test_memory_freed_between_live_blocks_goes_back_to_the_system() -> None:
     kept = blocks[::16]  # live blocks all along the heap: nothing at its top to shrink by itself
     del blocks
     before = _resident_mib()
-    assert loop_module.release_free_memory()
+    assert memory.release_free_memory()
     assert before - _resident_mib() > 20, (before, _resident_mib())
     assert len(kept) == 3750
